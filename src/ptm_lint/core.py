@@ -1,0 +1,245 @@
+"""Frozen data records shared by every pipeline stage (the contracts in DESIGN.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+HUBS = ("huggingface", "torch_hub", "tf_hub", "kaggle", "url", "local", "unknown")
+ROLES = (
+    "model", "tokenizer", "config", "processor", "pipeline", "weights", "adapter", "dataset", "other",
+)
+PINS = ("immutable", "weak", "library", "mutable", "local", "unknown")
+RESOLUTIONS = (
+    "literal", "constant", "default", "fstring", "env", "argparse", "dataclass", "config", "import",
+    "unknown",
+)
+LEVELS = ("error", "warning", "note")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """1-based source region; `end_column` is exclusive (SARIF convention)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """What static resolution knows about one expression.
+
+    `known` is False when the value cannot be determined; `how` says which mechanism produced it
+    (one of RESOLUTIONS), `provenance` where it came from, in words a user can follow.
+    `absent` marks an argument that was not passed at all.
+    """
+
+    known: bool
+    value: Any = None
+    how: str = "unknown"
+    provenance: str | None = None
+    absent: bool = False
+
+    @staticmethod
+    def missing() -> Value:
+        return Value(known=True, value=None, how="literal", provenance=None, absent=True)
+
+    @staticmethod
+    def unknown(provenance: str | None = None) -> Value:
+        return Value(known=False, how="unknown", provenance=provenance)
+
+
+@dataclass(frozen=True, slots=True)
+class CallSite:
+    """One matched loader call, as the scanner saw it, before hub/pin classification."""
+
+    path: str
+    cell: int | None
+    span: Span
+    api: str
+    loader: str
+    model: Value
+    revision: Value
+    args: Mapping[str, Value] = field(default_factory=dict)
+    options: Mapping[str, Value] = field(default_factory=dict)
+    keywords: tuple[str, ...] = ()
+    scope: str = "<module>"
+    in_loop: bool = False
+    dynamic_kwargs: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A classified model reference: one entry of the inventory contract."""
+
+    path: str
+    cell: int | None
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    api: str
+    hub: str
+    role: str
+    model: str | None
+    canonical: str | None
+    resolution: str
+    provenance: str | None
+    revision: str | None
+    pin: str
+    options: Mapping[str, Any]
+    # Fields beyond the contract (allowed: "add fields freely").
+    loader: str = ""
+    library: str = ""
+    revision_resolution: str = "literal"
+    revision_provenance: str | None = None
+    args: Mapping[str, Any] = field(default_factory=dict)
+    keywords: tuple[str, ...] = ()
+    scope: str = "<module>"
+    in_loop: bool = False
+    dynamic_kwargs: bool = False
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "cell": self.cell,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "api": self.api,
+            "hub": self.hub,
+            "role": self.role,
+            "model": self.model,
+            "canonical": self.canonical,
+            "resolution": self.resolution,
+            "provenance": self.provenance,
+            "revision": self.revision,
+            "pin": self.pin,
+            "options": dict(self.options),
+            "loader": self.loader,
+            "library": self.library,
+            "revision_resolution": self.revision_resolution,
+            "revision_provenance": self.revision_provenance,
+            "args": dict(self.args),
+            "scope": self.scope,
+            "in_loop": self.in_loop,
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FileError:
+    """A file that could not be (fully) analysed; the scan goes on without it."""
+
+    path: str
+    message: str
+    kind: str = "parse"  # parse | io | skipped | internal
+    line: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self.path, "message": self.message, "kind": self.kind}
+        if self.line is not None:
+            out["line"] = self.line
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class FileScan:
+    """Everything the scanner learned from one file: the unit of caching and parallelism."""
+
+    path: str
+    calls: tuple[CallSite, ...] = ()
+    errors: tuple[FileError, ...] = ()
+    suppressions: Mapping[int, frozenset[str] | None] = field(default_factory=dict)
+    depends_on: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A mechanical fix: text replacements in one file (1-based positions, end exclusive)."""
+
+    applicability: str  # safe | unsafe | display
+    description: str
+    edits: tuple[tuple[Span, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One rule violation at one reference (or file/project level when reference is None)."""
+
+    rule: str
+    name: str
+    level: str
+    message: str
+    path: str
+    cell: int | None
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    model: str | None = None
+    reference: int | None = None
+    fix: Fix | None = None
+    suppressed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "name": self.name,
+            "level": self.level,
+            "message": self.message,
+            "path": self.path,
+            "cell": self.cell,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "model": self.model,
+            "reference": self.reference,
+            "fix": (
+                {"applicability": self.fix.applicability, "description": self.fix.description}
+                if self.fix
+                else None
+            ),
+            "suppressed": self.suppressed,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """A rule example: code that must (bad) or must not (good) trigger the rule."""
+
+    code: str
+    fixed: str | None = None  # for a bad example with a fix: the expected code after fixing
+    requirements: str | None = None  # requirements.txt lines declared beside the example
+    path: str = "example.py"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMeta:
+    """A rule's metadata, read from rules/checks/<ID>.toml (the single source of truth)."""
+
+    id: str
+    name: str
+    level: str
+    category: str  # reproducibility | security | deprecation | metadata | project
+    summary: str
+    rationale: str
+    fix: str
+    tags: tuple[str, ...] = ()
+    security_severity: str | None = None
+    precision: str = "high"
+    cwe: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    bad: tuple[Example, ...] = ()
+    good: tuple[Example, ...] = ()
+    needs_metadata: bool = False
+
+    @property
+    def help_uri(self) -> str:
+        return f"https://github.com/ptm-lint/ptm-lint/blob/main/docs/rules/{self.id}.md"
