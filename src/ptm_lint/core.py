@@ -243,3 +243,16 @@ class RuleMeta:
     @property
     def help_uri(self) -> str:
         return f"https://github.com/ptm-lint/ptm-lint/blob/main/docs/rules/{self.id}.md"
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The outcome of one run, handed to every reporter."""
+
+    root: str  # absolute path of the scan root; every `path` above is relative to it (posix)
+    references: tuple[Reference, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    errors: tuple[FileError, ...] = ()
+    rules: tuple[RuleMeta, ...] = ()  # every rule that was enabled for the run
+    notes: tuple[str, ...] = ()  # run-level notes for the summary (e.g. models not checked)
+    tool_version: str = "0.1.0"
