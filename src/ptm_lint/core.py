@@ -155,7 +155,7 @@ class FileScan:
     path: str
     calls: tuple[CallSite, ...] = ()
     errors: tuple[FileError, ...] = ()
-    suppressions: Mapping[int, frozenset[str] | None] = field(default_factory=dict)
+    suppressions: Mapping[tuple[int | None, int], frozenset[str] | None] = field(default_factory=dict)
     depends_on: tuple[str, ...] = ()
 
 

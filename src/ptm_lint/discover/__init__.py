@@ -1,0 +1,1 @@
+"""Discover stage: which files to scan, and what the project declares."""

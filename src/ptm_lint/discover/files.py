@@ -1,0 +1,509 @@
+"""Find the Python sources and notebooks to scan under the given paths (stat only, never read)."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from ..core import FileError
+
+PROJECT_MARKERS = (".git", "pyproject.toml", "ptm-lint.toml", "setup.cfg", "setup.py")
+# Ruff's default `exclude`, plus our own and CPython's caches.
+DEFAULT_EXCLUDES: tuple[str, ...] = (
+    ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints", ".mypy_cache",
+    ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache", ".svn", ".tox",
+    ".venv", ".vscode", "__pypackages__", "_build", "buck-out", "build", "dist", "node_modules",
+    "site-packages", "venv", "__pycache__", ".ptm-lint-cache",
+)
+SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+# Files passed by name are also taken with the other suffixes pre-commit's `identify` tags as
+# python, and without a suffix (scripts it recognises by their shebang).
+_EXPLICIT_SUFFIXES = frozenset((*SOURCE_SUFFIXES, ".pyw", ".pyt", ".tac", ".wsgi", ""))
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+_ANY_DEPTH = "^(?:.+/)?"
+
+
+def find_root(paths: Sequence[Path]) -> Path:
+    """The project root for `paths`: nearest ancestor (inclusive) of their common directory that
+    holds a PROJECT_MARKER, else that common directory itself. Absolute and resolved."""
+    dirs = []
+    for p in paths or (Path.cwd(),):
+        a = os.path.abspath(p)
+        dirs.append(os.path.realpath(a if os.path.isdir(a) else os.path.dirname(a)))
+    try:
+        start = Path(os.path.commonpath(dirs))
+    except ValueError:  # different drives (Windows)
+        start = Path.cwd().resolve()
+    for d in (start, *start.parents):
+        if any(os.path.lexists(d / m) for m in PROJECT_MARKERS):
+            return d
+    return start
+
+
+def relpath(path: Path, root: Path) -> str:
+    """`path` relative to `root`, posix style, without resolving symlinks in the name; the path
+    as given when it lies outside `root`."""
+    a, r = os.path.abspath(path), os.path.abspath(root)
+    rel = _under(a, r)
+    if rel is None:  # `root` is resolved; `path` may reach it through a symlinked ancestor
+        a2 = os.path.join(os.path.realpath(os.path.dirname(a)), os.path.basename(a))
+        rel = _under(a2, os.path.realpath(r))
+    if rel is None:
+        return Path(path).as_posix()
+    return rel.replace(os.sep, "/") if rel else "."
+
+
+@dataclass(frozen=True, slots=True)
+class Discovered:
+    """The outcome of discovery: files to scan and the ones that were reported instead."""
+
+    files: tuple[Path, ...]  # absolute, deduplicated, sorted by relpath
+    errors: tuple[FileError, ...]  # path is the relpath (or the path as given outside root)
+
+
+def discover(
+    paths: Sequence[Path],
+    root: Path,
+    *,
+    exclude: Sequence[str] | None = None,
+    extend_exclude: Sequence[str] = (),
+    respect_gitignore: bool = True,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Discovered:
+    """Walk `paths` (files or directories) and return the source files to scan under `root`.
+
+    Never raises for file-system trouble: it becomes a FileError and discovery goes on.
+    Raises ValueError for an invalid exclude pattern (a configuration error).
+    """
+    configured = (*(exclude or ()), *extend_exclude)
+    walker = _Walker(
+        root=os.path.realpath(root),
+        exclude=_Spec.compile((*(DEFAULT_EXCLUDES if exclude is None else exclude),
+                               *extend_exclude), strict=True),
+        configured=_Spec.compile(configured, strict=True) if configured else None,
+        respect_gitignore=respect_gitignore,
+        max_bytes=max_bytes,
+    )
+    for p in paths:
+        walker.add(Path(p))
+    return walker.result()
+
+
+# --- matching ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    """A gitignore-style pattern list (pathspec), with a one-regex pre-check.
+
+    pathspec tries each pattern in turn; most paths match none, so one combined regex
+    answers "no pattern matches" first, which keeps 100,000-file trees fast.
+    """
+
+    spec: pathspec.GitIgnoreSpec
+    any_match: re.Pattern[str] | None
+
+    @staticmethod
+    def compile(lines: Sequence[str], *, strict: bool) -> _Spec:
+        try:
+            spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        except ValueError as exc:  # GitIgnorePatternError
+            if strict:
+                bad = next((ln for ln in lines if not _valid(ln)), "")
+                raise ValueError(f"invalid exclude pattern {bad!r}: {exc}") from exc
+            # A .gitignore line git itself would ignore must not disable the whole file.
+            spec = pathspec.GitIgnoreSpec.from_lines([ln for ln in lines if _valid(ln)])
+        regexes = [p.regex for p in spec.patterns
+                   if p.include is not None and isinstance(p, pathspec.RegexPattern) and p.regex]
+        return _Spec(spec, _any_of(regexes))
+
+    def check(self, path: str) -> bool | None:
+        """True: ignored, False: re-included by a negation, None: no pattern matches."""
+        # search(), as pathspec does: a few patterns are not anchored.
+        if self.any_match is not None and self.any_match.search(path) is None:
+            return None
+        return self.spec.check_file(path).include
+
+
+def _any_of(regexes: Sequence[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One regex matching where any of `regexes` matches (None: cannot build one).
+
+    The shared `^(?:.+/)?` ("at any depth") prefix is factored out: tried once per path
+    instead of once per pattern. Group names repeat across patterns; they carry no
+    meaning for a yes/no answer, so they are dropped.
+    """
+    if any(r.flags != re.UNICODE for r in regexes):
+        return None
+    deep, anchored, free = [], [], []
+    for r in regexes:
+        body = _NAMED_GROUP.sub("(?:", r.pattern)
+        if body.startswith(_ANY_DEPTH):
+            deep.append(body[len(_ANY_DEPTH):])
+        elif body.startswith("^"):
+            anchored.append(body[1:])
+        else:
+            free.append(body)
+    alts = [f"(?:{b})" for b in anchored]
+    if deep:
+        alts.append(_ANY_DEPTH[1:] + "(?:" + "|".join(f"(?:{b})" for b in deep) + ")")
+    parts = [f"^(?:{'|'.join(alts)})"] if alts else []
+    parts += [f"(?:{b})" for b in free]
+    try:
+        return re.compile("|".join(parts) or "(?!)")
+    except re.error:
+        return None
+
+
+def _valid(line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class _Ignore:
+    """One ignore file; paths (relative to the walk base) are re-anchored at its directory."""
+
+    strip: str  # prefix of the walk-relative path where the file lives ("a/b/")
+    prepend: str  # for files above the walk base: the base's path below them ("proj/")
+    spec: _Spec
+
+    def check(self, rel: str) -> bool | None:
+        if self.strip and not rel.startswith(self.strip):
+            return None
+        return self.spec.check(self.prepend + rel[len(self.strip):])
+
+
+def _load_ignore(file: str, strip: str, prepend: str) -> _Ignore | None:
+    """Parse a .gitignore-like file; None when absent or not a regular file (never blocks)."""
+    try:
+        if not stat.S_ISREG(os.stat(file).st_mode):
+            return None
+        with open(file, "rb") as f:
+            text = f.read().decode("utf-8", "surrogateescape")
+    except OSError:
+        return None
+    return _Ignore(strip, prepend, _Spec.compile(text.splitlines(), strict=False))
+
+
+# --- walking ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Base:
+    """Where a walk is anchored: patterns match paths relative to `abs`."""
+
+    abs: str
+    display: str  # how paths below are shown: "" for the root, else a prefix ending in "/"
+    boundary: str  # real path symlinks must stay inside
+    # Relative path of `abs` below root when the walk was re-based inside root ("" otherwise):
+    # configured excludes are always matched from the root.
+    root_rel: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Dir:
+    """A directory waiting to be listed."""
+
+    abs: str
+    rel: str  # relative to base.abs ("" for the base itself)
+    real: str
+    ignores: tuple[_Ignore, ...]
+    base: _Base
+    link_from: str | None = None  # for a followed symlink: real path of the dir holding it
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    display: str
+    abs: str
+    real: str
+    is_link: bool
+
+
+class _Walker:
+    """Mutable state of one discover() call (visited dirs, results); not shared."""
+
+    def __init__(self, *, root: str, exclude: _Spec, configured: _Spec | None,
+                 respect_gitignore: bool, max_bytes: int) -> None:
+        self.root = root
+        self.exclude = exclude
+        self.configured = configured
+        self.respect_gitignore = respect_gitignore
+        self.max_bytes = max_bytes
+        self.found: list[_Found] = []
+        self.errors: list[FileError] = []
+        self.visited: set[str] = set()
+        self.root_base = _Base(root, "", root, "")
+        self._above: tuple[_Ignore, ...] | None = None
+
+    # -- explicit paths --
+
+    def add(self, given: Path) -> None:
+        a = os.path.abspath(given)
+        rel = _under(a, self.root)
+        if rel is None:
+            a2 = os.path.join(os.path.realpath(os.path.dirname(a)), os.path.basename(a))
+            rel = _under(a2, self.root)
+        if rel is not None:
+            rel = rel.replace(os.sep, "/")
+            a = os.path.join(self.root, *rel.split("/")) if rel else self.root
+            shown = rel or "."
+        else:
+            shown = given.as_posix()
+        try:
+            st = os.stat(a)
+        except OSError as exc:
+            msg = _os_message(exc)
+            if isinstance(exc, FileNotFoundError):
+                msg = ("broken symbolic link (its target does not exist)" if os.path.islink(a)
+                       else "no such file or directory")
+            self.errors.append(FileError(shown, msg, "io"))
+            return
+        if stat.S_ISDIR(st.st_mode):
+            self._add_dir(a, rel, shown, given)
+        else:
+            self._add_file(a, rel, shown, st)
+
+    def _add_file(self, a: str, rel: str | None, shown: str, st: os.stat_result) -> None:
+        if os.path.splitext(a)[1].lower() not in _EXPLICIT_SUFFIXES:
+            return
+        # Configured excludes still apply (keeps generated files out of pre-commit runs);
+        # the defaults and .gitignore do not: the file was asked for by name.
+        if self.configured is not None and self.configured.check(
+                rel if rel is not None else os.path.basename(a)):
+            return
+        if self._checked(shown, st):
+            self.found.append(_Found(shown, a, os.path.realpath(a), os.path.islink(a)))
+
+    def _add_dir(self, a: str, rel: str | None, shown: str, given: Path) -> None:
+        real = os.path.realpath(a)
+        if rel is None:  # outside root: a walk of its own, anchored at the given directory
+            base = _Base(a, _prefix(given.as_posix()), real, None)
+            self._walk(_Dir(a, "", real, (), base))
+            return
+        if rel and self.configured is not None and self.configured.check(rel + "/"):
+            return
+        if not rel:
+            self._walk(_Dir(a, "", real, self._ignores_above(), self.root_base))
+            return
+        parent = rel.rpartition("/")[0]
+        ignores = self._ignores_down_to(parent)
+        if self._ignored(rel, True, ignores, self.root_base):
+            # Asked for by name although excluded: walk it as a base of its own, so the
+            # rule that excluded it does not exclude everything inside it as well.
+            base = _Base(a, rel + "/", real, rel + "/")
+            self._walk(_Dir(a, "", real, (), base))
+        else:
+            self._walk(_Dir(a, rel, real, ignores, self.root_base))
+
+    def _ignores_above(self) -> tuple[_Ignore, ...]:
+        """.git/info/exclude and .gitignore files between the git top level and the root."""
+        if self._above is None:
+            self._above = ()
+            if self.respect_gitignore:
+                chain = [Path(self.root), *Path(self.root).parents]
+                top = next((d for d in chain if os.path.lexists(d / ".git")), None)
+                if top is not None:
+                    out = []
+                    info = _load_ignore(str(top / ".git" / "info" / "exclude"), "",
+                                        _prefix(relpath(Path(self.root), top)))
+                    out += [info] if info else []
+                    for d in reversed(chain[1:chain.index(top) + 1]):
+                        ig = _load_ignore(str(d / ".gitignore"), "",
+                                          _prefix(relpath(Path(self.root), d)))
+                        out += [ig] if ig else []
+                    self._above = tuple(out)
+        return self._above
+
+    def _ignores_down_to(self, rel: str) -> tuple[_Ignore, ...]:
+        """Ignore files that apply to entries of the root-relative directory `rel`."""
+        out = list(self._ignores_above())
+        if self.respect_gitignore:
+            parts = rel.split("/") if rel else []
+            for i in range(len(parts) + 1):
+                sub = "/".join(parts[:i])
+                ig = _load_ignore(os.path.join(self.root, *parts[:i], ".gitignore"),
+                                  _prefix(sub), "")
+                out += [ig] if ig else []
+        return tuple(out)
+
+    # -- the walk --
+
+    def _walk(self, start: _Dir) -> None:
+        stack = [start]
+        # Directory symlinks wait until real directories are done, so files are reported
+        # under their real names and a link to an already-scanned directory costs nothing.
+        links: deque[_Dir] = deque()
+        while stack or links:
+            d = stack.pop() if stack else links.popleft()
+            if d.real in self.visited:
+                if d.link_from is not None and _inside(d.link_from, d.real):
+                    self.errors.append(FileError(
+                        self._show(d.base, d.rel),
+                        "symbolic link points to a directory that contains it (a loop); "
+                        "not followed", "skipped"))
+                continue
+            self.visited.add(d.real)
+            self._list(d, stack, links)
+
+    def _list(self, d: _Dir, stack: list[_Dir], links: deque[_Dir]) -> None:
+        try:
+            with os.scandir(d.abs) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            self.errors.append(FileError(self._show(d.base, d.rel),
+                                         f"cannot list directory: {_os_message(exc)}", "io"))
+            return
+        ignores = d.ignores
+        if self.respect_gitignore and any(e.name == ".gitignore" for e in entries):
+            ig = _load_ignore(os.path.join(d.abs, ".gitignore"), _prefix(d.rel), "")
+            ignores = (*ignores, ig) if ig else ignores
+        subdirs = []
+        for e in entries:
+            rel = f"{d.rel}/{e.name}" if d.rel else e.name
+            try:
+                if e.is_symlink():
+                    self._link(d, e, rel, ignores, links)
+                elif e.is_dir(follow_symlinks=False):
+                    if e.name != ".git" and not self._ignored(rel, True, ignores, d.base):
+                        subdirs.append(_Dir(e.path, rel, os.path.join(d.real, e.name),
+                                            ignores, d.base))
+                elif e.name.endswith(SOURCE_SUFFIXES):
+                    if not self._ignored(rel, False, ignores, d.base):
+                        shown = self._show(d.base, rel)
+                        if self._checked(shown, e.stat(follow_symlinks=False)):
+                            self.found.append(_Found(shown, e.path,
+                                                     os.path.join(d.real, e.name), False))
+            except OSError as exc:
+                self.errors.append(FileError(self._show(d.base, rel), _vanished(exc), "io"))
+        stack.extend(reversed(subdirs))  # pop in name order
+
+    def _link(self, d: _Dir, e: os.DirEntry[str], rel: str, ignores: tuple[_Ignore, ...],
+              links: deque[_Dir]) -> None:
+        source = e.name.endswith(SOURCE_SUFFIXES)
+        # git matches a symlink as a file, whatever it points to.
+        if self._ignored(rel, False, ignores, d.base):
+            return
+        shown = self._show(d.base, rel)
+        try:
+            st = os.stat(e.path)
+        except OSError as exc:
+            if source:  # a dangling link with another name may be anything: not ours to report
+                self.errors.append(FileError(shown, f"broken symbolic link ({_os_message(exc)})",
+                                             "io"))
+            return
+        is_dir = stat.S_ISDIR(st.st_mode)
+        if not (is_dir or source):
+            return
+        real = os.path.realpath(e.path)
+        if not _inside(real, d.base.boundary):
+            self.errors.append(FileError(
+                shown, "symbolic link points outside the scan root; not followed", "skipped"))
+        elif is_dir:
+            links.append(_Dir(e.path, rel, real, ignores, d.base, link_from=d.real))
+        elif self._checked(shown, st):
+            self.found.append(_Found(shown, e.path, real, True))
+
+    def _ignored(self, rel: str, is_dir: bool, ignores: tuple[_Ignore, ...], base: _Base) -> bool:
+        path = rel + "/" if is_dir else rel
+        if self.exclude.check(path):
+            return True
+        if base.root_rel and self.configured is not None and self.configured.check(
+                base.root_rel + path):
+            return True
+        for ig in reversed(ignores):  # the deepest file decides (git precedence)
+            verdict = ig.check(path)
+            if verdict is not None:
+                return verdict
+        return False
+
+    def _checked(self, shown: str, st: os.stat_result) -> bool:
+        """Is a stat'ed file scannable? Reports why not; never opens it (a FIFO would block)."""
+        if not stat.S_ISREG(st.st_mode):
+            self.errors.append(FileError(
+                shown, f"not a regular file ({_file_kind(st.st_mode)}); skipped", "skipped"))
+            return False
+        if st.st_size > self.max_bytes:
+            self.errors.append(FileError(
+                shown,
+                f"file is {_human(st.st_size)}, over the {_human(self.max_bytes)} limit; "
+                "skipped (raise max-file-size to scan it)", "skipped"))
+            return False
+        return True
+
+    @staticmethod
+    def _show(base: _Base, rel: str) -> str:
+        if not rel:
+            return base.display.rstrip("/") or "."
+        return base.display + rel
+
+    def result(self) -> Discovered:
+        # One entry per real file: prefer a real name over a symlink, then the shortest path.
+        best: dict[str, _Found] = {}
+        for f in self.found:
+            cur = best.get(f.real)
+            if cur is None or (f.is_link, f.display) < (cur.is_link, cur.display):
+                best[f.real] = f
+        files = sorted(best.values(), key=lambda f: f.display)
+        errors = sorted(set(self.errors), key=lambda e: (e.path, e.kind, e.message))
+        return Discovered(tuple(Path(f.abs) for f in files), tuple(errors))
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _under(path: str, root: str) -> str | None:
+    """`path` relative to `root` if it lies at or below it (lexically), else None."""
+    if path == root:
+        return ""
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    return path[len(prefix):] if path.startswith(prefix) else None
+
+
+def _inside(path: str, root: str) -> bool:
+    return _under(path, root) is not None
+
+
+def _prefix(rel: str) -> str:
+    return "" if rel in ("", ".") else rel.rstrip("/") + "/"
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"),
+                       (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"),
+                       (stat.S_ISDIR, "directory")):
+        if test(mode):
+            return name
+    return "special file"
+
+
+def _human(n: float) -> str:
+    if n < 1024:
+        return f"{int(n)} B"
+    for unit in ("KB", "MB", "GB", "TB"):
+        n /= 1024
+        if n < 1024 or unit == "TB":
+            break
+    return f"{n:.1f} {unit}"
+
+
+def _os_message(exc: OSError) -> str:
+    return (exc.strerror or str(exc)).lower()
+
+
+def _vanished(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "file disappeared during discovery"
+    return f"cannot stat file: {_os_message(exc)}"

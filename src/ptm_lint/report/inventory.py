@@ -1,0 +1,70 @@
+"""Render the inventory (every model reference) as the JSON contract or a readable table."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..core import Reference, Report
+
+SCHEMA = "ptm-lint/inventory/1"
+
+
+def model_key(ref: Reference) -> tuple[str, str] | None:
+    """References to the same model share this key; None when the id is unknown."""
+    ident = ref.canonical or ref.model
+    if ident is None:
+        return None
+    return ref.hub, ident
+
+
+def models(references: tuple[Reference, ...]) -> list[dict[str, Any]]:
+    grouped: dict[tuple[str, str], dict[str, Any]] = {}
+    for index, ref in enumerate(references):
+        key = model_key(ref)
+        if key is None:
+            continue
+        entry = grouped.setdefault(key, {"hub": key[0], "canonical": key[1], "revisions": [], "references": []})
+        if ref.revision is not None and ref.revision not in entry["revisions"]:
+            entry["revisions"].append(ref.revision)
+        entry["references"].append(index)
+    return sorted(grouped.values(), key=lambda m: (m["hub"], m["canonical"]))
+
+
+def inventory_json(report: Report) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "tool": {"name": "ptm-lint", "version": report.tool_version},
+        "references": [ref.to_json() for ref in report.references],
+        "models": models(report.references),
+        "errors": [err.to_json() for err in report.errors],
+    }
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(inventory_json(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def _where(path: str, cell: int | None, line: int, column: int) -> str:
+    cell_part = f"[cell {cell}]" if cell is not None else ""
+    return f"{path}{cell_part}:{line}:{column}"
+
+
+def render_text(report: Report) -> str:
+    lines: list[str] = []
+    for ref in report.references:
+        ident = ref.model if ref.model is not None else "<unknown>"
+        rev = f"@{ref.revision}" if ref.revision else ""
+        lines.append(
+            f"{_where(ref.path, ref.cell, ref.line, ref.column)}: {ident}{rev} "
+            f"[{ref.hub}, {ref.role}, pin={ref.pin}, {ref.resolution}] {ref.api}"
+        )
+    for err in report.errors:
+        lines.append(f"{err.path}:{err.line or 1}:1: error: {err.message}")
+    n_models = len(models(report.references))
+    lines.append(
+        f"{len(report.references)} model reference{'s' if len(report.references) != 1 else ''}, "
+        f"{n_models} distinct model{'s' if n_models != 1 else ''}"
+        + (f", {len(report.errors)} file error{'s' if len(report.errors) != 1 else ''}" if report.errors else "")
+    )
+    return "\n".join(lines) + "\n"

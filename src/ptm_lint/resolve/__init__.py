@@ -1,0 +1,1 @@
+"""Resolve stage: classify scanned calls into references (hub, canonical id, revision, pin)."""

@@ -1,0 +1,480 @@
+"""Classify a scanned call into a Reference: hub, canonical id, revision and pin class."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..catalog import Loader
+from ..core import CallSite, Reference, Value
+from ..scan.values import ModuleRef, _plain
+from .hf_ids import LEGACY_IDS
+
+UNRESOLVED = "<unresolved>"
+
+SHA40 = re.compile(r"[0-9a-f]{40}")
+HEXISH = re.compile(r"[0-9a-fA-F]{7,40}")
+VERSION_TAG = re.compile(r"v?\d+(?:\.\d+)*(?:[-.+]?[A-Za-z0-9]+)*")
+PR_REF = re.compile(r"refs/pr/\d+")
+HF_URL = re.compile(
+    r"https?://(?:huggingface\.co|hf\.co)/(?:(?P<type>datasets|spaces)/)?(?P<id>[^/@]+(?:/[^/@]+)?)"
+    r"/(?:resolve|blob|raw|tree)/(?P<rev>[^/]+)(?:/(?P<path>.*))?"
+)
+HF_REPO_URL = re.compile(r"https?://(?:huggingface\.co|hf\.co)/(?P<id>[\w.-]+/[\w.-]+)/?")
+HF_URI = re.compile(r"hf://(?:(?P<type>datasets|spaces|models)/)?(?P<id>[\w.-]+(?:/[\w.-]+)?)(?:@(?P<rev>[^/]+))?(?:/(?P<path>.*))?")
+TFHUB = re.compile(r"https?://(?:tfhub\.dev|hub\.tensorflow\.google\.cn)/(?P<path>[^?#]+?)/?(?:\?.*)?")
+KAGGLE_URL = re.compile(
+    r"https?://(?:www\.)?kaggle\.com/models/(?P<handle>[^/]+/[^/]+/[^/]+/[^/?#]+)(?:/(?P<ver>\d+))?/?(?:\?.*)?"
+)
+KAGGLE_HANDLE = re.compile(r"(?P<handle>[\w.-]+/[\w.-]+/[\w.-]+/[\w.-]+)(?:/(?P<ver>\d+))?")
+HASH_IN_NAME = re.compile(r"-([0-9a-f]{8,})\.[A-Za-z0-9]+$")
+SHA256_IN_PATH = re.compile(r"/([0-9a-f]{64})/[^/]+$")
+GITHUB_RELEASE = re.compile(r"https?://github\.com/[^/]+/[^/]+/releases/(?:download/(?P<tag>[^/]+)|latest/download)/")
+GITHUB_RAW = re.compile(r"https?://raw\.githubusercontent\.com/[^/]+/[^/]+/(?P<ref>[^/]+)/")
+DATASET_BUILDERS = frozenset({
+    "csv", "json", "parquet", "text", "arrow", "pandas", "imagefolder", "audiofolder", "videofolder",
+    "webdataset", "sql", "generator", "xml", "spark", "pdffolder", "niftifolder",
+})
+WEIGHT_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".safetensors", ".h5", ".keras", ".onnx", ".gguf",
+                   ".pkl", ".pickle", ".joblib", ".tflite", ".pb", ".npz", ".msgpack")
+
+
+def revision_pin(rev: str) -> str:
+    """Pin class of an HF-style revision string (see docs/resolution.md)."""
+    if SHA40.fullmatch(rev):
+        return "immutable"
+    if PR_REF.fullmatch(rev):
+        return "mutable"
+    if HEXISH.fullmatch(rev) and any(c.isdigit() for c in rev):
+        return "weak"
+    if VERSION_TAG.fullmatch(rev) and any(c.isdigit() for c in rev):
+        return "weak"
+    return "mutable"
+
+
+def is_local_path(text: str) -> bool:
+    if text.startswith(("/", "./", "../", "~", ".\\", "file://")) or "\\" in text or text in (".", ".."):
+        return True
+    if re.match(r"[A-Za-z]:[\\/]", text):
+        return True
+    return False
+
+
+def hf_canonical(repo_id: str, prefix: str | None = None) -> str:
+    if "/" in repo_id:
+        return repo_id
+    if repo_id in LEGACY_IDS:
+        return LEGACY_IDS[repo_id]
+    if prefix:
+        return prefix + repo_id
+    return repo_id
+
+
+def plain(value: Value) -> Any:
+    """A JSON-able rendering of a resolved value for options/args."""
+    if not value.known:
+        return UNRESOLVED
+    obj = value.value
+    if _plain(obj):
+        return obj
+    if isinstance(obj, ModuleRef):
+        return obj.name
+    if isinstance(obj, tuple) and all(v.known and _plain(v.value) for v in obj):
+        return [v.value for v in obj]
+    return UNRESOLVED
+
+
+@dataclass
+class _Draft:
+    hub: str
+    model: str | None = None
+    canonical: str | None = None
+    revision: str | None = None
+    pin: str = "unknown"
+    resolution: str = "unknown"
+    provenance: str | None = None
+    rev_resolution: str = "literal"
+    rev_provenance: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+def _rev_from_value(draft: _Draft, value: Value, *, dynamic: bool) -> None:
+    """Fill revision + pin from a revision argument (HF semantics)."""
+    if value.absent:
+        if dynamic:
+            draft.pin = "unknown"
+            draft.rev_resolution = "unknown"
+            draft.rev_provenance = "no revision= given, but **kwargs may carry one"
+        else:
+            draft.pin = "mutable"
+            draft.rev_resolution = "literal"
+        return
+    draft.rev_resolution = value.how
+    draft.rev_provenance = value.provenance
+    if not value.known:
+        draft.pin = "unknown"
+        return
+    if value.value is None:
+        draft.pin = "mutable"
+        return
+    if isinstance(value.value, str):
+        draft.revision = value.value
+        draft.pin = revision_pin(value.value)
+        return
+    draft.pin = "unknown"
+
+
+def _hf(draft: _Draft, text: str, site: CallSite, loader: Loader) -> None:
+    m = HF_URL.fullmatch(text)
+    if m:
+        draft.canonical = hf_canonical(m.group("id"))
+        draft.revision = m.group("rev").replace("%2F", "/")
+        draft.pin = revision_pin(draft.revision)
+        return
+    m = HF_URI.fullmatch(text)
+    if m:
+        draft.canonical = hf_canonical(m.group("id"))
+        if m.group("rev"):
+            draft.revision = m.group("rev")
+            draft.pin = revision_pin(draft.revision)
+        else:
+            _rev_from_value(draft, site.revision, dynamic=site.dynamic_kwargs)
+        return
+    if is_local_path(text) or text.count("/") > 1 or text.endswith(WEIGHT_SUFFIXES):
+        draft.hub, draft.pin = "local", "local"
+        return
+    draft.canonical = hf_canonical(text, loader.model_prefix)
+    _rev_from_value(draft, site.revision, dynamic=site.dynamic_kwargs)
+
+
+def _url(draft: _Draft, text: str, site: CallSite) -> None:
+    m = HF_URL.fullmatch(text)
+    if m:
+        draft.hub = "huggingface"
+        draft.canonical = hf_canonical(m.group("id"))
+        draft.revision = m.group("rev").replace("%2F", "/")
+        draft.pin = revision_pin(draft.revision)
+        return
+    if is_local_path(text) or not re.match(r"[a-z][a-z0-9+.-]*://", text):
+        draft.hub, draft.pin = "local", "local"
+        return
+    draft.hub = "url"
+    draft.canonical = text
+    verified = site.args.get("check_hash")
+    hash_prefix = site.args.get("hash_prefix")
+    m = SHA256_IN_PATH.search(text)
+    if m:
+        draft.revision, draft.pin = m.group(1), "immutable"
+        return
+    if hash_prefix is not None and hash_prefix.known and isinstance(hash_prefix.value, str) and len(hash_prefix.value) >= 8:
+        draft.revision, draft.pin = hash_prefix.value, "immutable"
+        return
+    m = HASH_IN_NAME.search(text.split("?", 1)[0])
+    if m:
+        draft.revision = m.group(1)
+        checked = verified is not None and verified.known and verified.value is True
+        draft.pin = "immutable" if checked else "weak"
+        return
+    m = GITHUB_RAW.match(text)
+    if m:
+        draft.revision = m.group("ref")
+        draft.pin = "immutable" if SHA40.fullmatch(m.group("ref")) else "mutable"
+        return
+    m = GITHUB_RELEASE.match(text)
+    if m:
+        draft.revision = m.group("tag")
+        draft.pin = "weak" if m.group("tag") else "mutable"
+        return
+    draft.pin = "mutable"
+
+
+def _tf_handle(draft: _Draft, text: str) -> None:
+    m = KAGGLE_URL.fullmatch(text)
+    if m:
+        draft.hub, draft.canonical, draft.revision = "kaggle", m.group("handle"), m.group("ver")
+        draft.pin = "immutable" if m.group("ver") else "mutable"
+        return
+    m = TFHUB.fullmatch(text)
+    if m:
+        path = m.group("path").strip("/")
+        head, _, last = path.rpartition("/")
+        draft.hub = "tf_hub"
+        if last.isdigit() and head:
+            draft.canonical, draft.revision, draft.pin = head, last, "immutable"
+        else:
+            draft.canonical, draft.pin = path, "mutable"
+        return
+    if re.match(r"[a-z][a-z0-9+.-]*://", text):
+        draft.hub, draft.canonical, draft.pin = "url", text, "mutable"
+        return
+    draft.hub, draft.pin = "local", "local"
+
+
+def _kaggle(draft: _Draft, text: str) -> None:
+    text = text.removeprefix("kaggle://")
+    m = KAGGLE_URL.fullmatch(text) or KAGGLE_HANDLE.fullmatch(text)
+    if not m:
+        draft.pin = "unknown"
+        draft.notes += ("not a valid Kaggle model handle (owner/model/framework/variation[/version])",)
+        return
+    draft.hub, draft.canonical, draft.revision = "kaggle", m.group("handle"), m.group("ver")
+    draft.pin = "immutable" if m.group("ver") else "mutable"
+
+
+def _hf_prefixed(draft: _Draft, text: str, site: CallSite) -> bool:
+    """timm / open_clip `hf-hub:org/repo[@rev]`; returns False when the text has no such prefix."""
+    for prefix in ("hf-hub:", "hf_hub:"):
+        if text.startswith(prefix):
+            repo, _, rev = text[len(prefix):].partition("@")
+            draft.hub = "huggingface"
+            draft.canonical = hf_canonical(repo)
+            if rev:
+                draft.revision, draft.pin = rev, revision_pin(rev)
+            else:
+                draft.pin = "mutable"
+            if prefix == "hf_hub:":
+                draft.notes += ("the 'hf_hub:' prefix is a legacy alias of 'hf-hub:'",)
+            return True
+    if text.startswith("local-dir:"):
+        draft.hub, draft.pin = "local", "local"
+        return True
+    return False
+
+
+def _enum_name(value: Value) -> str | None:
+    if not value.known:
+        return None
+    obj = value.value
+    if isinstance(obj, ModuleRef):
+        parts = obj.name.split(".")
+        return ".".join(parts[-2:]) if len(parts) >= 2 and parts[-2].endswith("_Weights") else parts[-1]
+    if isinstance(obj, str):
+        return obj
+    return None
+
+
+def classify(site: CallSite, loader: Loader) -> Reference | None:
+    """The inventory entry for a call; None when the call turns out not to load a model."""
+    draft = _Draft(hub=loader.hub)
+    model = site.model
+    scheme = loader.scheme
+    text: str | None = None
+    if model.absent:
+        if loader.model_default == "<task default>":
+            draft.resolution, draft.pin = "default", "library"
+            draft.provenance = "no model given: transformers picks the task's default model for its version"
+            if site.revision.known and isinstance(site.revision.value, str):
+                draft.notes += ("revision= without model= is ignored for the task default",)
+            return _finish(draft, site, loader)
+        if loader.model_default:
+            text = loader.model_default
+            draft.resolution = "default"
+            draft.provenance = f"no model given: {loader.library} defaults to {text!r}"
+        else:
+            draft.resolution, draft.pin = "unknown", "unknown"
+            draft.provenance = "the id argument is missing"
+            return _finish(draft, site, loader)
+    elif not model.known:
+        draft.resolution, draft.pin, draft.provenance = "unknown", "unknown", model.provenance
+        if scheme in ("path",):
+            draft.hub = "unknown"
+        if scheme == "torchvision" or scheme == "keras_app":
+            pass
+        else:
+            return _finish(draft, site, loader)
+    elif not isinstance(model.value, str):
+        if model.value is None:
+            draft.resolution, draft.pin = model.how, "unknown"
+            draft.provenance = (model.provenance + "; " if model.provenance else "") + "the id is None"
+        else:
+            draft.resolution, draft.pin, draft.provenance = "unknown", "unknown", "the id is not a string"
+        return _finish(draft, site, loader)
+    else:
+        text = model.value
+        draft.resolution, draft.provenance = model.how, model.provenance
+    if text is not None:
+        draft.model = text
+
+    if scheme in ("hf", "remote"):
+        assert text is not None
+        _hf(draft, text, site, loader)
+        if scheme == "remote":
+            if re.match(r"https?://", text) and draft.hub == "huggingface" and not HF_URL.fullmatch(text):
+                draft.hub, draft.canonical = "url", text
+            if draft.hub != "local":
+                draft.pin = "mutable" if draft.pin != "unknown" else "unknown"
+                draft.revision = None
+    elif scheme == "hf_dataset":
+        assert text is not None
+        if text in DATASET_BUILDERS or text.endswith((".csv", ".json", ".jsonl", ".parquet", ".txt")):
+            draft.hub, draft.pin = "local", "local"
+        else:
+            _hf(draft, text, site, loader)
+    elif scheme == "torch_hub":
+        assert text is not None
+        source = site.args.get("source")
+        if (source is not None and source.known and source.value == "local") or is_local_path(text):
+            draft.hub, draft.pin = "local", "local"
+        else:
+            repo, _, ref = text.partition(":")
+            draft.canonical = repo
+            if ref:
+                draft.revision = ref
+                draft.pin = "immutable" if SHA40.fullmatch(ref) else revision_pin(ref)
+            else:
+                draft.pin = "mutable"
+    elif scheme == "tf_handle":
+        assert text is not None
+        _tf_handle(draft, text)
+    elif scheme == "kaggle_handle":
+        assert text is not None
+        _kaggle(draft, text)
+    elif scheme == "url":
+        assert text is not None
+        _url(draft, text, site)
+    elif scheme == "path":
+        assert text is not None
+        if re.match(r"https?://", text):
+            _url(draft, text, site)
+        else:
+            draft.hub, draft.pin = "local", "local"
+    elif scheme in ("timm", "open_clip"):
+        assert text is not None
+        if not _hf_prefixed(draft, text, site):
+            pretrained = site.args.get("pretrained")
+            if pretrained is None or (pretrained.known and not pretrained.value):
+                return None  # architecture only: no pretrained weights are downloaded
+            draft.hub = "huggingface" if scheme == "timm" else "url"
+            if pretrained.known and isinstance(pretrained.value, str):
+                if is_local_path(pretrained.value) or pretrained.value.endswith(WEIGHT_SUFFIXES):
+                    draft.hub, draft.pin = "local", "local"
+                    return _finish(draft, site, loader)
+                draft.revision = pretrained.value
+            if scheme == "timm" and "." in text:
+                draft.canonical = f"timm/{text}"
+            draft.pin = "library" if pretrained.known else "unknown"
+    elif scheme == "torchvision":
+        weights = site.args.get("weights")
+        pretrained = site.args.get("pretrained")
+        draft.hub = "url"
+        if weights is not None and not (weights.known and weights.value is None):
+            name = _enum_name(weights)
+            if name is None:
+                draft.pin = "unknown"
+                draft.rev_resolution, draft.rev_provenance = "unknown", weights.provenance
+            elif is_local_path(name):
+                draft.hub, draft.pin = "local", "local"
+            else:
+                draft.revision, draft.pin = name, "library"
+                draft.rev_resolution = weights.how
+        elif pretrained is not None:
+            if pretrained.known:
+                if not pretrained.value:
+                    return None
+                draft.revision, draft.pin = "IMAGENET1K_V1", "library"
+                draft.notes += ("pretrained=True selects the legacy IMAGENET1K_V1 weights",)
+            else:
+                draft.pin = "unknown"
+        else:
+            return None
+        if not model.known:
+            draft.pin = "unknown"
+    elif scheme == "keras_app":
+        weights = site.args.get("weights")
+        draft.hub = "url"
+        if weights is None or weights.absent:
+            draft.revision, draft.pin = "imagenet", "library"
+        elif not weights.known:
+            draft.pin = "unknown"
+        elif weights.value is None:
+            return None
+        elif isinstance(weights.value, str) and weights.value != "imagenet":
+            draft.hub, draft.pin = "local", "local"
+        else:
+            draft.revision, draft.pin = "imagenet", "library"
+    elif scheme == "keras_preset":
+        assert text is not None
+        if text.startswith("kaggle://"):
+            _kaggle(draft, text)
+        elif text.startswith("hf://"):
+            draft.hub = "huggingface"
+            m = HF_URI.fullmatch(text)
+            draft.canonical = hf_canonical(m.group("id")) if m else text[5:]
+            draft.pin = "mutable"
+        elif re.match(r"[a-z][a-z0-9+.-]*://", text):
+            draft.hub, draft.canonical, draft.pin = "url", text, "mutable"
+        elif is_local_path(text) or "/" in text:
+            draft.hub, draft.pin = "local", "local"
+        else:
+            draft.hub, draft.pin = "kaggle", "library"
+    elif scheme == "hf_uri":
+        assert text is not None
+        if text.startswith("hf://"):
+            m = HF_URI.fullmatch(text)
+            draft.hub = "huggingface"
+            draft.canonical = hf_canonical(m.group("id")) if m else text[5:]
+            rev = m.group("rev") if m else None
+            draft.revision = rev
+            draft.pin = revision_pin(rev) if rev else "mutable"
+        elif re.match(r"[a-z][a-z0-9+.-]*://", text):
+            draft.hub, draft.canonical, draft.pin = "url", text, "mutable"
+        else:
+            draft.hub, draft.pin = "local", "local"
+    elif scheme == "alias":
+        assert text is not None
+        if re.match(r"https?://", text):
+            _url(draft, text, site)
+        elif is_local_path(text) or "/" in text:
+            draft.hub, draft.pin = "local", "local"
+        else:
+            draft.hub, draft.pin = "url", "library"
+    if draft.hub == "local":
+        draft.canonical, draft.revision = None, None
+    return _finish(draft, site, loader)
+
+
+def _finish(draft: _Draft, site: CallSite, loader: Loader) -> Reference:
+    notes = draft.notes
+    if loader.unpinnable and draft.hub not in ("local",):
+        notes += (f"{site.api} has no way to pin a revision",)
+    if draft.hub == "local" and site.revision.known and isinstance(site.revision.value, str):
+        notes += ("revision= is ignored when the id is a local path",)
+    if draft.revision is None and site.revision.known and isinstance(site.revision.value, str) and draft.hub != "local":
+        if loader.scheme in ("hf", "hf_dataset"):
+            draft.revision = site.revision.value
+    return Reference(
+        path=site.path,
+        cell=site.cell,
+        line=site.span.line,
+        column=site.span.column,
+        end_line=site.span.end_line,
+        end_column=site.span.end_column,
+        api=site.api,
+        hub=draft.hub,
+        role=_role(site, loader),
+        model=draft.model,
+        canonical=draft.canonical,
+        resolution=draft.resolution,
+        provenance=draft.provenance,
+        revision=draft.revision,
+        pin=draft.pin,
+        options={name: plain(v) for name, v in site.options.items()},
+        loader=loader.id,
+        library=loader.library,
+        revision_resolution=draft.rev_resolution,
+        revision_provenance=draft.rev_provenance,
+        args={name: plain(v) for name, v in site.args.items()},
+        keywords=site.keywords,
+        scope=site.scope,
+        in_loop=site.in_loop,
+        dynamic_kwargs=site.dynamic_kwargs,
+        notes=notes,
+    )
+
+
+def _role(site: CallSite, loader: Loader) -> str:
+    repo_type = site.args.get("repo_type")
+    if repo_type is not None and repo_type.known and repo_type.value == "dataset":
+        return "dataset"
+    return loader.role

@@ -1,0 +1,1 @@
+"""Scan stage: parse candidate files and extract loader calls with statically resolved arguments."""

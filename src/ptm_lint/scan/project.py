@@ -1,0 +1,128 @@
+"""The repository as the scanner sees it: other modules (for one import hop) and config files."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+from typing import Any
+
+from .scopes import collect
+from .source import SourceError, decode_python
+from .values import Evaluator
+
+MAX_MODULE_BYTES = 2 * 1024 * 1024
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+def module_name(rel: str) -> str:
+    """Dotted module name for a posix path relative to the root (`src/` layouts stripped)."""
+    parts = rel.rsplit(".", 1)[0].split("/")
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    if len(parts) > 1 and parts[0] in ("src", "lib"):
+        parts = parts[1:]
+    return ".".join(p for p in parts if p.isidentifier())
+
+
+def package_of(rel: str) -> str:
+    name = module_name(rel)
+    if rel.endswith("__init__.py") or rel.endswith("__init__.pyi"):
+        return name
+    return name.rpartition(".")[0]
+
+
+class ModuleIndex:
+    """Finds and lazily analyses other modules and config files under one root, never leaving it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self._evaluators: dict[tuple[str, int], Evaluator | None] = {}
+        self._configs: dict[str, tuple[str, Any] | None] = {}
+        self.touched: set[str] = set()  # files read besides the scanned one (cache dependencies)
+
+    def _inside(self, path: Path) -> Path | None:
+        try:
+            real = path.resolve()
+            real.relative_to(self.root)
+        except (OSError, ValueError, RuntimeError):
+            return None
+        return real if real.is_file() else None
+
+    def find_module(self, dotted: str) -> Path | None:
+        if not dotted or not all(p.isidentifier() for p in dotted.split(".")):
+            return None
+        rel = Path(*dotted.split("."))
+        for base in (self.root, self.root / "src", self.root / "lib"):
+            for candidate in (base / rel.with_suffix(".py"), base / rel / "__init__.py"):
+                found = self._inside(candidate)
+                if found is not None:
+                    return found
+        return None
+
+    def evaluator(self, dotted: str, hops: int) -> Evaluator | None:
+        key = (dotted, hops)
+        if key in self._evaluators:
+            cached = self._evaluators[key]
+            if cached is not None:
+                self.touched.add(cached.path)
+            return cached
+        self._evaluators[key] = None  # guards against import cycles while analysing
+        path = self.find_module(dotted)
+        result = None
+        if path is not None:
+            try:
+                data = path.read_bytes() if path.stat().st_size <= MAX_MODULE_BYTES else None
+                if data is not None:
+                    tree = ast.parse(decode_python(data))
+                    rel = path.relative_to(self.root).as_posix()
+                    self.touched.add(rel)
+                    result = Evaluator(collect(tree, package_of(rel)), rel, module_name(rel), self, hops)
+            except (OSError, SyntaxError, ValueError, SourceError, RecursionError, MemoryError):
+                result = None
+        self._evaluators[key] = result
+        return result
+
+    def read_config(self, name: str, from_file: str) -> tuple[str, Any] | None:
+        """Parse a YAML/JSON/TOML file named in code, relative to the root or the reading file."""
+        key = f"{from_file}\0{name}"
+        if key in self._configs:
+            cached = self._configs[key]
+            if cached is not None:
+                self.touched.add(cached[0])
+            return cached
+        result = None
+        here = (self.root / from_file).parent
+        candidates = [self.root / name]
+        while True:
+            candidates.append(here / name)
+            if here == self.root or self.root not in here.parents:
+                break
+            here = here.parent
+        for candidate in candidates:
+            found = self._inside(candidate)
+            if found is None:
+                continue
+            try:
+                if found.stat().st_size > MAX_CONFIG_BYTES:
+                    continue
+                text = found.read_text(encoding="utf-8")
+                suffix = found.suffix.lower()
+                if suffix in (".yaml", ".yml"):
+                    import yaml  # lazy: only repos that read YAML configs pay for it
+
+                    parsed = yaml.safe_load(text)
+                elif suffix == ".toml":
+                    import tomllib
+
+                    parsed = tomllib.loads(text)
+                else:
+                    parsed = json.loads(text)
+            except Exception:  # noqa: BLE001 - a broken config file just means "unknown"
+                continue
+            rel = found.relative_to(self.root).as_posix()
+            self.touched.add(rel)
+            result = (rel, parsed)
+            break
+        self._configs[key] = result
+        return result

@@ -1,0 +1,283 @@
+"""Scan one file: prefilter its bytes, parse it, and extract every catalog loader call."""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from ..catalog import ArgSpec, Catalog, Loader
+from ..core import CallSite, FileError, FileScan, Span, Value
+from .project import ModuleIndex, module_name, package_of
+from .scopes import CallInfo, collect
+from .source import Source, SourceError, read_source
+from .values import Evaluator, _plain
+
+_SUPPRESS = re.compile(
+    r"#\s*(?:ptm-lint:\s*ignore(?P<ids>\[[^\]]*\])?|noqa(?P<noqa>:\s*[A-Za-z]+\d+(?:[\s,]+[A-Za-z]+\d+)*)?)",
+    re.IGNORECASE,
+)
+
+
+def prefilter(catalog: Catalog) -> re.Pattern[bytes]:
+    """A byte regex matching any trigger name: files without a match are never parsed."""
+    return re.compile(b"|".join(re.escape(t.encode()) for t in catalog.triggers))
+
+
+def _split_lines(text: str) -> list[str]:
+    # ast counts \r\n, \r and \n as line ends (not \f or the Unicode separators splitlines uses).
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _column(lines: list[str], lineno: int, byte_offset: int) -> int:
+    """ast gives UTF-8 byte offsets; the contract wants 1-based character columns."""
+    if lineno - 1 >= len(lines):
+        return byte_offset + 1
+    line = lines[lineno - 1]
+    if line.isascii():
+        return byte_offset + 1
+    return len(line.encode("utf-8")[:byte_offset].decode("utf-8", "replace")) + 1
+
+
+def suppressions(text: str, source: Source) -> dict[tuple[int | None, int], frozenset[str] | None]:
+    """(cell, line) -> rule ids suppressed there (None = every rule)."""
+    out: dict[tuple[int | None, int], frozenset[str] | None] = {}
+    if "#" not in text:
+        return out
+    for number, line in enumerate(_split_lines(text), start=1):
+        if "#" not in line:
+            continue
+        for match in _SUPPRESS.finditer(line):
+            ids_text = match.group("ids") or match.group("noqa")
+            if match.group(0).lower().lstrip("# ").startswith("noqa") and ids_text:
+                ids = {i.upper() for i in re.findall(r"[A-Za-z]+\d+", ids_text)}
+                ids = {i for i in ids if i.startswith("PTM")}
+                if not ids:
+                    continue  # `# noqa: E501` is for another tool
+            elif ids_text:
+                ids = {i.strip().upper() for i in ids_text.strip("[]").split(",") if i.strip()}
+            else:
+                ids = None
+            key = source.locate(number)
+            previous = out.get(key, frozenset())
+            out[key] = None if ids is None or previous is None else frozenset(previous | ids)
+    return out
+
+
+def _parse(source: Source, rel: str) -> tuple[ast.Module | None, list[FileError]]:
+    """Parse the text; a notebook with a broken cell keeps its other cells."""
+    errors: list[FileError] = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings of the scanned code are not ours
+            return ast.parse(source.text, filename=rel), errors
+    except SyntaxError as exc:
+        if source.cells is None:
+            errors.append(_syntax_error(rel, exc, source))
+            return None, errors
+    except (ValueError, RecursionError, MemoryError) as exc:
+        errors.append(FileError(rel, _parse_failure(exc), "parse"))
+        return None, errors
+    # Notebook: parse cell by cell, blank out the cells that do not parse.
+    lines = _split_lines(source.text)
+    for cell in source.cells or ():
+        chunk = "\n".join(lines[cell.start - 1 : cell.start - 1 + cell.lines])
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ast.parse(chunk)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            line = getattr(exc, "lineno", None)
+            msg = getattr(exc, "msg", None) or _parse_failure(exc)
+            errors.append(FileError(rel, f"cell {cell.index}: syntax error: {msg}"
+                                    + (f" (line {line} of the cell)" if line else "")
+                                    + "; the cell was skipped", "parse", line))
+            for i in range(cell.start - 1, cell.start - 1 + cell.lines):
+                lines[i] = ""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse("\n".join(lines), filename=rel), errors
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        errors.append(FileError(rel, _parse_failure(exc), "parse"))
+        return None, errors
+
+
+def _parse_failure(exc: BaseException) -> str:
+    if isinstance(exc, (RecursionError, MemoryError)):
+        return "the code is nested too deeply to analyse; skipped"
+    return f"cannot parse: {exc}"
+
+
+def _syntax_error(rel: str, exc: SyntaxError, source: Source) -> FileError:
+    msg = exc.msg or "invalid syntax"
+    line = exc.lineno
+    hint = ""
+    text = exc.text or ""
+    if "print" in msg.lower() or re.match(r"\s*(print|exec)\s+[^(=\s]", text) or "Missing parentheses" in msg:
+        hint = " (Python 2 code is not supported)"
+    elif re.search(r"except\s+\w+\s*,\s*\w+\s*:", text):
+        hint = " (Python 2 code is not supported)"
+    where = f" at line {line}" if line else ""
+    return FileError(rel, f"syntax error{where}: {msg}{hint}", "parse", line)
+
+
+class _Call:
+    """Argument access for one call: keywords, positionals, ** dicts and forwarding dicts."""
+
+    def __init__(self, node: ast.Call, info: CallInfo, ev: Evaluator, loader: Loader) -> None:
+        self.node = node
+        self.scope = info.scope
+        self.ev = ev
+        self.keywords: dict[str, ast.expr] = {}
+        self.expanded: dict[str, Value] = {}
+        self.dynamic = False
+        self.star_at: int | None = None
+        for i, arg in enumerate(node.args):
+            if isinstance(arg, ast.Starred) and self.star_at is None:
+                self.star_at = i
+        for kw in node.keywords:
+            if kw.arg is not None:
+                self.keywords[kw.arg] = kw.value
+                continue
+            mapping = ev.value(kw.value, info.scope)
+            if mapping.known and isinstance(mapping.value, dict):
+                for key, val in mapping.value.items():
+                    if isinstance(key, str):
+                        self.expanded.setdefault(key, val)
+            else:
+                self.dynamic = True
+        self.forwarded: dict[str, Value] = {}
+        for name in loader.kwargs_dicts:
+            if name in self.keywords:
+                mapping = ev.value(self.keywords[name], info.scope)
+                if mapping.known and isinstance(mapping.value, dict):
+                    for key, val in mapping.value.items():
+                        if isinstance(key, str):
+                            self.forwarded.setdefault(key, val)
+
+    def get(self, spec: ArgSpec | None, name: str | None = None) -> Value:
+        if spec is None:
+            return Value.missing()
+        for kw in spec.kw:
+            if kw in self.keywords:
+                return self.ev.value(self.keywords[kw], self.scope)
+        if spec.pos is not None:
+            if self.star_at is not None and self.star_at <= spec.pos:
+                return Value.unknown(f"passed through *args at {self.ev.where(self.node.lineno)}")
+            if spec.pos < len(self.node.args):
+                return self.ev.value(self.node.args[spec.pos], self.scope)
+        for kw in spec.kw:
+            if kw in self.expanded:
+                return self.expanded[kw]
+        for kw in spec.kw:
+            if kw in self.forwarded:
+                return self.forwarded[kw]
+        if self.dynamic and spec.kw:
+            return Value.unknown(f"may be passed in **kwargs at {self.ev.where(self.node.lineno)}")
+        return Value.missing()
+
+    def named(self, name: str) -> Value:
+        return self.get(ArgSpec(kw=(name,)))
+
+    def all_keywords(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys([*self.keywords, *self.expanded, *self.forwarded]))
+
+
+def _is_off(value: Value) -> bool:
+    return value.absent or (value.known and _plain(value.value) and not value.value)
+
+
+def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, source: Source,
+             lines: list[str]) -> CallSite | None:
+    node = info.node
+    call = _Call(node, info, ev, loader)
+    argspecs = dict(loader.args)
+    if loader.load_if and all(
+        _is_off(call.get(argspecs[name]) if name in argspecs else call.named(name)) for name in loader.load_if
+    ):
+        return None  # e.g. resnet50() without weights: no pretrained model is loaded
+    if loader.model_from_callee:
+        model = Value(True, api.rsplit(".", 1)[-1], "literal")
+    else:
+        model = call.get(loader.model)
+    revision = call.get(loader.revision)
+    args = {}
+    for name, spec in loader.args:
+        val = call.get(spec)
+        if not val.absent:
+            args[name] = val
+    options = {}
+    for name in loader.options:
+        val = call.named(name)
+        if not val.absent:
+            options[name] = val
+    cell, line = source.locate(node.lineno)
+    _, end_line = source.locate(node.end_lineno or node.lineno)
+    span = Span(
+        line=line,
+        column=_column(lines, node.lineno, node.col_offset),
+        end_line=end_line,
+        end_column=_column(lines, node.end_lineno or node.lineno, node.end_col_offset or 0),
+    )
+    func_scope = info.scope.function
+    scope_name = func_scope.qualname if func_scope is not None else "<module>"
+    return CallSite(
+        path=rel,
+        cell=cell,
+        span=span,
+        api=api,
+        loader=loader.id,
+        model=model,
+        revision=revision,
+        args=args,
+        options=options,
+        keywords=call.all_keywords(),
+        scope=scope_name,
+        in_loop=info.in_loop,
+        dynamic_kwargs=call.dynamic,
+    )
+
+
+def scan_bytes(data: bytes, rel: str, catalog: Catalog, index: ModuleIndex | None,
+               trigger: re.Pattern[bytes] | None = None) -> FileScan:
+    """Scan one file's bytes. Never raises for bad input: problems become FileErrors."""
+    if trigger is not None and not trigger.search(data):
+        return FileScan(rel)
+    try:
+        source = read_source(data, rel.endswith(".ipynb"))
+    except SourceError as exc:
+        return FileScan(rel, errors=(FileError(rel, exc.message, "parse", exc.line),))
+    errors = [FileError(rel, message, "parse", line) for message, line in source.problems]
+    tree, parse_errors = _parse(source, rel)
+    errors.extend(parse_errors)
+    if tree is None:
+        return FileScan(rel, errors=tuple(errors))
+    if index is not None:
+        index.touched.clear()
+    try:
+        calls = _scan_tree(tree, source, rel, catalog, index)
+    except (RecursionError, MemoryError):
+        return FileScan(rel, errors=(*errors, FileError(rel, "the code is nested too deeply to analyse; skipped", "parse")))
+    sup = suppressions(source.text, source) if calls else {}
+    depends = tuple(sorted(index.touched)) if index is not None else ()
+    return FileScan(rel, calls=calls, errors=tuple(errors), suppressions=sup, depends_on=depends)
+
+
+def _scan_tree(tree: ast.Module, source: Source, rel: str, catalog: Catalog,
+               index: ModuleIndex | None) -> tuple[CallSite, ...]:
+    info = collect(tree, package_of(rel))
+    ev = Evaluator(info, rel, module_name(rel), index)
+    lines = _split_lines(source.text)
+    found: list[CallSite] = []
+    for call in info.calls:
+        for api in ev.qualnames(call.node.func, call.scope):
+            loader = catalog.find(api)
+            if loader is None:
+                continue
+            site = _extract(call, ev, loader, api, rel, source, lines)
+            if site is not None:
+                found.append(site)
+            break
+    found.sort(key=lambda c: (c.cell if c.cell is not None else -1, c.span.line, c.span.column))
+    return tuple(found)
+

@@ -1,0 +1,310 @@
+"""One pass over a module's AST: scopes, name bindings, and every call with its context."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Binding:
+    """One place where a name gets a value.
+
+    kind: import (target = qualified name) | assign (node = value expression, path = tuple-unpacking
+    index path) | param (node = default expression or None, annotation) | class | function |
+    for (node = iterable) | with (node = context expression) | other.
+    """
+
+    kind: str
+    line: int
+    block: int  # id() of the statement list holding the binding: same block = straight-line code
+    node: ast.AST | None = None
+    target: str | None = None
+    path: tuple[int, ...] = ()
+    annotation: ast.expr | None = None
+    scope: Scope | None = None  # for class/function bindings: the scope they create
+    env: Scope | None = None  # where `node` must be evaluated, when not the binding's own scope
+
+
+@dataclass(slots=True, eq=False)
+class Scope:
+    kind: str  # module | function | class | lambda | comprehension
+    name: str
+    qualname: str
+    node: ast.AST
+    parent: Scope | None
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    global_names: set[str] = field(default_factory=set)
+    returns: list[ast.expr] = field(default_factory=list)
+
+    def bind(self, name: str, binding: Binding) -> None:
+        if name in self.global_names and self.parent is not None:
+            module = self
+            while module.parent is not None:
+                module = module.parent
+            module.bindings.setdefault(name, []).append(binding)
+            return
+        self.bindings.setdefault(name, []).append(binding)
+
+    @property
+    def function(self) -> Scope | None:
+        """The innermost enclosing function scope (itself if it is one)."""
+        scope: Scope | None = self
+        while scope is not None and scope.kind not in ("function", "lambda"):
+            scope = scope.parent
+        return scope
+
+    @property
+    def enclosing_class(self) -> Scope | None:
+        """For a method's scope: the class it is defined in."""
+        func = self.function
+        if func is None or func.parent is None or func.parent.kind != "class":
+            return None
+        return func.parent
+
+
+@dataclass(slots=True)
+class CallInfo:
+    node: ast.Call
+    scope: Scope
+    in_loop: bool
+
+
+@dataclass(slots=True)
+class ModuleInfo:
+    module: Scope
+    calls: list[CallInfo]
+    scope_of: dict[int, Scope]  # id(function/class/lambda node) -> its scope
+
+
+def _module_name(package: str | None, level: int, module: str | None) -> str:
+    """Absolute module name of a (possibly relative) import in `package`."""
+    if level == 0:
+        return module or ""
+    parts = (package or "").split(".") if package else []
+    if level - 1 > len(parts):
+        base: list[str] = []
+    else:
+        base = parts[: len(parts) - (level - 1)] if level > 1 else parts
+    if module:
+        base = base + [module]
+    return ".".join(base)
+
+
+class _Collector:
+    """Builds scopes and collects calls; recursion mirrors Python's scoping rules."""
+
+    def __init__(self, package: str | None) -> None:
+        self.package = package
+        self.calls: list[CallInfo] = []
+        self.scope_of: dict[int, Scope] = {}
+
+    # -- statements ------------------------------------------------------------------------
+    def block(self, body: list[ast.stmt], scope: Scope, loop: bool) -> None:
+        for stmt in body:
+            self.stmt(stmt, scope, loop, id(body))
+
+    def stmt(self, node: ast.stmt, scope: Scope, loop: bool, block: int) -> None:
+        line = node.lineno
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for dec in node.decorator_list:
+                self.expr(dec, scope, loop)
+            self.arguments(node.args, scope, loop)
+            if node.returns:
+                self.expr(node.returns, scope, loop)
+            inner = Scope("function", node.name, f"{_qual(scope)}{node.name}", node, scope)
+            self.scope_of[id(node)] = inner
+            self.params(node.args, inner)
+            scope.bind(node.name, Binding("function", line, block, node=node, scope=inner))
+            # A function body runs later, possibly many times: a loop around the def is irrelevant.
+            self.block(node.body, inner, False)
+        elif isinstance(node, ast.ClassDef):
+            for dec in node.decorator_list:
+                self.expr(dec, scope, loop)
+            for base in node.bases:
+                self.expr(base, scope, loop)
+            for kw in node.keywords:
+                self.expr(kw.value, scope, loop)
+            inner = Scope("class", node.name, f"{_qual(scope)}{node.name}", node, scope)
+            self.scope_of[id(node)] = inner
+            scope.bind(node.name, Binding("class", line, block, node=node, scope=inner))
+            self.block(node.body, inner, loop)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    scope.bind(alias.asname, Binding("import", line, block, target=alias.name))
+                else:
+                    top = alias.name.split(".", 1)[0]
+                    scope.bind(top, Binding("import", line, block, target=top))
+        elif isinstance(node, ast.ImportFrom):
+            base = _module_name(self.package, node.level, node.module)
+            for alias in node.names:
+                if alias.name == "*":
+                    continue
+                target = f"{base}.{alias.name}" if base else alias.name
+                scope.bind(alias.asname or alias.name, Binding("import", line, block, target=target))
+        elif isinstance(node, ast.Assign):
+            self.expr(node.value, scope, loop)
+            for tgt in node.targets:
+                self.target(tgt, scope, loop, Binding("assign", line, block, node=node.value))
+        elif isinstance(node, ast.AnnAssign):
+            if node.value is not None:
+                self.expr(node.value, scope, loop)
+            self.expr(node.annotation, scope, loop)
+            kind = "assign" if node.value is not None else "other"
+            self.target(
+                node.target, scope, loop,
+                Binding(kind, line, block, node=node.value, annotation=node.annotation),
+            )
+        elif isinstance(node, ast.AugAssign):
+            self.expr(node.value, scope, loop)
+            self.target(node.target, scope, loop, Binding("other", line, block, node=node))
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            self.expr(node.iter, scope, loop)
+            self.target(node.target, scope, True, Binding("for", line, block, node=node.iter))
+            self.block(node.body, scope, True)
+            self.block(node.orelse, scope, loop)
+        elif isinstance(node, ast.While):
+            self.expr(node.test, scope, True)
+            self.block(node.body, scope, True)
+            self.block(node.orelse, scope, loop)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                self.expr(item.context_expr, scope, loop)
+                if item.optional_vars is not None:
+                    self.target(
+                        item.optional_vars, scope, loop,
+                        Binding("with", line, block, node=item.context_expr),
+                    )
+            self.block(node.body, scope, loop)
+        elif isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+            self.block(node.body, scope, loop)
+            for handler in node.handlers:
+                if handler.type is not None:
+                    self.expr(handler.type, scope, loop)
+                if handler.name:
+                    scope.bind(handler.name, Binding("other", handler.lineno, block))
+                self.block(handler.body, scope, loop)
+            self.block(node.orelse, scope, loop)
+            self.block(node.finalbody, scope, loop)
+        elif isinstance(node, ast.If):
+            self.expr(node.test, scope, loop)
+            self.block(node.body, scope, loop)
+            self.block(node.orelse, scope, loop)
+        elif isinstance(node, ast.Return):
+            if node.value is not None:
+                self.expr(node.value, scope, loop)
+                func = scope.function
+                if func is not None:
+                    func.returns.append(node.value)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            scope.global_names.update(node.names)
+        elif isinstance(node, ast.Match):
+            self.expr(node.subject, scope, loop)
+            for case in node.cases:
+                for sub in ast.walk(case.pattern):
+                    name = getattr(sub, "name", None)
+                    if isinstance(name, str):
+                        scope.bind(name, Binding("other", line, block))
+                if case.guard is not None:
+                    self.expr(case.guard, scope, loop)
+                self.block(case.body, scope, loop)
+        else:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr):
+                    self.expr(child, scope, loop)
+
+    def target(self, node: ast.expr, scope: Scope, loop: bool, binding: Binding, path: tuple[int, ...] = ()) -> None:
+        if isinstance(node, ast.Name):
+            scope.bind(
+                node.id,
+                Binding(binding.kind, binding.line, binding.block, node=binding.node, path=path,
+                        annotation=binding.annotation),
+            )
+        elif isinstance(node, (ast.Tuple, ast.List)):
+            for i, elt in enumerate(node.elts):
+                if isinstance(elt, ast.Starred):
+                    self.target(elt.value, scope, loop, Binding("other", binding.line, binding.block))
+                else:
+                    self.target(elt, scope, loop, binding, path + (i,))
+        else:
+            # `self.x = value` in a method: remembered on the class, for `self.x` reads elsewhere.
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "self"
+                and scope.enclosing_class is not None
+                and binding.kind == "assign"
+            ):
+                scope.enclosing_class.bind(
+                    "self." + node.attr,
+                    Binding("assign", binding.line, binding.block, node=binding.node, path=path, env=scope),
+                )
+            # Attribute/subscript targets bind no name, but their sub-expressions may hold calls.
+            self.expr(node, scope, loop)
+
+    def arguments(self, args: ast.arguments, scope: Scope, loop: bool) -> None:
+        for default in [*args.defaults, *[d for d in args.kw_defaults if d is not None]]:
+            self.expr(default, scope, loop)
+
+    def params(self, args: ast.arguments, inner: Scope) -> None:
+        positional = [*args.posonlyargs, *args.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+        block = id(args)
+        for arg, default in zip(positional, defaults):
+            inner.bind(arg.arg, Binding("param", arg.lineno, block, node=default, annotation=arg.annotation))
+        for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+            inner.bind(arg.arg, Binding("param", arg.lineno, block, node=default, annotation=arg.annotation))
+        for arg in (args.vararg, args.kwarg):
+            if arg is not None:
+                inner.bind(arg.arg, Binding("other", arg.lineno, block))
+
+    # -- expressions -----------------------------------------------------------------------
+    def expr(self, node: ast.expr, scope: Scope, loop: bool) -> None:
+        # Iterative over plain expressions (deep chains of BinOp or calls are common in
+        # generated code); scope-creating expressions recurse.
+        stack: list[tuple[ast.AST, bool]] = [(node, loop)]
+        while stack:
+            current, in_loop = stack.pop()
+            if isinstance(current, ast.Call):
+                self.calls.append(CallInfo(current, scope, in_loop))
+            elif isinstance(current, ast.Lambda):
+                self.arguments(current.args, scope, in_loop)
+                inner = Scope("lambda", "<lambda>", f"{_qual(scope)}<lambda>", current, scope)
+                self.scope_of[id(current)] = inner
+                self.params(current.args, inner)
+                self.expr(current.body, inner, False)
+                continue
+            elif isinstance(current, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+                inner = Scope("comprehension", "<comp>", f"{_qual(scope)}<comp>", current, scope)
+                for i, gen in enumerate(current.generators):
+                    self.expr(gen.iter, scope if i == 0 else inner, in_loop if i == 0 else True)
+                    self.target(gen.target, inner, True, Binding("for", current.lineno, id(current), node=gen.iter))
+                    for cond in gen.ifs:
+                        self.expr(cond, inner, True)
+                elts = [current.key, current.value] if isinstance(current, ast.DictComp) else [current.elt]
+                for elt in elts:
+                    self.expr(elt, inner, True)
+                continue
+            elif isinstance(current, ast.NamedExpr):
+                target_scope = scope
+                while target_scope.kind == "comprehension" and target_scope.parent is not None:
+                    target_scope = target_scope.parent
+                target_scope.bind(current.target.id, Binding("assign", current.lineno, -1, node=current.value))
+            children = list(ast.iter_child_nodes(current))
+            for child in reversed(children):
+                stack.append((child, in_loop))
+
+
+def _qual(scope: Scope) -> str:
+    if scope.kind == "module":
+        return ""
+    return scope.qualname + "."
+
+
+def collect(tree: ast.Module, package: str | None) -> ModuleInfo:
+    """Scopes, bindings and calls of a parsed module. `package` is the dotted package containing it."""
+    module = Scope("module", "<module>", "<module>", tree, None)
+    collector = _Collector(package)
+    collector.block(tree.body, module, False)
+    return ModuleInfo(module, collector.calls, collector.scope_of)
