@@ -32,7 +32,6 @@ SCHEMES = (
     "keras_preset",  # keras_hub preset name | kaggle:// | hf:// handle
     "hf_uri",        # keras.saving.load_model: "hf://org/repo" or a local path
     "alias",         # a library-defined alias (whisper "large", YOLO "yolov8n.pt", clip "ViT-B/32")
-    "sentence_transformers",  # HF id with the "sentence-transformers/" namespace rewrite
     "remote",        # remote inference endpoint (no weights are loaded locally)
 )
 
@@ -93,13 +92,29 @@ class Catalog:
     roots: frozenset[str] = field(default=frozenset())
     triggers: tuple[str, ...] = ()
 
-    def find(self, qualname: str) -> Loader | None:
-        if qualname.split(".", 1)[0] not in self.roots:
-            return None
+    def __post_init__(self) -> None:
+        # One alternation of every pattern, in catalog order: regex alternation also takes the
+        # first alternative that matches, so one fullmatch answers "which loader" for a name.
+        parts, owners = [], []
         for loader in self.loaders:
-            if loader.matches(qualname):
-                return loader
-        return None
+            for pattern in loader.match:
+                parts.append(f"(?P<g{len(owners)}>{pattern.pattern})")
+                owners.append(loader)
+        object.__setattr__(self, "_combined", re.compile("|".join(parts)) if parts else None)
+        object.__setattr__(self, "_owners", tuple(owners))
+        object.__setattr__(self, "_memo", {})
+
+    def find(self, qualname: str) -> Loader | None:
+        memo: dict[str, Loader | None] = self._memo  # type: ignore[attr-defined]
+        if qualname in memo:
+            return memo[qualname]
+        found = None
+        if qualname.split(".", 1)[0] in self.roots and self._combined is not None:  # type: ignore[attr-defined]
+            match = self._combined.fullmatch(qualname)  # type: ignore[attr-defined]
+            if match is not None and match.lastgroup:
+                found = self._owners[int(match.lastgroup[1:])]  # type: ignore[attr-defined]
+        memo[qualname] = found
+        return found
 
     def by_id(self, loader_id: str) -> Loader | None:
         for loader in self.loaders:

@@ -68,7 +68,18 @@ class CallSite:
     keywords: tuple[str, ...] = ()
     scope: str = "<module>"
     in_loop: bool = False
+    hot_path: str | None = None  # why the enclosing function runs per call/request, if it does
     dynamic_kwargs: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """A hard-coded credential seen in a file; only its masked form is ever kept."""
+
+    cell: int | None
+    span: Span
+    kind: str
+    masked: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +111,7 @@ class Reference:
     keywords: tuple[str, ...] = ()
     scope: str = "<module>"
     in_loop: bool = False
+    hot_path: str | None = None
     dynamic_kwargs: bool = False
     notes: tuple[str, ...] = ()
 
@@ -128,6 +140,7 @@ class Reference:
             "args": dict(self.args),
             "scope": self.scope,
             "in_loop": self.in_loop,
+            "hot_path": self.hot_path,
             "notes": list(self.notes),
         }
 
@@ -157,6 +170,7 @@ class FileScan:
     errors: tuple[FileError, ...] = ()
     suppressions: Mapping[tuple[int | None, int], frozenset[str] | None] = field(default_factory=dict)
     depends_on: tuple[str, ...] = ()
+    secrets: tuple[Secret, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,8 +97,23 @@ def scan_files(root: Path, rels: Sequence[str], jobs: int | None = None) -> list
     return out
 
 
-def run_inventory(paths: Sequence[Path], options: ScanOptions | None = None, *, root: Path | None = None) -> Report:
-    """Discover, scan and classify: the inventory of every model reference under `paths`."""
+@dataclass(frozen=True)
+class ScanResult:
+    root: Path
+    scans: tuple[FileScan, ...]  # sorted by path
+    references: tuple[Reference, ...]
+    errors: tuple[FileError, ...]
+
+    @property
+    def by_path(self) -> dict[str, FileScan]:
+        return {scan.path: scan for scan in self.scans}
+
+    def report(self) -> Report:
+        return Report(root=str(self.root), references=self.references, errors=self.errors, tool_version=__version__)
+
+
+def scan_paths(paths: Sequence[Path], options: ScanOptions | None = None, *, root: Path | None = None) -> ScanResult:
+    """Discover, scan and classify every file under `paths`."""
     from .discover.files import discover, find_root, relpath
 
     options = options or ScanOptions()
@@ -109,16 +124,13 @@ def run_inventory(paths: Sequence[Path], options: ScanOptions | None = None, *, 
         respect_gitignore=options.respect_gitignore, max_bytes=options.max_bytes,
     )
     rels = [relpath(p, root) for p in found.files]
-    scans = scan_files(root, rels, options.jobs)
-    return assemble(root, scans, found.errors)
-
-
-def assemble(root: Path, scans: Sequence[FileScan], errors: Sequence[FileError] = ()) -> Report:
+    scans = sorted(scan_files(root, rels, options.jobs), key=lambda s: s.path)
     catalog = default_catalog()
-    references: list[Reference] = []
-    all_errors = list(errors)
-    for scan in sorted(scans, key=lambda s: s.path):
-        references.extend(_classify(scan, catalog))
-        all_errors.extend(scan.errors)
-    all_errors.sort(key=lambda e: (e.path, e.line or 0))
-    return Report(root=str(root), references=tuple(references), errors=tuple(all_errors), tool_version=__version__)
+    references = [ref for scan in scans for ref in _classify(scan, catalog)]
+    errors = sorted([*found.errors, *(e for scan in scans for e in scan.errors)], key=lambda e: (e.path, e.line or 0))
+    return ScanResult(root, tuple(scans), tuple(references), tuple(errors))
+
+
+def run_inventory(paths: Sequence[Path], options: ScanOptions | None = None, *, root: Path | None = None) -> Report:
+    """The inventory of every model reference under `paths`."""
+    return scan_paths(paths, options, root=root).report()

@@ -8,14 +8,16 @@ from typing import Any
 
 from ..catalog import Loader
 from ..core import CallSite, Reference, Value
+from ..fix.torchvision_weights import legacy_member
+from ..scan.scanner import _TOKEN
 from ..scan.values import ModuleRef, _plain
 from .hf_ids import LEGACY_IDS
 
 UNRESOLVED = "<unresolved>"
 
 SHA40 = re.compile(r"[0-9a-f]{40}")
-HEXISH = re.compile(r"[0-9a-fA-F]{7,40}")
-VERSION_TAG = re.compile(r"v?\d+(?:\.\d+)*(?:[-.+]?[A-Za-z0-9]+)*")
+SHORT_SHA = re.compile(r"[0-9a-f]{7,39}")
+VERSION_TAG = re.compile(r"v\d+(?:\.\d+)*(?:[-.+]?[A-Za-z0-9]+)*|\d+(?:\.\d+)+(?:[-.+]?[A-Za-z0-9]+)*")
 PR_REF = re.compile(r"refs/pr/\d+")
 HF_URL = re.compile(
     r"https?://(?:huggingface\.co|hf\.co)/(?:(?P<type>datasets|spaces)/)?(?P<id>[^/@]+(?:/[^/@]+)?)"
@@ -46,9 +48,7 @@ def revision_pin(rev: str) -> str:
         return "immutable"
     if PR_REF.fullmatch(rev):
         return "mutable"
-    if HEXISH.fullmatch(rev) and any(c.isdigit() for c in rev):
-        return "weak"
-    if VERSION_TAG.fullmatch(rev) and any(c.isdigit() for c in rev):
+    if SHORT_SHA.fullmatch(rev) or VERSION_TAG.fullmatch(rev):
         return "weak"
     return "mutable"
 
@@ -76,6 +76,9 @@ def plain(value: Value) -> Any:
     if not value.known:
         return UNRESOLVED
     obj = value.value
+    if isinstance(obj, str):
+        # Defence in depth: a credential never reaches any output through options or args.
+        return _TOKEN.sub(lambda m: m.group(1) + "****", obj)
     if _plain(obj):
         return obj
     if isinstance(obj, ModuleRef):
@@ -143,6 +146,12 @@ def _hf(draft: _Draft, text: str, site: CallSite, loader: Loader) -> None:
         return
     if is_local_path(text) or text.count("/") > 1 or text.endswith(WEIGHT_SUFFIXES):
         draft.hub, draft.pin = "local", "local"
+        return
+    repo, at, rev = text.partition("@")
+    if at and rev and site.revision.absent:
+        # "org/repo@rev" (pyannote 3.x, optimum's deprecated form): the revision travels in the id.
+        draft.canonical = hf_canonical(repo, loader.model_prefix)
+        draft.revision, draft.pin = rev, revision_pin(rev)
         return
     draft.canonical = hf_canonical(text, loader.model_prefix)
     _rev_from_value(draft, site.revision, dynamic=site.dynamic_kwargs)
@@ -345,7 +354,8 @@ def classify(site: CallSite, loader: Loader) -> Reference | None:
             pretrained = site.args.get("pretrained")
             if pretrained is None or (pretrained.known and not pretrained.value):
                 return None  # architecture only: no pretrained weights are downloaded
-            draft.hub = "huggingface" if scheme == "timm" else "url"
+            # Both libraries resolve their pretrained tags to Hugging Face repos (timm/…, laion/…).
+            draft.hub = "huggingface"
             if pretrained.known and isinstance(pretrained.value, str):
                 if is_local_path(pretrained.value) or pretrained.value.endswith(WEIGHT_SUFFIXES):
                     draft.hub, draft.pin = "local", "local"
@@ -372,8 +382,9 @@ def classify(site: CallSite, loader: Loader) -> Reference | None:
             if pretrained.known:
                 if not pretrained.value:
                     return None
-                draft.revision, draft.pin = "IMAGENET1K_V1", "library"
-                draft.notes += ("pretrained=True selects the legacy IMAGENET1K_V1 weights",)
+                legacy = legacy_member(text or "") or "IMAGENET1K_V1"
+                draft.revision, draft.pin = legacy, "library"
+                draft.notes += (f"pretrained=True selects the legacy {legacy} weights",)
             else:
                 draft.pin = "unknown"
         else:
@@ -425,9 +436,10 @@ def classify(site: CallSite, loader: Loader) -> Reference | None:
         assert text is not None
         if re.match(r"https?://", text):
             _url(draft, text, site)
-        elif is_local_path(text) or "/" in text:
+        elif is_local_path(text) or (text.count("/") > 0 and text.endswith(WEIGHT_SUFFIXES)) or text.count("/") > 1:
             draft.hub, draft.pin = "local", "local"
         else:
+            # Library aliases: whisper "large", clip "ViT-B/32", YOLO "yolov8n.pt" (a release asset).
             draft.hub, draft.pin = "url", "library"
     if draft.hub == "local":
         draft.canonical, draft.revision = None, None
@@ -468,6 +480,7 @@ def _finish(draft: _Draft, site: CallSite, loader: Loader) -> Reference:
         keywords=site.keywords,
         scope=site.scope,
         in_loop=site.in_loop,
+        hot_path=site.hot_path,
         dynamic_kwargs=site.dynamic_kwargs,
         notes=notes,
     )

@@ -6,7 +6,7 @@ import ast
 import re
 import warnings
 from ..catalog import ArgSpec, Catalog, Loader
-from ..core import CallSite, FileError, FileScan, Span, Value
+from ..core import CallSite, FileError, FileScan, Secret, Span, Value
 from .project import ModuleIndex, module_name, package_of
 from .scopes import CallInfo, collect
 from .source import Source, SourceError, read_source
@@ -16,6 +16,23 @@ _SUPPRESS = re.compile(
     r"#\s*(?:ptm-lint:\s*ignore(?P<ids>\[[^\]]*\])?|noqa(?P<noqa>:\s*[A-Za-z]+\d+(?:[\s,]+[A-Za-z]+\d+)*)?)",
     re.IGNORECASE,
 )
+
+
+# Hugging Face user/org access tokens. Only the public prefix of a match is ever kept.
+_TOKEN = re.compile(r"(?<![A-Za-z0-9_])(hf_|api_org_)[A-Za-z0-9]{30,}(?![A-Za-z0-9])")
+_TOKEN_BYTES = re.compile(rb"(?<![A-Za-z0-9_])(?:hf_|api_org_)[A-Za-z0-9]{30,}")
+
+
+def find_secrets(source: Source) -> tuple[Secret, ...]:
+    found = []
+    for number, line in enumerate(_split_lines(source.text), start=1):
+        if "hf_" not in line and "api_org_" not in line:
+            continue
+        for match in _TOKEN.finditer(line):
+            cell, line_in_cell = source.locate(number)
+            span = Span(line_in_cell, match.start() + 1, line_in_cell, match.end() + 1)
+            found.append(Secret(cell, span, "huggingface-token", match.group(1) + "****"))
+    return tuple(found)
 
 
 def prefilter(catalog: Catalog) -> re.Pattern[bytes]:
@@ -221,6 +238,7 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
     )
     func_scope = info.scope.function
     scope_name = func_scope.qualname if func_scope is not None else "<module>"
+    hot = _hot_path(func_scope.node) if func_scope is not None else None
     return CallSite(
         path=rel,
         cell=cell,
@@ -234,33 +252,64 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
         keywords=call.all_keywords(),
         scope=scope_name,
         in_loop=info.in_loop,
+        hot_path=hot,
         dynamic_kwargs=call.dynamic,
     )
+
+
+HOT_METHODS = frozenset({"forward", "__call__", "predict", "predict_proba", "infer", "inference"})
+ROUTE_DECORATORS = frozenset({"get", "post", "put", "patch", "delete", "route", "api_route", "websocket"})
+MEMO_DECORATORS = frozenset({"lru_cache", "cache", "cached", "cached_property", "memoize"})
+
+
+def _hot_path(func: ast.AST) -> str | None:
+    """Why a function runs once per call or request (so a load inside it repeats), or None."""
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    route = None
+    for dec in func.decorator_list:
+        target = dec.func if isinstance(dec, ast.Call) else dec
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        if name in MEMO_DECORATORS:
+            return None
+        if name in ROUTE_DECORATORS and isinstance(target, ast.Attribute):
+            route = f"request handler {func.name}() (@{ast.unparse(target)})"
+    if route:
+        return route
+    if func.name in HOT_METHODS:
+        return f"{func.name}() runs on every call"
+    return None
 
 
 def scan_bytes(data: bytes, rel: str, catalog: Catalog, index: ModuleIndex | None,
                trigger: re.Pattern[bytes] | None = None) -> FileScan:
     """Scan one file's bytes. Never raises for bad input: problems become FileErrors."""
-    if trigger is not None and not trigger.search(data):
+    has_token = _TOKEN_BYTES.search(data) is not None
+    triggered = trigger is None or trigger.search(data) is not None
+    if not triggered and not has_token:
         return FileScan(rel)
     try:
         source = read_source(data, rel.endswith(".ipynb"))
     except SourceError as exc:
         return FileScan(rel, errors=(FileError(rel, exc.message, "parse", exc.line),))
+    secrets = find_secrets(source) if has_token else ()
+    if not triggered:
+        return FileScan(rel, secrets=secrets, suppressions=suppressions(source.text, source))
     errors = [FileError(rel, message, "parse", line) for message, line in source.problems]
     tree, parse_errors = _parse(source, rel)
     errors.extend(parse_errors)
     if tree is None:
-        return FileScan(rel, errors=tuple(errors))
+        return FileScan(rel, errors=tuple(errors), secrets=secrets)
     if index is not None:
         index.touched.clear()
     try:
         calls = _scan_tree(tree, source, rel, catalog, index)
     except (RecursionError, MemoryError):
-        return FileScan(rel, errors=(*errors, FileError(rel, "the code is nested too deeply to analyse; skipped", "parse")))
-    sup = suppressions(source.text, source) if calls else {}
+        return FileScan(rel, errors=(*errors, FileError(rel, "the code is nested too deeply to analyse; skipped", "parse")),
+                        secrets=secrets)
+    sup = suppressions(source.text, source) if calls or secrets else {}
     depends = tuple(sorted(index.touched)) if index is not None else ()
-    return FileScan(rel, calls=calls, errors=tuple(errors), suppressions=sup, depends_on=depends)
+    return FileScan(rel, calls=calls, errors=tuple(errors), suppressions=sup, depends_on=depends, secrets=secrets)
 
 
 def _scan_tree(tree: ast.Module, source: Source, rel: str, catalog: Catalog,

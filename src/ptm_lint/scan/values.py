@@ -92,6 +92,11 @@ class Evaluator:
         self.index = index
         self.hops = hops
         self._argparse: dict[str, list[tuple[ast.Call, ast.expr | None]]] | None = None
+        # A binding's value and names do not depend on where it is used: memoise them, and treat a
+        # binding met again while it is being evaluated (x = x + 1, import cycles) as unknown.
+        self._values: dict[int, Value] = {}
+        self._names: dict[int, list[str]] = {}
+        self._active: set[int] = set()
 
     # -- helpers -------------------------------------------------------------------------------
     def where(self, line: int) -> str:
@@ -272,6 +277,21 @@ class Evaluator:
         return self.unknown(f"boolean expression at {self.where(node.lineno)}")
 
     def _binding(self, name: str, binding: Binding, holder: Scope, depth: int) -> Value:
+        key = id(binding)
+        cached = self._values.get(key)
+        if cached is not None:
+            return cached
+        if key in self._active:
+            return self.unknown(f"{name!r} is defined in terms of itself ({self.where(binding.line)})")
+        self._active.add(key)
+        try:
+            value = self._binding_value(name, binding, holder, depth)
+        finally:
+            self._active.discard(key)
+        self._values[key] = value
+        return value
+
+    def _binding_value(self, name: str, binding: Binding, holder: Scope, depth: int) -> Value:
         kind = binding.kind
         env = binding.env or holder
         if kind == "assign":
@@ -550,7 +570,8 @@ class Evaluator:
         for elt in elts:
             cls = self.class_of(elt, scope)
             items.append(Value(True, Instance(cls, {}), "dataclass", None) if cls else self.unknown("dataclass not found in the repo"))
-        return Value(True, tuple(items) if len(items) > 1 or isinstance(types, (ast.Tuple, ast.List)) else items[0].value, "dataclass")
+        # HfArgumentParser returns a tuple even for a single dataclass.
+        return Value(True, tuple(items), "dataclass")
 
     def _config(self, node: ast.Call, qual: str, scope: Scope, depth: int) -> Value:
         if not node.args:
@@ -671,8 +692,8 @@ class Evaluator:
         return None
 
     # -- qualified names -----------------------------------------------------------------------
-    def qualname(self, node: ast.expr, scope: Scope) -> str | None:
-        names = self.qualnames(node, scope)
+    def qualname(self, node: ast.expr, scope: Scope, depth: int = 0) -> str | None:
+        names = self.qualnames(node, scope, depth)
         return names[0] if names else None
 
     def qualnames(self, node: ast.expr, scope: Scope, depth: int = 0) -> list[str]:
@@ -682,7 +703,8 @@ class Evaluator:
         if isinstance(node, ast.Name):
             return self._name_qualnames(node.id, scope, node.lineno, depth)
         if isinstance(node, ast.Attribute):
-            return [f"{base}.{node.attr}" for base in self.qualnames(node.value, scope, depth + 1)]
+            # "HfApi()" + ".snapshot_download": a method of an instance is named through its class.
+            return [f"{base.removesuffix('()')}.{node.attr}" for base in self.qualnames(node.value, scope, depth + 1)]
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Name) and func.id == "super" and scope.enclosing_class is not None:
@@ -693,8 +715,9 @@ class Evaluator:
                     out.extend(self.qualnames(base, scope.enclosing_class.parent or scope, depth + 1))
                 return out
             names = self.qualnames(func, scope, depth + 1)
-            # Calling a class makes an instance: HfApi().snapshot_download -> HfApi.snapshot_download.
-            return [n for n in names if n.rsplit(".", 1)[-1][:1].isupper()]
+            # Calling a class makes an instance, named "Class()": calling the instance itself
+            # (hub.KerasLayer(h)(x), model(inputs)) then matches no loader, its methods do.
+            return [n + "()" for n in names if n.rsplit(".", 1)[-1][:1].isupper() and not n.endswith("()")]
         return []
 
     def _name_qualnames(self, name: str, scope: Scope, line: int, depth: int) -> list[str]:
@@ -709,25 +732,40 @@ class Evaluator:
             return [imports[-1].target or name]
         out: list[str] = []
         for binding in self.pick(bindings):
-            if binding.kind == "class" and binding.scope is not None:
-                out.extend(self._class_qualnames(binding.scope, depth))
-            elif binding.kind == "function":
-                out.append(f"{self.module}.{name}")
-            elif binding.kind == "assign" and binding.node is not None:
-                env = binding.env or holder
-                value = binding.node
-                if isinstance(value, ast.Call):
-                    q = self.qualname(value.func, env)
-                    if q in ("importlib.import_module", "__import__") and value.args:
-                        mod = self.value(value.args[0], env)
-                        if mod.known and isinstance(mod.value, str):
-                            out.append(mod.value)
-                            continue
-                out.extend(self.qualnames(value, env, depth + 1))
-            elif binding.kind == "param" and binding.annotation is not None:
-                # `api: HfApi` -> an instance of HfApi.
-                out.extend(self.qualnames(binding.annotation, binding.env or holder.parent or holder, depth + 1))
+            key = id(binding)
+            if key in self._names:
+                out.extend(self._names[key])
+                continue
+            if key in self._active:
+                continue
+            self._active.add(key)
+            try:
+                names = self._binding_qualnames(name, binding, holder, depth)
+            finally:
+                self._active.discard(key)
+            self._names[key] = names
+            out.extend(names)
         return out
+
+    def _binding_qualnames(self, name: str, binding: Binding, holder: Scope, depth: int) -> list[str]:
+        if binding.kind == "class" and binding.scope is not None:
+            return self._class_qualnames(binding.scope, depth)
+        if binding.kind == "function":
+            return [f"{self.module}.{name}"]
+        if binding.kind == "assign" and binding.node is not None:
+            env = binding.env or holder
+            value = binding.node
+            if isinstance(value, ast.Call):
+                q = self.qualname(value.func, env, depth + 1)
+                if q in ("importlib.import_module", "__import__") and value.args:
+                    mod = self.value(value.args[0], env)
+                    if mod.known and isinstance(mod.value, str):
+                        return [mod.value]
+            return self.qualnames(value, env, depth + 1)
+        if binding.kind == "param" and binding.annotation is not None:
+            # `api: HfApi` -> an instance of HfApi.
+            return self.qualnames(binding.annotation, binding.env or holder.parent or holder, depth + 1)
+        return []
 
     def _class_qualnames(self, cls: Scope, depth: int) -> list[str]:
         node = cls.node

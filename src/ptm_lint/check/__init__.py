@@ -1,0 +1,1 @@
+"""Check stage: turn references into findings with the rules of rules/checks/."""

@@ -1,0 +1,118 @@
+"""Run the selected rules over the references and files, apply suppressions and per-file ignores."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from ..core import LEVELS, FileScan, Finding, Reference, RuleMeta, Span
+from .rules import CHECKS, FILE_RULES, Context, Hit
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which rules run: ruff's model (select, then extend-select, then ignore; ids or prefixes)."""
+
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def enabled(self, rules: Sequence[RuleMeta]) -> tuple[RuleMeta, ...]:
+        implemented = [r for r in rules if r.id in CHECKS or r.id in FILE_RULES]
+        if self.select is None:
+            chosen = {r.id for r in implemented if not r.needs_metadata}
+        else:
+            chosen = {r.id for r in implemented if _matches(r.id, self.select)}
+        chosen |= {r.id for r in implemented if _matches(r.id, self.extend_select)}
+        chosen -= {r.id for r in implemented if _matches(r.id, self.ignore)}
+        return tuple(r for r in implemented if r.id in chosen)
+
+    def ignored_in(self, path: str, rule: str) -> bool:
+        for pattern, ids in self.per_file_ignores:
+            if _glob(path, pattern) and _matches(rule, ids):
+                return True
+        return False
+
+
+def _matches(rule: str, selectors: Iterable[str]) -> bool:
+    return any(sel == "ALL" or rule.startswith(sel) for sel in selectors)
+
+
+def _glob(path: str, pattern: str) -> bool:
+    pure = PurePosixPath(path)
+    if pure.match(pattern):
+        return True
+    # A pattern without a slash matches the file name anywhere, like ruff's per-file-ignores.
+    return "/" not in pattern and PurePosixPath(pure.name).match(pattern)
+
+
+def level_rank(level: str) -> int:
+    """error=0, warning=1, note=2: lower is more severe."""
+    return LEVELS.index(level)
+
+
+def _suppressed(scan: FileScan | None, cell: int | None, first: int, last: int, rule: str) -> tuple[bool, tuple[int, int] | None]:
+    if scan is None:
+        return False, None
+    for line in range(first, last + 1):
+        ids = scan.suppressions.get((cell, line), frozenset())
+        if ids is None or rule in ids:
+            return True, (cell if cell is not None else -1, line)
+    return False, None
+
+
+def run_checks(references: Sequence[Reference], scans: Mapping[str, FileScan], rules: Sequence[RuleMeta],
+               selection: Selection, ctx: Context) -> tuple[list[Finding], list[tuple[str, int | None, int, str]]]:
+    """Findings (suppressed ones flagged) and the suppression comments that silenced nothing."""
+    enabled = selection.enabled(rules)
+    meta = {r.id: r for r in enabled}
+    findings: list[Finding] = []
+    used: set[tuple[str, int, int]] = set()
+    for index, ref in enumerate(references):
+        scan = scans.get(ref.path)
+        for rule in enabled:
+            check = CHECKS.get(rule.id)
+            if check is None or selection.ignored_in(ref.path, rule.id):
+                continue
+            for hit in check(ref, ctx):
+                span = hit.span or Span(ref.line, ref.column, ref.end_line, ref.end_column)
+                suppressed, where = _suppressed(scan, ref.cell, ref.line, ref.end_line, rule.id)
+                if where:
+                    used.add((ref.path, *where))
+                findings.append(_finding(rule, hit, ref.path, ref.cell, span, ref.model, index, suppressed))
+    if "PTM206" in meta:
+        for path, scan in scans.items():
+            if selection.ignored_in(path, "PTM206"):
+                continue
+            for secret in scan.secrets:
+                suppressed, where = _suppressed(scan, secret.cell, secret.span.line, secret.span.line, "PTM206")
+                if where:
+                    used.add((path, *where))
+                hit = Hit(f"a Hugging Face access token ({secret.masked}) is hard-coded in the source: anyone who "
+                          f"can read the code can use it; revoke it and read it from the HF_TOKEN environment "
+                          f"variable instead")
+                findings.append(_finding(meta["PTM206"], hit, path, secret.cell, secret.span, None, None, suppressed))
+    findings.sort(key=lambda f: (f.path, f.cell if f.cell is not None else -1, f.line, f.column, f.rule))
+    unused = []
+    for path, scan in scans.items():
+        for (cell, line), ids in scan.suppressions.items():
+            if (path, cell if cell is not None else -1, line) not in used:
+                unused.append((path, cell, line, "all rules" if ids is None else ", ".join(sorted(ids))))
+    unused.sort(key=lambda u: (u[0], u[1] if u[1] is not None else -1, u[2]))
+    return findings, unused
+
+
+def _finding(rule: RuleMeta, hit: Hit, path: str, cell: int | None, span: Span, model: str | None,
+             index: int | None, suppressed: bool) -> Finding:
+    return Finding(
+        rule=rule.id, name=rule.name, level=hit.level or rule.level, message=hit.message, path=path, cell=cell,
+        line=span.line, column=span.column, end_line=span.end_line, end_column=span.end_column,
+        model=model, reference=index, fix=hit.fix, suppressed=suppressed,
+    )
+
+
+def fails(findings: Iterable[Finding], fail_on: str) -> bool:
+    threshold = level_rank(fail_on)
+    return any(not f.suppressed and level_rank(f.level) <= threshold for f in findings)

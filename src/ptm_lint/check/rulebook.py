@@ -1,0 +1,86 @@
+"""Load rule metadata from rules/checks/*.toml: the single source for docs, SARIF and tests."""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..catalog import CatalogError, rules_dir
+from ..core import LEVELS, Example, RuleMeta
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CATEGORIES = ("reproducibility", "security", "deprecation", "metadata", "project")
+_REQUIRED = ("id", "name", "level", "category", "summary", "rationale", "fix")
+_OPTIONAL = ("tags", "precision", "security_severity", "cwe", "references", "bad", "good", "needs_metadata")
+
+
+def _examples(raw: Any, where: str) -> tuple[Example, ...]:
+    if not isinstance(raw, list):
+        raise CatalogError(f"{where}: examples must be an array of tables")
+    out = []
+    for item in raw:
+        unknown = set(item) - {"code", "fixed", "requirements", "path"}
+        if unknown or "code" not in item:
+            raise CatalogError(f"{where}: an example needs 'code' (and may have fixed, requirements, path); got {sorted(item)}")
+        out.append(Example(code=item["code"], fixed=item.get("fixed"), requirements=item.get("requirements"),
+                           path=item.get("path", "example.py")))
+    return tuple(out)
+
+
+def parse_rule(data: dict[str, Any], source: str) -> RuleMeta:
+    unknown = set(data) - set(_REQUIRED) - set(_OPTIONAL)
+    if unknown:
+        raise CatalogError(f"{source}: unknown keys {sorted(unknown)}")
+    missing = [k for k in _REQUIRED if k not in data]
+    if missing:
+        raise CatalogError(f"{source}: missing {missing}")
+    if not re.fullmatch(r"PTM\d{3}", data["id"]):
+        raise CatalogError(f"{source}: id must look like PTM101")
+    if data["level"] not in LEVELS:
+        raise CatalogError(f"{source}: level must be one of {LEVELS}")
+    if data["category"] not in CATEGORIES:
+        raise CatalogError(f"{source}: category must be one of {CATEGORIES}")
+    severity = data.get("security_severity")
+    if severity is not None:
+        value = float(severity)
+        if not 0 < value <= 10:
+            raise CatalogError(f"{source}: security_severity must be in (0, 10]")
+    tags = tuple(data.get("tags", ()))
+    if len(tags) > 10:
+        raise CatalogError(f"{source}: at most 10 tags")
+    return RuleMeta(
+        id=data["id"], name=data["name"], level=data["level"], category=data["category"],
+        summary=data["summary"].strip(), rationale=data["rationale"].strip(), fix=data["fix"].strip(),
+        tags=tags, security_severity=str(severity) if severity is not None else None,
+        precision=data.get("precision", "high"), cwe=tuple(data.get("cwe", ())),
+        references=tuple(data.get("references", ())),
+        bad=_examples(data.get("bad", []), f"{source} bad"), good=_examples(data.get("good", []), f"{source} good"),
+        needs_metadata=bool(data.get("needs_metadata", False)),
+    )
+
+
+def load_rules(directory: Path | None = None) -> tuple[RuleMeta, ...]:
+    directory = directory or rules_dir() / "checks"
+    rules = []
+    for path in sorted(directory.glob("PTM*.toml")):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise CatalogError(f"{path.name}: {exc}") from exc
+        rule = parse_rule(data, path.name)
+        if path.stem != rule.id:
+            raise CatalogError(f"{path.name}: file name must be the rule id ({rule.id})")
+        rules.append(rule)
+    return tuple(rules)
+
+
+@functools.lru_cache(maxsize=1)
+def default_rules() -> tuple[RuleMeta, ...]:
+    return load_rules()

@@ -1,0 +1,1 @@
+"""Fix stage: mechanical rewrites of loader calls (pins, safe loading, renamed arguments)."""

@@ -1,0 +1,68 @@
+"""Render `ptm-lint check` results as the findings JSON contract (ptm-lint/findings/1)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from typing import Any
+
+from ..core import LEVELS, Finding, Report
+
+SCHEMA = "ptm-lint/findings/1"
+
+
+def finding_sort_key(f: Finding) -> tuple[Any, ...]:
+    """Path, cell, line, column, rule: the order every reporter uses (deterministic output)."""
+    return (f.path, -1 if f.cell is None else f.cell, f.line, f.column, f.rule, f.message)
+
+
+def is_fixable(f: Finding) -> bool:
+    """`ptm-lint --fix` applies only safe fixes (ruff's convention for the `[*]` marker)."""
+    return f.fix is not None and f.fix.applicability == "safe"
+
+
+def summary(report: Report) -> dict[str, Any]:
+    """Counts over unsuppressed findings (what fails a build); suppressed ones are counted apart."""
+    active = [f for f in report.findings if not f.suppressed]
+    by_level = Counter(f.level for f in active)
+    by_rule = Counter(f.rule for f in active)
+    return {
+        "total": len(active),
+        # Every level is present (zero included) so consumers need no `.get` defaults.
+        "by_level": {level: by_level.get(level, 0) for level in LEVELS},
+        "by_rule": dict(sorted(by_rule.items())),
+        "fixable": sum(1 for f in active if is_fixable(f)),
+        "suppressed": len(report.findings) - len(active),
+        "files_with_errors": len({e.path for e in report.errors}),
+    }
+
+
+def findings_json(report: Report) -> dict[str, Any]:
+    # Suppressed findings are included (flagged `suppressed: true`): consumers filter.
+    return {
+        "schema": SCHEMA,
+        "tool": {"name": "ptm-lint", "version": report.tool_version},
+        "findings": [f.to_json() for f in sorted(report.findings, key=finding_sort_key)],
+        "references": [ref.to_json() for ref in report.references],
+        "errors": [err.to_json() for err in report.errors],
+        "summary": summary(report),
+        "notes": list(report.notes),
+    }
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def dumps(doc: Any) -> str:
+    """JSON text that is always writable as UTF-8.
+
+    A path decoded with surrogateescape may hold lone surrogates, which cannot be encoded;
+    they only occur inside JSON strings, so their \\u escape keeps the document valid.
+    """
+    text = json.dumps(doc, indent=2, ensure_ascii=False)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
+def render_json(report: Report) -> str:
+    return dumps(findings_json(report))

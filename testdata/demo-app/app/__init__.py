@@ -1,0 +1,3 @@
+"""demo-app: support-ticket classification and semantic search."""
+
+__version__ = "0.3.1"
