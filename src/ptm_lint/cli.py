@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--report-unused-suppressions", action="store_true",
                        help="list `# ptm-lint: ignore` / `# noqa` comments that suppress nothing")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument("--sarif-category", default="ptm-lint", metavar="ID",
+                       help="SARIF automationDetails.id, to tell several uploads apart (empty: none)")
     check.set_defaults(func=cmd_check)
 
     rules = sub.add_parser("rules", help="list every rule")
@@ -190,22 +192,23 @@ def _render_check(report, args: argparse.Namespace) -> str:
         from .report.findings_json import render_json
 
         return render_json(report)
+    root = Path(report.root)
+
+    def read_source(path: str) -> str | None:
+        try:
+            return (root / path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+
     if args.format == "sarif":
         from .report.sarif import render_sarif
 
-        root = Path(report.root)
-
-        def read_source(path: str) -> str | None:
-            try:
-                return (root / path).read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                return None
-
-        return render_sarif(report, include_suppressed=args.show_suppressed, read_source=read_source)
+        return render_sarif(report, include_suppressed=args.show_suppressed, read_source=read_source,
+                            category=args.sarif_category or None)
     if args.format == "github":
         from .report.github import render_github
 
-        return render_github(report)
+        return render_github(report, read_source=read_source)
     from .report.text import render_text
 
     color = args.color == "always" or (args.color == "auto" and args.output is None and sys.stdout.isatty()

@@ -428,7 +428,8 @@ def _rule_descriptor(rule: RuleMeta, notes: list[str]) -> Any:
     tags, dropped = _tags(rule)
     if dropped:
         notes.append(
-            f"{rule.id}: {len(dropped)} tag(s) beyond GitHub's {MAX_TAGS} dropped: {', '.join(dropped)}"
+            f"{rule.id}: {len(dropped)} tag(s) beyond GitHub's {MAX_TAGS} dropped: "
+            + ", ".join(dropped)
         )
     props: dict[str, Any] = {"tags": tags}
     if rule.precision in _PRECISIONS:
@@ -438,7 +439,8 @@ def _rule_descriptor(rule: RuleMeta, notes: list[str]) -> Any:
         props["security-severity"] = severity
     elif rule.security_severity is not None:
         notes.append(
-            f"{rule.id}: security-severity {rule.security_severity!r} is not a number in (0, 10]; omitted"
+            f"{rule.id}: security-severity {rule.security_severity!r} "
+            "is not a number in (0, 10]; omitted"
         )
     if not _is_security(rule) and rule.level in _PROBLEM_SEVERITY:
         props["problem.severity"] = _PROBLEM_SEVERITY[rule.level]
@@ -696,7 +698,8 @@ def build_sarif(
         chosen = chosen[:MAX_RESULTS]
     elif len(chosen) > STORED_RESULTS:
         notes.append(
-            f"{len(chosen)} results: GitHub code scanning stores only the {STORED_RESULTS} most severe"
+            f"{len(chosen)} results: GitHub code scanning stores only "
+            f"the {STORED_RESULTS} most severe"
         )
 
     rules = _rules_for(report, chosen)
@@ -704,7 +707,8 @@ def build_sarif(
         used = {f.rule for f in chosen}
         keep = [r for r in rules if r.id in used] + [r for r in rules if r.id not in used]
         notes.append(
-            f"{len(rules) - MAX_RULES} rule descriptors without results dropped (GitHub limit {MAX_RULES})"
+            f"{len(rules) - MAX_RULES} rule descriptors without results dropped "
+            f"(GitHub limit {MAX_RULES})"
         )
         rules = sorted(keep[:MAX_RULES], key=lambda r: r.id)
     index = {r.id: i for i, r in enumerate(rules)}
