@@ -35,9 +35,53 @@ def find_secrets(source: Source) -> tuple[Secret, ...]:
     return tuple(found)
 
 
-def prefilter(catalog: Catalog) -> re.Pattern[bytes]:
-    """A byte regex matching any trigger name: files without a match are never parsed."""
-    return re.compile(b"|".join(re.escape(t.encode()) for t in catalog.triggers))
+_IDENT = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_AS_ALIAS = re.compile(rb"\b(\w+)\s+as\s+(\w+)")
+_CLASS = re.compile(rb"^[ \t]*class\s+(\w+)\s*\(([^)]*)\)", re.MULTILINE)
+# Base-class names too common to mean "a loader subclass" (torch's nn.Module, model classes).
+_GENERIC_BASES = frozenset({b"Module", b"Transformer"})
+
+
+class Prefilter:
+    """Decides from raw bytes whether a file can contain a loader call, so most files are never parsed.
+
+    A file passes when a trigger (rules/loaders: the name a loader call ends with) is called on a
+    code line, i.e. not on a comment or doctest line; or when it binds a trigger to another name
+    (`from torch.hub import load as fetch`, `class Encoder(SentenceTransformer)`) and calls that.
+    """
+
+    def __init__(self, triggers: tuple[str, ...]) -> None:
+        self._calls = tuple(re.compile(re.escape(t.encode()) + rb"[ \t]*\(") for t in triggers)
+        self._terminals = frozenset(t.rsplit(".", 1)[-1].encode() for t in triggers)
+
+    def __call__(self, data: bytes) -> bool:
+        if any(self._called(pattern, data) for pattern in self._calls):
+            return True
+        aliases = set()
+        if b" as " in data:
+            aliases.update(m.group(2) for m in _AS_ALIAS.finditer(data) if m.group(1) in self._terminals)
+        if b"class" in data:
+            for m in _CLASS.finditer(data):
+                bases = set(re.findall(rb"\w+", m.group(2))) - _GENERIC_BASES
+                if bases & self._terminals:
+                    aliases.add(m.group(1))
+        return any(self._called(re.compile(re.escape(alias) + rb"[ \t]*[(.]"), data) for alias in aliases)
+
+    @staticmethod
+    def _called(pattern: re.Pattern[bytes], data: bytes) -> bool:
+        for match in pattern.finditer(data):
+            start = match.start()
+            if start and data[start - 1] in _IDENT:
+                continue  # the trigger is the tail of a longer name
+            head = data[data.rfind(b"\n", 0, start) + 1 : start].lstrip()
+            if head.startswith((b"#", b">>>", b"...")):
+                continue  # a comment or a doctest example in a docstring
+            return True
+        return False
+
+
+def prefilter(catalog: Catalog) -> Prefilter:
+    return Prefilter(catalog.triggers)
 
 
 def _split_lines(text: str) -> list[str]:
@@ -282,10 +326,10 @@ def _hot_path(func: ast.AST) -> str | None:
 
 
 def scan_bytes(data: bytes, rel: str, catalog: Catalog, index: ModuleIndex | None,
-               trigger: re.Pattern[bytes] | None = None) -> FileScan:
+               trigger: Prefilter | None = None) -> FileScan:
     """Scan one file's bytes. Never raises for bad input: problems become FileErrors."""
     has_token = _TOKEN_BYTES.search(data) is not None
-    triggered = trigger is None or trigger.search(data) is not None
+    triggered = trigger is None or trigger(data)
     if not triggered and not has_token:
         return FileScan(rel)
     try:
