@@ -77,6 +77,7 @@ class Loader:
     kwargs_dicts: tuple[str, ...] = ()
     load_if: tuple[str, ...] = ()
     unpinnable: bool = False
+    returns: str = "object"  # "path" for download APIs that return a file or folder
     deprecated: tuple[Deprecation, ...] = ()
     note: str | None = None
     source: str = ""
@@ -148,7 +149,7 @@ def _argspec(raw: Any, where: str) -> ArgSpec:
 
 _LOADER_KEYS = {
     "id", "library", "hub", "role", "scheme", "match", "triggers", "model", "revision", "args",
-    "options", "kwargs_dicts", "load_if", "unpinnable", "deprecated", "note",
+    "options", "kwargs_dicts", "load_if", "unpinnable", "deprecated", "note", "returns",
 }
 
 
@@ -164,6 +165,8 @@ def _loader(raw: dict[str, Any], source: str) -> Loader:
         raise CatalogError(f"{where}: hub must be one of {HUBS}")
     if raw["role"] not in ROLES:
         raise CatalogError(f"{where}: role must be one of {ROLES}")
+    if raw.get("returns", "object") not in ("object", "path"):
+        raise CatalogError(f"{where}: returns must be 'object' or 'path'")
     if raw["scheme"] not in SCHEMES:
         raise CatalogError(f"{where}: scheme must be one of {SCHEMES}")
     try:
@@ -205,6 +208,7 @@ def _loader(raw: dict[str, Any], source: str) -> Loader:
         kwargs_dicts=tuple(raw.get("kwargs_dicts", ())),
         load_if=tuple(raw.get("load_if", ())),
         unpinnable=bool(raw.get("unpinnable", False)),
+        returns=raw.get("returns", "object"),
         deprecated=deprecated,
         note=raw.get("note"),
         source=source,

@@ -132,6 +132,10 @@ def _hf(draft: _Draft, text: str, site: CallSite, loader: Loader) -> None:
     m = HF_URL.fullmatch(text)
     if m:
         draft.canonical = hf_canonical(m.group("id"))
+        if not site.revision.absent:
+            # An explicit revision= wins: diffusers ignores the revision inside a blob URL.
+            _rev_from_value(draft, site.revision, dynamic=site.dynamic_kwargs)
+            return
         draft.revision = m.group("rev").replace("%2F", "/")
         draft.pin = revision_pin(draft.revision)
         return

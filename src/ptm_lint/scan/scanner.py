@@ -237,6 +237,14 @@ class _Call:
             return Value.unknown(f"may be passed in **kwargs at {self.ev.where(self.node.lineno)}")
         return Value.missing()
 
+    def node_for(self, spec: ArgSpec) -> ast.expr | None:
+        for kw in spec.kw:
+            if kw in self.keywords:
+                return self.keywords[kw]
+        if spec.pos is not None and spec.pos < len(self.node.args) and (self.star_at is None or self.star_at > spec.pos):
+            return self.node.args[spec.pos]
+        return None
+
     def named(self, name: str) -> Value:
         return self.get(ArgSpec(kw=(name,)))
 
@@ -248,8 +256,34 @@ def _is_off(value: Value) -> bool:
     return value.absent or (value.known and _plain(value.value) and not value.value)
 
 
+def _returns_object(call: ast.Call, scope, ev: Evaluator, catalog: Catalog) -> bool:
+    for name in ev.qualnames(call.func, scope):
+        loader = catalog.find(name)
+        if loader is not None:
+            return loader.returns == "object"
+    return False
+
+
+def _loaded_object(node: ast.expr, scope, ev: Evaluator, catalog: Catalog) -> bool:
+    """Whether an argument is a model object some loader call returned (not an id or a path to load)."""
+    if isinstance(node, ast.Call):
+        return _returns_object(node, scope, ev, catalog)
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        cls = scope.enclosing_class
+        bindings = cls.bindings.get("self." + node.attr, []) if cls is not None else []
+    elif isinstance(node, ast.Name):
+        found = ev.lookup(node.id, scope, node.lineno)
+        bindings = found[0] if found else []
+    else:
+        return False
+    calls = [b.node for b in bindings if b.kind == "assign" and isinstance(b.node, ast.Call)]
+    return bool(calls) and len(calls) == len(bindings) and all(
+        _returns_object(c, b.env or scope, ev, catalog) for c, b in zip(calls, bindings)
+    )
+
+
 def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, source: Source,
-             lines: list[str]) -> CallSite | None:
+             lines: list[str], catalog: Catalog) -> CallSite | None:
     node = info.node
     call = _Call(node, info, ev, loader)
     argspecs = dict(loader.args)
@@ -260,6 +294,9 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
     if loader.model_from_callee:
         model = Value(True, api.rsplit(".", 1)[-1], "literal")
     else:
+        model_node = call.node_for(loader.model)
+        if model_node is not None and _loaded_object(model_node, info.scope, ev, catalog):
+            return None  # pipeline(model=AutoModel.from_pretrained(...)): that load is its own reference
         model = call.get(loader.model)
     revision = call.get(loader.revision)
     args = {}
@@ -367,7 +404,7 @@ def _scan_tree(tree: ast.Module, source: Source, rel: str, catalog: Catalog,
             loader = catalog.find(api)
             if loader is None:
                 continue
-            site = _extract(call, ev, loader, api, rel, source, lines)
+            site = _extract(call, ev, loader, api, rel, source, lines, catalog)
             if site is not None:
                 found.append(site)
             break
