@@ -98,3 +98,53 @@ def test_unresolved_kwargs_make_the_pin_unknown_not_mutable():
             return AutoModel.from_pretrained(name, **kwargs)
     ''')
     assert found[0].model == "org/m" and found[0].pin == "unknown"
+
+
+def test_self_and_cls_follow_the_first_parameter():
+    found = refs('''
+        from sentence_transformers import CrossEncoder
+        from transformers import BertModel
+        from huggingface_hub import HfApi
+
+        class Reranker(CrossEncoder):
+            def score(self, features):
+                return self(features)  # calling the instance is not a load
+
+            def fetch(self):
+                self.api = HfApi()
+                return self.api.snapshot_download("org/snap", revision="main")
+
+        class Encoder(BertModel):
+            @classmethod
+            def load(cls, name="org/enc"):
+                return cls.from_pretrained(name)
+
+        def run_preset_test(self_like, cls, preset):
+            return cls.from_preset(preset)  # `cls` is just a parameter here
+    ''')
+    assert [(r.api, r.model) for r in found] == [
+        ("huggingface_hub.HfApi.snapshot_download", "org/snap"),
+        ("transformers.BertModel.from_pretrained", "org/enc"),
+    ]
+
+
+def test_paths_built_with_os_path_are_local():
+    found = refs('''
+        import os
+        from pathlib import Path
+        from transformers import AutoModel
+        a = AutoModel.from_pretrained(os.path.join("checkpoints", "best"))
+        b = AutoModel.from_pretrained(Path("checkpoints") / "best")
+        c = AutoModel.from_pretrained("image_encoder")
+    ''')
+    assert [(r.hub, r.pin) for r in found] == [("local", "local")] * 3
+
+
+def test_a_dict_changed_in_place_is_not_taken_at_its_literal_value():
+    found = refs('''
+        from transformers import AutoModel
+        kw = {}
+        kw["revision"] = "0123456789abcdef0123456789abcdef01234567"
+        m = AutoModel.from_pretrained("org/m", **kw)
+    ''')
+    assert found[0].pin == "unknown"
