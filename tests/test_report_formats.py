@@ -654,7 +654,9 @@ def test_findings_json_contract():
     }
     assert all(keys <= set(f) for f in doc["findings"])
     app = next(f for f in doc["findings"] if f["line"] == 3)
-    assert app["fix"] == {"applicability": "safe", "description": "Pin the revision"}
+    assert app["fix"] == {"applicability": "safe", "description": "Pin the revision", "edits": [
+        {"line": 3, "column": 54, "end_line": 3, "end_column": 54,
+         "content": ', revision="0123456789abcdef0123456789abcdef01234567"'}]}
     assert (
         len(doc["references"]) == 4
         and doc["references"][0]["api"] == "transformers.AutoModel.from_pretrained"
@@ -670,6 +672,7 @@ def test_findings_json_contract():
         "by_level": {"error": 1, "warning": 2, "note": 1},
         "by_rule": {"PTM101": 2, "PTM107": 1, "PTM201": 1},
         "fixable": 1,
+        "unsafe_fixable": 0,
         "suppressed": 1,
         "files_with_errors": 3,
     }

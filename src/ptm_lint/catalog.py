@@ -101,7 +101,9 @@ class Catalog:
             for pattern in loader.match:
                 parts.append(f"(?P<g{len(owners)}>{pattern.pattern})")
                 owners.append(loader)
-        object.__setattr__(self, "_combined", re.compile("|".join(parts)) if parts else None)
+        # Compiled on first use (about 0.1 s): a run answered from the result cache never needs it.
+        object.__setattr__(self, "_combined_source", "|".join(parts) if parts else None)
+        object.__setattr__(self, "_combined", None)
         object.__setattr__(self, "_owners", tuple(owners))
         object.__setattr__(self, "_memo", {})
 
@@ -110,8 +112,12 @@ class Catalog:
         if qualname in memo:
             return memo[qualname]
         found = None
-        if qualname.split(".", 1)[0] in self.roots and self._combined is not None:  # type: ignore[attr-defined]
-            match = self._combined.fullmatch(qualname)  # type: ignore[attr-defined]
+        if qualname.split(".", 1)[0] in self.roots and self._combined_source is not None:  # type: ignore[attr-defined]
+            combined = self._combined  # type: ignore[attr-defined]
+            if combined is None:
+                combined = re.compile(self._combined_source)  # type: ignore[attr-defined]
+                object.__setattr__(self, "_combined", combined)
+            match = combined.fullmatch(qualname)
             if match is not None and match.lastgroup:
                 found = self._owners[int(match.lastgroup[1:])]  # type: ignore[attr-defined]
         memo[qualname] = found

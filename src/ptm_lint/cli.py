@@ -1,4 +1,4 @@
-"""Command-line interface: `ptm-lint [check|inventory|rules|rule] ...`."""
+"""Command-line interface: `ptm-lint [check|inventory|graph|sbom|rules|rule] ...`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import __version__
 
-SUBCOMMANDS = ("check", "inventory", "rules", "rule")
+SUBCOMMANDS = ("check", "inventory", "graph", "sbom", "report", "outdated", "rules", "rule")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
@@ -31,6 +31,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-respect-gitignore", action="store_true", help="scan files that .gitignore excludes")
     parser.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: one per core)")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
+    parser.add_argument("--errors-fatal", action="store_true",
+                        help="exit 2 when a file could not be analysed (unreadable, unparsable, or an "
+                             "internal error); by default such files are reported and the run goes on")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="report findings (the default command)")
     _common(check)
-    check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    check.add_argument("--format", choices=("text", "json", "sarif", "github", "markdown"), default="text",
+                       help="markdown: a GitHub job summary (append it to $GITHUB_STEP_SUMMARY)")
     check.add_argument("--select", type=_csv, default=None, metavar="IDS",
                        help="comma-separated rule ids or prefixes to enable (replaces the default set)")
     check.add_argument("--extend-select", type=_csv, default=None, metavar="IDS", help="rules to enable in addition")
@@ -59,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     check.add_argument("--sarif-category", default="ptm-lint", metavar="ID",
                        help="SARIF automationDetails.id, to tell several uploads apart (empty: none)")
+    _fix_options(check)
+    _hub_options(check)
     check.set_defaults(func=cmd_check)
 
     rules = sub.add_parser("rules", help="list every rule")
@@ -73,7 +79,70 @@ def build_parser() -> argparse.ArgumentParser:
     _common(inv)
     inv.add_argument("--format", choices=("json", "text"), default="text")
     inv.set_defaults(func=cmd_inventory)
+
+    outdated = sub.add_parser("outdated", help="list pinned models whose default branch moved since (pip list --outdated)")
+    _common(outdated)
+    outdated.add_argument("--format", choices=("text", "json"), default="text")
+    outdated.add_argument("--online", action="store_true", default=None,
+                          help="ask the Hugging Face Hub for the current commits (default: the caches only)")
+    _hub_options(outdated)
+    outdated.set_defaults(func=cmd_outdated)
+
+    graph = sub.add_parser("graph", help="export the model dependency graph")
+    _common(graph)
+    graph.add_argument("--format", choices=("json", "dot", "mermaid", "graphml"), default="json",
+                       help="json: networkx node-link data; dot: Graphviz; mermaid: flowchart; graphml")
+    graph.add_argument("--name", default=None, help="project name for the root node (default: from pyproject.toml)")
+    _hub_options(graph)
+    graph.add_argument("--no-metadata", action="store_true",
+                       help="use no hub metadata (licences, base models), not even the local caches")
+    graph.set_defaults(func=cmd_graph)
+
+    sbom = sub.add_parser("sbom", help="write a CycloneDX ML-BOM of every model the code depends on")
+    _common(sbom)
+    sbom.add_argument("--format", choices=("cyclonedx-json", "cyclonedx-xml"), default="cyclonedx-json")
+    sbom.add_argument("--spec-version", choices=("1.6", "1.7"), default="1.6", help="CycloneDX version (default: 1.6)")
+    sbom.add_argument("--name", default=None, help="project name for the root component (default: from pyproject.toml)")
+    sbom.add_argument("--reproducible", action="store_true",
+                      help="byte-identical output for the same input: serialNumber derived from the content, "
+                           "timestamp from SOURCE_DATE_EPOCH or left out (SOURCE_DATE_EPOCH alone implies this)")
+    sbom.add_argument("--serial-number", default=None, metavar="UUID", help="use this serialNumber (urn:uuid:…)")
+    sbom.add_argument("--online", action="store_true", default=None,
+                      help="ask the Hugging Face Hub for metadata the caches do not have (licences, hashes, base models)")
+    sbom.add_argument("--cache-dir", default=None, help="ptm-lint's hub-metadata cache directory")
+    sbom.add_argument("--no-metadata", action="store_true",
+                      help="use no hub metadata at all, not even the local caches: only what the code says")
+    sbom.add_argument("--no-validate", action="store_true", help="do not validate the SBOM against the CycloneDX schema")
+    sbom.set_defaults(func=cmd_sbom)
+
+    report = sub.add_parser("report", help="write a self-contained HTML report (findings, models, graph)")
+    _common(report)
+    report.add_argument("--select", type=_csv, default=None, metavar="IDS", help="rules to enable (as for check)")
+    report.add_argument("--extend-select", type=_csv, default=None, metavar="IDS", help="rules to enable in addition")
+    report.add_argument("--ignore", type=_csv, default=None, metavar="IDS", help="rules to disable")
+    report.add_argument("--online", action="store_true", default=None,
+                        help="ask the Hugging Face Hub for metadata (licences) the caches do not have")
+    report.add_argument("--cache-dir", default=None, metavar="DIR", help="ptm-lint's hub-metadata cache directory")
+    report.add_argument("--no-metadata", action="store_true", help="use no hub metadata, not even the local caches")
+    report.set_defaults(func=cmd_report)
     return parser
+
+
+def _fix_options(check: argparse.ArgumentParser) -> None:
+    """--fix / --unsafe-fixes / --diff (ruff's model; see docs/fixes.md)."""
+    check.add_argument("--fix", action="store_true",
+                       help="apply safe fixes in place, then report what is left (exit code: the remaining findings)")
+    check.add_argument("--unsafe-fixes", action="store_true",
+                       help="also apply (with --fix / --diff) and mark fixes that can change behaviour")
+    check.add_argument("--diff", action="store_true",
+                       help="print the fixes as a unified diff (a/ b/ paths relative to the root: `git apply`, "
+                            "`patch -p1`) instead of writing them; exit 1 if there is anything to fix")
+    check.add_argument("--no-diff-prefix", action="store_true",
+                       help="with --diff: plain paths instead of a/ b/ (for `patch -p0`)")
+    if not any("--online" in action.option_strings for action in check._actions):
+        check.add_argument("--online", action="store_true", default=None,
+                           help="ask the Hugging Face Hub (and GitHub, for torch.hub) for the commit to pin "
+                                "when the local caches do not know it")
 
 
 def _csv(text: str) -> list[str]:
@@ -81,6 +150,13 @@ def _csv(text: str) -> list[str]:
 
 
 def _write(text: str, output: Path | None) -> None:
+    import re
+
+    from .scan.scanner import mask_secrets
+
+    text = mask_secrets(text)  # last line of defence: no output ever carries a hub token
+    if not text.isascii():  # undecodable file names (lone surrogates) cannot be encoded: \udcXX
+        text = re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -94,12 +170,33 @@ def _write(text: str, output: Path | None) -> None:
 def _scan_options(args: argparse.Namespace):
     from .pipeline import ScanOptions
 
-    return ScanOptions(
+    return _with_cache(ScanOptions(
         exclude=tuple(args.exclude) if args.exclude is not None else None,
         extend_exclude=tuple(args.extend_exclude),
         respect_gitignore=not args.no_respect_gitignore,
         jobs=args.jobs,
-    )
+    ), args)
+
+
+def _with_cache(options, args: argparse.Namespace, config=None):
+    """The scan-result cache (docs/performance.md): on unless --no-cache, in --cache-dir / config
+    cache-dir (relative to the config file) / $PTM_LINT_CACHE_DIR / the user cache folder; and a
+    progress bar for long scans when stderr is a terminal."""
+    cache_dir = getattr(args, "cache_dir", None)
+    config_dir = None
+    if cache_dir is None and config is not None and config.cache_dir:
+        cache_dir = config.cache_dir
+        config_dir = str(config.path.parent) if config.path is not None else None
+    return dataclasses.replace(options, cache=not getattr(args, "no_cache", False),
+                               cache_dir=str(cache_dir) if cache_dir else None, config_dir=config_dir,
+                               progress=_stderr_is_terminal())
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _paths(args: argparse.Namespace) -> list[Path]:
@@ -113,7 +210,44 @@ def cmd_inventory(args: argparse.Namespace) -> int:
 
     report = run_inventory(_paths(args), _scan_options(args), root=args.root)
     _write(render_json(report) if args.format == "json" else render_text(report), args.output)
-    return EXIT_OK
+    return EXIT_ERROR if _fatal(args, report.errors) else EXIT_OK
+
+
+def _fatal(args: argparse.Namespace, errors) -> bool:
+    """--errors-fatal: did a file fail to be analysed? (Files skipped on purpose do not count.)"""
+    return bool(getattr(args, "errors_fatal", False)) and any(e.kind != "skipped" for e in errors)
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    from .discover.files import find_root
+    from .discover.project import read_project
+    from .graph.build import build_graph
+    from .graph.export import render
+    from .pipeline import scan_paths
+
+    paths = _paths(args)
+    root = (args.root or find_root(paths)).resolve()
+    try:
+        result = scan_paths(paths, _scan_options(args), root=root)
+    except ValueError as exc:  # an invalid exclude pattern
+        raise UsageError(str(exc)) from None
+    project = read_project(root)
+    metadata = None
+    if not args.no_metadata:  # the local caches; the Hub only with --online
+        config = _config(args, [r.id for r in _rules()])
+        metadata = _lineage_metadata(args, config, _hub_lookup(args, config, result.references).by_key)
+    graph = build_graph(result, args.name, metadata, project=project)
+    _write(render(graph, args.format), args.output)
+    return EXIT_ERROR if _fatal(args, result.errors) else EXIT_OK
+
+
+def _lineage_metadata(args: argparse.Namespace, config, metadata):
+    """`metadata` plus the base models along each model's lineage (for the graph and PTM503)."""
+    from .graph.keys import expand_lineage
+
+    if not metadata:
+        return metadata
+    return expand_lineage(metadata, lambda refs: _hub_lookup(args, config, refs).by_key)
 
 
 def _rules():
@@ -166,25 +300,213 @@ def cmd_check(args: argparse.Namespace) -> int:
     paths = _paths(args)
     root = (args.root or find_root(paths)).resolve()
     try:
-        result = scan_paths(paths, options, root=root)
+        result = scan_paths(paths, _with_cache(options, args, config), root=root)
     except ValueError as exc:  # an invalid exclude pattern
         raise UsageError(str(exc)) from None
     project = read_project(root)
     selection = Selection(config.select, config.extend_select, config.ignore, config.per_file_ignores)
-    enabled = selection.enabled(rules)
-    ctx = Context(project=project, catalog=default_catalog(), references=result.references)
-    findings, unused = run_checks(result.references, result.by_path, rules, selection, ctx)
+    hub = _hub_metadata(args, config, result.references, rules, selection)
+    available = hub is not None and (hub.online or hub.available)
+    enabled = selection.enabled(rules, available)
+    metadata = hub.by_key if hub is not None else None
+    if metadata and any(r.id == "PTM503" for r in enabled):  # the base models' licences too
+        metadata = _lineage_metadata(args, config, metadata)
+    ctx = Context(project=project, catalog=default_catalog(), references=result.references,
+                  metadata=metadata)
+    findings, unused = run_checks(result.references, result.by_path, rules, selection, ctx,
+                                  metadata_available=available)
+    references = result.references
     notes = []
+    online = bool(getattr(config, "online", False) if getattr(args, "online", None) is None else args.online)
+    findings, references, fix_notes, diff = _fixes(
+        args, root, rules, selection, project, findings, references, online=online, metadata=metadata,
+        lookup=lambda refs: _hub_lookup(args, config, refs))
+    if diff is not None:  # --diff: the patch is the output; the exit code says whether there is one
+        _write_bytes(diff, args.output)
+        for note in fix_notes:
+            print(f"ptm-lint: {note}", file=sys.stderr)
+        return EXIT_FINDINGS if diff or any("diff not shown" in n for n in fix_notes) else EXIT_OK
+    notes.extend(fix_notes)
+    if hub is not None:
+        notes.extend(hub.notes)
+        if hub.summary_note():
+            notes.append(hub.summary_note())
     if args.report_unused_suppressions:
         notes.extend(f"{path}{f':cell {cell}' if cell is not None else ''}:{line}: unused suppression ({ids})"
                      for path, cell, line, ids in unused)
-    report = Report(root=str(root), references=result.references, findings=tuple(findings),
+    report = Report(root=str(root), references=references, findings=tuple(findings),
                     errors=(*result.errors, *project.errors), rules=enabled, notes=tuple(notes),
                     tool_version=__version__)
     _write(_render_check(report, args), args.output)
+    if _fatal(args, report.errors) or (getattr(args, "errors_fatal", False) and hub is not None and hub.errors):
+        return EXIT_ERROR
     if args.exit_zero:
         return EXIT_OK
     return EXIT_FINDINGS if fails(findings, config.fail_on) else EXIT_OK
+
+
+def _hub_options(parser: argparse.ArgumentParser) -> None:
+    """--online (unless already there) and --cache-dir: hub metadata (docs/metadata.md)."""
+    if not any("--online" in action.option_strings for action in parser._actions):
+        parser.add_argument("--online", action="store_true", default=None,
+                            help="ask the Hugging Face Hub for metadata the caches do not have (config: online)")
+    if not any("--cache-dir" in action.option_strings for action in parser._actions):
+        parser.add_argument("--cache-dir", default=None, metavar="DIR",
+                            help="ptm-lint's cache folder, hub metadata included (config: cache-dir; default: "
+                                 "$PTM_LINT_CACHE_DIR or $XDG_CACHE_HOME/ptm-lint)")
+
+
+def _hub_lookup(args: argparse.Namespace, config, references):
+    """hub.resolver.lookup_all with the CLI's settings: --online / config online, --cache-dir / config
+    cache-dir, --no-cache (no ptm-lint cache), HF_ENDPOINT and HF_TOKEN from the environment."""
+    from .hub.resolver import lookup_all
+
+    online = config.online if getattr(args, "online", None) is None else bool(args.online)
+    cache_dir = getattr(args, "cache_dir", None)
+    if cache_dir is None and config.cache_dir:  # relative to the configuration file, like its other paths
+        cache_dir = Path(config.cache_dir).expanduser()
+        if not cache_dir.is_absolute() and config.path is not None:
+            cache_dir = config.path.parent / cache_dir
+    result = lookup_all(references, online=online, cache_dir=cache_dir,
+                        endpoint=os.environ.get("HF_ENDPOINT") or None, token=os.environ.get("HF_TOKEN") or None,
+                        use_store=not getattr(args, "no_cache", False))
+    shown = result.errors[:5]
+    for message in shown:
+        print(f"ptm-lint: hub: {message}", file=sys.stderr)
+    if len(result.errors) > len(shown):
+        print(f"ptm-lint: hub: … and {len(result.errors) - len(shown)} more lookup failures", file=sys.stderr)
+    return result
+
+
+def _hub_metadata(args: argparse.Namespace, config, references, rules, selection):
+    """Hub metadata for `check`, or None when no selected rule could use it (then nothing is looked up)."""
+    if not any(r.needs_metadata for r in selection.enabled(rules, True)):
+        return None
+    return _hub_lookup(args, config, references)
+
+
+def cmd_outdated(args: argparse.Namespace) -> int:
+    from .discover.files import find_root
+    from .hub.outdated import render_json, render_text, outdated_rows
+    from .pipeline import ScanOptions, scan_paths
+
+    config = _config(args, [r.id for r in _rules()])
+    options = ScanOptions(exclude=config.exclude, extend_exclude=config.extend_exclude,
+                          respect_gitignore=config.respect_gitignore, max_bytes=config.max_file_size, jobs=args.jobs)
+    paths = _paths(args)
+    root = (args.root or find_root(paths)).resolve()
+    try:
+        result = scan_paths(paths, _with_cache(options, args, config), root=root)
+    except ValueError as exc:  # an invalid exclude pattern
+        raise UsageError(str(exc)) from None
+    hub = _hub_lookup(args, config, result.references)
+    rows = outdated_rows(result.references, hub)
+    notes = [*hub.notes, *([hub.summary_note()] if hub.summary_note() else [])]
+    if args.format == "json":
+        _write(render_json(rows, notes, __version__), args.output)
+    else:
+        _write(render_text(rows, notes), args.output)
+    return EXIT_ERROR if _fatal(args, result.errors) or (args.errors_fatal and hub.errors) else EXIT_OK
+
+
+def _fixes(args: argparse.Namespace, root: Path, rules, selection, project, findings, references, *,
+           online: bool = False, metadata=None, lookup=None):
+    """Attach fixes to the findings; with --fix / --diff apply them. -> (findings, references, notes, diff)."""
+    if not (args.fix or args.diff) and not any(f.reference is not None and not f.suppressed for f in findings):
+        return findings, references, [], None  # nothing to fix: never import libcst (pre-commit startup)
+    from .fix.engine import FixOptions, attach_fixes, fix_loop, make_recheck, render_diff, write_changes
+
+    def read(rel: str) -> bytes | None:
+        try:
+            return (root / rel).read_bytes()
+        except OSError:
+            return None
+
+    options = FixOptions(online=online, metadata=metadata, lookup=lookup)
+    findings = attach_fixes(findings, references, read, options)
+    if not (args.fix or args.diff):
+        return findings, references, [], None
+    outcome = fix_loop(references, findings, read, make_recheck(root, rules, selection, project),
+                       unsafe=args.unsafe_fixes, options=options)
+    remaining = sum(1 for f in outcome.findings if not f.suppressed)
+    if args.diff:
+        n = outcome.fixed
+        patch, withheld = render_diff(outcome.changed, prefix=not args.no_diff_prefix)
+        notes = [f"{rel}: diff not shown because it would print a hard-coded token; use --fix" for rel in withheld]
+        notes.append(f"Would fix {n} finding{'s' if n != 1 else ''} ({remaining} remaining).")
+        return outcome.findings, outcome.references, notes, patch
+    errors = write_changes(root, outcome.changed)
+    if errors:  # what could not be written is not fixed: report the findings as they were
+        for message in errors:
+            print(f"ptm-lint: {message}", file=sys.stderr)
+        return findings, references, [f"Fixed nothing: {len(errors)} file(s) could not be written."], None
+    n = outcome.fixed
+    return outcome.findings, outcome.references, [f"Fixed {n} finding{'s' if n != 1 else ''} ({remaining} remaining)."], None
+
+
+def _write_bytes(data: bytes, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def cmd_sbom(args: argparse.Namespace) -> int:
+    from .discover.files import find_root
+    from .discover.project import read_project
+    from .pipeline import ScanOptions, scan_paths
+    from .sbom import SbomError, SbomOptions, generate
+
+    config = _config(args, [r.id for r in _rules()])
+    options = ScanOptions(exclude=config.exclude, extend_exclude=config.extend_exclude,
+                          respect_gitignore=config.respect_gitignore, max_bytes=config.max_file_size, jobs=args.jobs)
+    paths = _paths(args)
+    root = (args.root or find_root(paths)).resolve()
+    try:
+        result = scan_paths(paths, _with_cache(options, args, config), root=root)
+    except ValueError as exc:  # an invalid exclude pattern
+        raise UsageError(str(exc)) from None
+    project = read_project(root)
+    metadata = None
+    if not args.no_metadata:
+        from .hub.resolver import lookup_all
+
+        online = config.online if args.online is None else args.online
+        found = lookup_all(result.references, online=online, cache_dir=args.cache_dir or config.cache_dir)
+        metadata = found.by_key
+        for message in (*found.notes, *found.errors):
+            print(f"ptm-lint: {message}", file=sys.stderr)
+    try:
+        sbom_options = SbomOptions.from_env(
+            fmt=args.format, spec_version=args.spec_version, reproducible=args.reproducible,
+            serial_number=args.serial_number, validate=False if args.no_validate else None,
+            project_name=args.name, tool_version=__version__)
+        text = generate(result.references, project, sbom_options, metadata=metadata)
+    except SbomError as exc:
+        raise UsageError(str(exc)) from None
+    _write(text, args.output)
+    for err in (*result.errors, *project.errors):
+        print(f"ptm-lint: {err.path}: {err.message}", file=sys.stderr)
+    return EXIT_ERROR if _fatal(args, (*result.errors, *project.errors)) else EXIT_OK
+
+
+def _report_metadata(report, args: argparse.Namespace):
+    """Hub metadata (licences) for the readable reports: what the report carries, else the local
+    caches (the Hub only with --online); None with --no-metadata or when nothing is available."""
+    if getattr(report, "metadata", None) is not None or getattr(args, "no_metadata", False):
+        return getattr(report, "metadata", None)
+    try:
+        from .hub.resolver import lookup_all
+
+        return lookup_all(report.references, online=bool(getattr(args, "online", False)),
+                          cache_dir=getattr(args, "cache_dir", None)).by_key
+    except Exception:  # noqa: BLE001 - licences are optional; never fail a report over them
+        return None
 
 
 def _render_check(report, args: argparse.Namespace) -> str:
@@ -209,19 +531,38 @@ def _render_check(report, args: argparse.Namespace) -> str:
         from .report.github import render_github
 
         return render_github(report, read_source=read_source)
+    if args.format == "markdown":
+        from .report.markdown import render_markdown
+
+        return render_markdown(report, metadata=_report_metadata(report, args))
+    if args.format == "html":  # `ptm-lint report`
+        from .report.html import render_html
+
+        return render_html(report, read_source=read_source, metadata=_report_metadata(report, args))
     from .report.text import render_text
 
     color = args.color == "always" or (args.color == "auto" and args.output is None and sys.stdout.isatty()
                                        and not os.environ.get("NO_COLOR"))
-    return render_text(report, color=color, show_suppressed=args.show_suppressed)
+    return render_text(report, color=color, show_suppressed=args.show_suppressed,
+                       unsafe_fixes=bool(getattr(args, "unsafe_fixes", False)))
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """`ptm-lint report PATH -o report.html`: runs `check` and renders HTML; exits 0 unless it fails."""
+    # Every `check` option the report command does not take gets check's default.
+    merged = vars(build_parser().parse_args(["check"]))
+    merged.update(vars(args))
+    merged.update(format="html", exit_zero=True, show_suppressed=True)
+    return cmd_check(argparse.Namespace(**merged))
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
     import json
 
     from .check.rules import CHECKS, FILE_RULES
+    from .graph.rules import PROJECT_CHECKS
 
-    rules = [r for r in _rules() if r.id in CHECKS or r.id in FILE_RULES]
+    rules = [r for r in _rules() if r.id in CHECKS or r.id in FILE_RULES or r.id in PROJECT_CHECKS]
     if args.format == "json":
         _write(json.dumps([{"id": r.id, "name": r.name, "level": r.level, "category": r.category,
                             "summary": r.summary, "tags": list(r.tags),
@@ -268,6 +609,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - a bug must exit 2 (not Python's 1, which means findings)
+        import traceback
+
+        from .scan.scanner import mask_secrets
+
+        trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        print(mask_secrets(trace) + mask_secrets(f"ptm-lint: internal error: {type(exc).__name__}: {exc}"),
+              file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

@@ -216,7 +216,16 @@ class Finding:
             "model": self.model,
             "reference": self.reference,
             "fix": (
-                {"applicability": self.fix.applicability, "description": self.fix.description}
+                {
+                    "applicability": self.fix.applicability,
+                    "description": self.fix.description,
+                    # Positions as in the finding (cell lines for notebooks), end column exclusive.
+                    "edits": [
+                        {"line": span.line, "column": span.column, "end_line": span.end_line,
+                         "end_column": span.end_column, "content": content}
+                        for span, content in self.fix.edits
+                    ],
+                }
                 if self.fix
                 else None
             ),
@@ -232,6 +241,9 @@ class Example:
     fixed: str | None = None  # for a bad example with a fix: the expected code after fixing
     requirements: str | None = None  # requirements.txt lines declared beside the example
     path: str = "example.py"
+    # Recorded hub repos (testdata/hub/<name>.json) the example needs: the tests serve them from the
+    # fake hub and run the example online against it. Empty: the example runs offline.
+    metadata: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import gc
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -14,7 +17,7 @@ from .catalog import Catalog, default_catalog
 from .core import FileError, FileScan, Reference, Report
 from .resolve.classify import classify
 from .scan.project import ModuleIndex
-from .scan.scanner import prefilter, scan_bytes
+from .scan.scanner import mask_secrets, prefilter, scan_bytes
 
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 48
@@ -27,6 +30,12 @@ class ScanOptions:
     respect_gitignore: bool = True
     max_bytes: int = 10 * 1024 * 1024
     jobs: int | None = None  # None = one per core
+    # The per-file result cache (ptm_lint.cache): off unless asked for (the CLI asks, --no-cache
+    # turns it off). cache_dir None = the user cache folder; config_dir anchors a relative one.
+    cache: bool = False
+    cache_dir: str | None = None
+    config_dir: str | None = None
+    progress: bool = False  # a progress line on stderr (the CLI sets it when stderr is a terminal)
 
 
 def scan_text(source: str, path: str = "example.py", *, catalog: Catalog | None = None,
@@ -48,52 +57,139 @@ def _classify(scan: FileScan, catalog: Catalog) -> Iterable[Reference]:
             yield ref
 
 
-def _scan_one(root: Path, rel: str, catalog: Catalog, index: ModuleIndex, trigger) -> FileScan:
+def _scan_one(root: Path, rel: str, catalog: Catalog, index: ModuleIndex, trigger, store=None) -> FileScan:
     path = root / rel
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         return FileScan(rel, errors=(FileError(rel, f"cannot read: {exc.strerror or exc}", "io"),))
+    index.begin()
     try:
-        return scan_bytes(data, rel, catalog, index, trigger)
+        scan = scan_bytes(data, rel, catalog, index, trigger)
     except Exception as exc:  # noqa: BLE001 - one file's internal error must not cost the others
-        return FileScan(rel, errors=(FileError(rel, f"internal error while analysing: {type(exc).__name__}: {exc}", "internal"),))
+        return _internal_error(rel, "while analysing", exc)
+    if store is not None:  # internal errors (above) are never cached: a fixed ptm-lint retries them
+        store(rel, data, scan, index.dependencies())
+    return scan
 
 
-def _scan_chunk(root: str, rels: Sequence[str]) -> list[FileScan]:
+def _internal_error(rel: str, stage: str, exc: BaseException | str) -> FileScan:
+    """A per-file error for a bug in ptm-lint (not in the file): short, single-line, secrets masked."""
+    detail = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
+    detail = " ".join(mask_secrets(detail).split())
+    if len(detail) > 300:
+        detail = detail[:297] + "..."
+    return FileScan(rel, errors=(FileError(rel, f"internal error {stage}: {detail}", "internal"),))
+
+
+def _scan_chunk(root: str, rels: Sequence[str], cache=None, progress=None) -> list[FileScan]:
+    """Scan `rels` in this process; with a cache.CacheSpec, store each result as it comes."""
     catalog = default_catalog()
     index = ModuleIndex(Path(root))
     trigger = prefilter(catalog)
-    return [_scan_one(Path(root), rel, catalog, index, trigger) for rel in rels]
+    store = None
+    if cache is not None:
+        from .cache import store as write_entry
+
+        def store(rel, data, scan, deps):
+            write_entry(cache, rel, data, scan, deps)
+    with _few_gc_passes():
+        out = []
+        for rel in rels:
+            out.append(_scan_one(Path(root), rel, catalog, index, trigger, store))
+            if progress is not None:
+                progress(1)
+        return out
 
 
-def scan_files(root: Path, rels: Sequence[str], jobs: int | None = None) -> list[FileScan]:
-    """Scan files (paths relative to root); parallel for large inputs, same results either way."""
+@contextlib.contextmanager
+def _few_gc_passes():
+    """Scanning allocates millions of short-lived AST nodes; with the default thresholds the
+    cyclic collector runs every 700 allocations and its older generations re-traverse every live
+    tree (10-25% of a scan). The scanner breaks its own cycles (scanner._release), so reference
+    counting frees almost everything: collect rarely while scanning."""
+    old = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
+def scan_files(root: Path, rels: Sequence[str], jobs: int | None = None, *, cache=None,
+               progress: Callable[[int], None] | None = None) -> list[FileScan]:
+    """Scan files (paths relative to root); parallel for large inputs, same results either way.
+
+    A worker process that dies (a crash in a C extension, the OOM killer, os._exit) costs no
+    results: every file whose result did not come back is scanned again in a fresh worker, one
+    file per task, and a file that kills that worker too becomes a per-file "internal" error.
+    """
     jobs = jobs or os.cpu_count() or 1
     if jobs <= 1 or len(rels) < PARALLEL_THRESHOLD:
-        return _scan_chunk(str(root), rels)
+        return _scan_chunk(str(root), rels, cache, progress)
     # Small interleaved chunks balance big and small files across workers.
     size = max(8, min(64, len(rels) // (jobs * 8) or 8))
     chunks = [list(rels[i : i + size]) for i in range(0, len(rels), size)]
     results: dict[int, list[FileScan]] = {}
     try:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(_scan_chunk, str(root), chunk): n for n, chunk in enumerate(chunks)}
-            for future, n in futures.items():
+            futures = [pool.submit(_scan_chunk, str(root), chunk, cache) for chunk in chunks]
+            for n, future in enumerate(futures):
                 try:
                     results[n] = future.result()
-                except BrokenProcessPool:
-                    break
-    except (OSError, BrokenProcessPool):
+                except Exception:  # noqa: BLE001 - a broken pool or an unpicklable result: retried below
+                    continue
+                if progress is not None:
+                    progress(len(chunks[n]))
+    except _NO_PROCESSES:
         pass
-    # A crashed worker loses no results: whatever is missing is scanned again here, one by one.
+    missing = [rel for n, chunk in enumerate(chunks) if n not in results for rel in chunk]
+    retried = _isolate(str(root), missing, cache) if missing else {}
+    if missing and progress is not None:
+        progress(len(missing))
     out: list[FileScan] = []
     for n, chunk in enumerate(chunks):
-        if n in results:
-            out.extend(results[n])
-        else:
-            out.extend(_scan_chunk(str(root), chunk))
+        out.extend(results[n] if n in results else (retried[rel] for rel in chunk))
+    return out
+
+
+# Worker processes cannot be used (no semaphores in a sandbox, process limits, ...).
+_NO_PROCESSES = (OSError, ImportError, NotImplementedError, BrokenProcessPool)
+
+
+def _isolate(root: str, rels: Sequence[str], cache=None) -> dict[str, FileScan]:
+    """Scan `rels` one file per task, in order, in a single fresh worker process.
+
+    With one worker the first file without a result is the one the worker died on: it becomes
+    an error and a new worker carries on with the rest. Never runs scanned data in this process
+    unless worker processes cannot be started at all.
+    """
+    out: dict[str, FileScan] = {}
+    todo = list(rels)
+    while todo:
+        crashed = None
+        try:
+            with ProcessPoolExecutor(max_workers=1) as pool:
+                futures = [pool.submit(_scan_chunk, root, [rel], cache) for rel in todo]
+                for rel, future in zip(todo, futures):
+                    try:
+                        out[rel] = future.result()[0]
+                    except BrokenProcessPool:
+                        crashed = rel
+                        break
+                    except Exception as exc:  # noqa: BLE001 - e.g. a result too deep to pickle
+                        out[rel] = _internal_error(rel, "while analysing", exc)
+        except _NO_PROCESSES:  # workers cannot be started (any more): the rest is scanned here
+            for rel in todo:
+                if rel not in out and rel != crashed:
+                    out[rel] = _scan_chunk(root, [rel], cache)[0]
+        if crashed is None:
+            break
+        out[crashed] = _internal_error(
+            crashed, "while analysing",
+            "the worker process died while analysing this file on its own; the file was skipped")
+        todo = [rel for rel in todo if rel not in out]
     return out
 
 
@@ -124,11 +220,59 @@ def scan_paths(paths: Sequence[Path], options: ScanOptions | None = None, *, roo
         respect_gitignore=options.respect_gitignore, max_bytes=options.max_bytes,
     )
     rels = [relpath(p, root) for p in found.files]
-    scans = sorted(scan_files(root, rels, options.jobs), key=lambda s: s.path)
     catalog = default_catalog()
-    references = [ref for scan in scans for ref in _classify(scan, catalog)]
-    errors = sorted([*found.errors, *(e for scan in scans for e in scan.errors)], key=lambda e: (e.path, e.line or 0))
+    scans = sorted(_scan_cached(root, rels, options, catalog), key=lambda s: s.path)
+    references: list[Reference] = []
+    failed: list[FileError] = []
+    for scan in scans:
+        try:
+            references.extend(list(_classify(scan, catalog)))
+        except Exception as exc:  # noqa: BLE001 - one file's internal error must not cost the others
+            failed.extend(_internal_error(scan.path, "while classifying", exc).errors)
+    errors = sorted([*found.errors, *(e for scan in scans for e in scan.errors), *failed], key=lambda e: (e.path, e.line or 0))
+    # Messages may quote the file (an encoding cookie, a parser message): never a credential.
+    errors = [dataclasses.replace(e, message=mask_secrets(e.message)) for e in errors]
     return ScanResult(root, tuple(scans), tuple(references), tuple(errors))
+
+
+def _scan_cached(root: Path, rels: list[str], options: ScanOptions, catalog: Catalog) -> list[FileScan]:
+    """scan_files, answering from the result cache what it can (ptm_lint.cache)."""
+    from .progress import Progress
+
+    progress = Progress.maybe(len(rels), enabled=options.progress)
+    cache = None
+    if options.cache:
+        from .cache import ResultCache, resolve_cache_dir, salt
+
+        directory = resolve_cache_dir(options.cache_dir, root,
+                                      Path(options.config_dir) if options.config_dir else None)
+        cache = ResultCache(directory, salt(catalog.digest), root)
+    hits: list[FileScan] = []
+    todo = rels
+    if cache is not None:
+        todo = []
+        base = str(root)
+        for rel in rels:
+            try:
+                with open(os.path.join(base, rel), "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                todo.append(rel)  # scanned below, where the error is reported
+                continue
+            scan = cache.get(rel, data)
+            if scan is None:
+                todo.append(rel)
+            else:
+                hits.append(scan)
+        if progress is not None:
+            progress(len(hits))
+    scans = scan_files(root, todo, options.jobs, cache=cache.spec if cache is not None else None,
+                       progress=progress) if todo else []
+    if progress is not None:
+        progress.close()
+    if cache is not None and todo:
+        cache.prune()
+    return [*hits, *scans]
 
 
 def run_inventory(paths: Sequence[Path], options: ScanOptions | None = None, *, root: Path | None = None) -> Report:

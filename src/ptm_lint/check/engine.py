@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from ..core import LEVELS, FileScan, Finding, Reference, RuleMeta, Span
+from ..graph.rules import PROJECT_CHECKS
 from .rules import CHECKS, FILE_RULES, Context, Hit
 
 
@@ -19,10 +20,12 @@ class Selection:
     ignore: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
-    def enabled(self, rules: Sequence[RuleMeta]) -> tuple[RuleMeta, ...]:
-        implemented = [r for r in rules if r.id in CHECKS or r.id in FILE_RULES]
+    def enabled(self, rules: Sequence[RuleMeta], metadata_available: bool = False) -> tuple[RuleMeta, ...]:
+        """The rules that run. Rules that need hub metadata join the default set only when the run has
+        metadata (`--online`, or a warm cache); an explicit --select/--extend-select always enables them."""
+        implemented = [r for r in rules if r.id in CHECKS or r.id in FILE_RULES or r.id in PROJECT_CHECKS]
         if self.select is None:
-            chosen = {r.id for r in implemented if not r.needs_metadata}
+            chosen = {r.id for r in implemented if metadata_available or not r.needs_metadata}
         else:
             chosen = {r.id for r in implemented if _matches(r.id, self.select)}
         chosen |= {r.id for r in implemented if _matches(r.id, self.extend_select)}
@@ -64,9 +67,15 @@ def _suppressed(scan: FileScan | None, cell: int | None, first: int, last: int, 
 
 
 def run_checks(references: Sequence[Reference], scans: Mapping[str, FileScan], rules: Sequence[RuleMeta],
-               selection: Selection, ctx: Context) -> tuple[list[Finding], list[tuple[str, int | None, int, str]]]:
-    """Findings (suppressed ones flagged) and the suppression comments that silenced nothing."""
-    enabled = selection.enabled(rules)
+               selection: Selection, ctx: Context, *, metadata_available: bool | None = None,
+               ) -> tuple[list[Finding], list[tuple[str, int | None, int, str]]]:
+    """Findings (suppressed ones flagged) and the suppression comments that silenced nothing.
+
+    `metadata_available` (default: whether ctx.metadata has any record) decides whether the rules that
+    need hub metadata are in the default selection."""
+    if metadata_available is None:
+        metadata_available = bool(ctx.metadata)
+    enabled = selection.enabled(rules, metadata_available)
     meta = {r.id: r for r in enabled}
     findings: list[Finding] = []
     used: set[tuple[str, int, int]] = set()
@@ -82,6 +91,21 @@ def run_checks(references: Sequence[Reference], scans: Mapping[str, FileScan], r
                 if where:
                     used.add((ref.path, *where))
                 findings.append(_finding(rule, hit, ref.path, ref.cell, span, ref.model, index, suppressed))
+    # Project-level rules (PTM5xx) see every reference at once; files where a rule is
+    # per-file-ignored are left out of its input, then findings are suppressed like any other.
+    for rule in enabled:
+        project_check = PROJECT_CHECKS.get(rule.id)
+        if project_check is None:
+            continue
+        subset = [i for i, ref in enumerate(references) if not selection.ignored_in(ref.path, rule.id)]
+        for local, hit in project_check([references[i] for i in subset], ctx):
+            index = subset[local]
+            ref = references[index]
+            span = hit.span or Span(ref.line, ref.column, ref.end_line, ref.end_column)
+            suppressed, where = _suppressed(scans.get(ref.path), ref.cell, ref.line, ref.end_line, rule.id)
+            if where:
+                used.add((ref.path, *where))
+            findings.append(_finding(rule, hit, ref.path, ref.cell, span, ref.model, index, suppressed))
     if "PTM206" in meta:
         for path, scan in scans.items():
             if selection.ignored_in(path, "PTM206"):

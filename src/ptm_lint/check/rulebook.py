@@ -26,11 +26,16 @@ def _examples(raw: Any, where: str) -> tuple[Example, ...]:
         raise CatalogError(f"{where}: examples must be an array of tables")
     out = []
     for item in raw:
-        unknown = set(item) - {"code", "fixed", "requirements", "path"}
+        unknown = set(item) - {"code", "fixed", "requirements", "path", "metadata"}
         if unknown or "code" not in item:
-            raise CatalogError(f"{where}: an example needs 'code' (and may have fixed, requirements, path); got {sorted(item)}")
+            raise CatalogError(f"{where}: an example needs 'code' (and may have fixed, requirements, path, "
+                               f"metadata); got {sorted(item)}")
+        metadata = item.get("metadata", ())
+        metadata = (metadata,) if isinstance(metadata, str) else metadata
+        if not isinstance(metadata, (list, tuple)) or not all(isinstance(m, str) and m for m in metadata):
+            raise CatalogError(f"{where}: metadata must name recorded hub repos (a string or a list of strings)")
         out.append(Example(code=item["code"], fixed=item.get("fixed"), requirements=item.get("requirements"),
-                           path=item.get("path", "example.py")))
+                           path=item.get("path", "example.py"), metadata=tuple(metadata)))
     return tuple(out)
 
 

@@ -11,6 +11,8 @@ from ..catalog import Catalog
 from ..core import Fix, Reference, Span
 from ..fix.torchvision_weights import legacy_member, weights_enum
 from ..discover.project import Project, all_at_least, any_at_least
+from ..hub.checks import METADATA_CHECKS
+from ..hub.model import ModelMeta
 from ..resolve.classify import SHA40, UNRESOLVED, revision_pin
 from ..resolve.hf_ids import LEGACY_IDS
 
@@ -33,9 +35,17 @@ class Context:
     project: Project | None
     catalog: Catalog
     references: tuple[Reference, ...] = ()
+    # Hub metadata keyed by (hub, canonical, revision); None when the run has none (offline).
+    metadata: Mapping[tuple[str, str, str | None], ModelMeta] | None = None
 
     def declared(self, package: str):
         return self.project.specifier(package) if self.project is not None else None
+
+    def meta(self, ref: Reference) -> ModelMeta | None:
+        """The hub metadata of the (repo, revision) `ref` loads, or None (no metadata: rules stay silent)."""
+        from ..graph.keys import meta_for
+
+        return meta_for(ref, self.metadata)
 
 
 def _id(ref: Reference) -> str:
@@ -321,6 +331,7 @@ CHECKS: Mapping[str, CheckFn] = MappingProxyType({
     "PTM201": ptm201, "PTM202": ptm202, "PTM203": ptm203, "PTM204": ptm204, "PTM205": ptm205,
     "PTM301": ptm301, "PTM302": ptm302, "PTM303": ptm303, "PTM304": ptm304, "PTM305": ptm305,
     "PTM306": ptm306,
+    **METADATA_CHECKS,  # PTM401-PTM407: hub/checks.py
 })
 # PTM206 (hard-coded tokens) works on files, not references: see engine.secret_findings.
 FILE_RULES = frozenset({"PTM206"})

@@ -260,6 +260,12 @@ class _Walker:
             rel = rel.replace(os.sep, "/")
             a = os.path.join(self.root, *rel.split("/")) if rel else self.root
             shown = rel or "."
+            if os.path.lexists(a) and not _inside(os.path.realpath(a), self.root):
+                # Named inside the root but a symlink (or below one) leading out: never followed,
+                # as in a walk (`ptm-lint $(git diff --name-only)` passes links too).
+                self.errors.append(FileError(
+                    shown, "symbolic link points outside the scan root; not followed", "skipped"))
+                return
         else:
             shown = given.as_posix()
         try:

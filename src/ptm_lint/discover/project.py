@@ -14,7 +14,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import yaml
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as _Pep508
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
@@ -817,6 +816,8 @@ def _read_environment(c: _Collector, path: Path) -> None:
     text = c.read_text(path, rel)
     if text is None:
         return
+    import yaml  # lazily: only projects with an environment.yml pay for it (startup time, pre-commit)
+
     try:
         # compose (not load) keeps line numbers; SafeLoader constructs nothing.
         root = yaml.compose(text, Loader=yaml.SafeLoader)

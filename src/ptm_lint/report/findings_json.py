@@ -17,9 +17,12 @@ def finding_sort_key(f: Finding) -> tuple[Any, ...]:
     return (f.path, -1 if f.cell is None else f.cell, f.line, f.column, f.rule, f.message)
 
 
-def is_fixable(f: Finding) -> bool:
-    """`ptm-lint --fix` applies only safe fixes (ruff's convention for the `[*]` marker)."""
-    return f.fix is not None and f.fix.applicability == "safe"
+def is_fixable(f: Finding, unsafe: bool = False) -> bool:
+    """`ptm-lint --fix` applies only safe fixes (ruff's convention for the `[*]` marker); with
+    `--unsafe-fixes` unsafe ones too."""
+    if f.fix is None or not f.fix.edits:
+        return False
+    return f.fix.applicability == "safe" or (unsafe and f.fix.applicability == "unsafe")
 
 
 def summary(report: Report) -> dict[str, Any]:
@@ -33,6 +36,7 @@ def summary(report: Report) -> dict[str, Any]:
         "by_level": {level: by_level.get(level, 0) for level in LEVELS},
         "by_rule": dict(sorted(by_rule.items())),
         "fixable": sum(1 for f in active if is_fixable(f)),
+        "unsafe_fixable": sum(1 for f in active if is_fixable(f, True) and not is_fixable(f)),
         "suppressed": len(report.findings) - len(active),
         "files_with_errors": len({e.path for e in report.errors}),
     }
@@ -51,14 +55,17 @@ def findings_json(report: Report) -> dict[str, Any]:
     }
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# Lone surrogates (undecodable file names) cannot be encoded at all; C1 controls, bidi controls and
+# line/paragraph separators are valid but would act on a terminal or editor showing the file.
+_SURROGATE = re.compile("[\ud800-\udfff\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def dumps(doc: Any) -> str:
-    """JSON text that is always writable as UTF-8.
+    """JSON text that is always writable as UTF-8 and safe to display.
 
-    A path decoded with surrogateescape may hold lone surrogates, which cannot be encoded;
-    they only occur inside JSON strings, so their \\u escape keeps the document valid.
+    A path decoded with surrogateescape may hold lone surrogates, which cannot be encoded; these
+    and the invisible controls above only occur inside JSON strings, where their \\u escape keeps
+    the document valid and the decoded value exactly the same.
     """
     text = json.dumps(doc, indent=2, ensure_ascii=False)
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..core import Reference, Report
+from .text import escape
 
 SCHEMA = "ptm-lint/inventory/1"
 
@@ -42,25 +42,28 @@ def inventory_json(report: Report) -> dict[str, Any]:
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(inventory_json(report), indent=2, ensure_ascii=False) + "\n"
+    from .findings_json import dumps  # lone surrogates (undecodable file names) stay valid JSON
+
+    return dumps(inventory_json(report))
 
 
 def _where(path: str, cell: int | None, line: int, column: int) -> str:
     cell_part = f"[cell {cell}]" if cell is not None else ""
-    return f"{path}{cell_part}:{line}:{column}"
+    return f"{escape(path)}{cell_part}:{line}:{column}"
 
 
 def render_text(report: Report) -> str:
+    # Paths, ids and messages come from the scanned repo: control characters are made visible.
     lines: list[str] = []
     for ref in report.references:
-        ident = ref.model if ref.model is not None else "<unknown>"
-        rev = f"@{ref.revision}" if ref.revision else ""
+        ident = escape(ref.model) if ref.model is not None else "<unknown>"
+        rev = f"@{escape(ref.revision)}" if ref.revision else ""
         lines.append(
             f"{_where(ref.path, ref.cell, ref.line, ref.column)}: {ident}{rev} "
             f"[{ref.hub}, {ref.role}, pin={ref.pin}, {ref.resolution}] {ref.api}"
         )
     for err in report.errors:
-        lines.append(f"{err.path}:{err.line or 1}:1: error: {err.message}")
+        lines.append(f"{escape(err.path)}:{err.line or 1}:1: error: {escape(err.message)}")
     n_models = len(models(report.references))
     lines.append(
         f"{len(report.references)} model reference{'s' if len(report.references) != 1 else ''}, "

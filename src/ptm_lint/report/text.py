@@ -51,23 +51,29 @@ def _where(f: Finding) -> str:
     return f"{cell}{f.line}:{f.column}"
 
 
-def _finding_line(f: Finding, color: bool) -> str:
+def _finding_line(f: Finding, color: bool, unsafe_fixes: bool = False) -> str:
     path = _paint(escape(f.path), _BOLD, color)
     rule = _paint(f.rule, _BOLD + _LEVEL_COLOR.get(f.level, ""), color)
-    fix = " " + _paint("[*]", _CYAN, color) if is_fixable(f) else ""
+    fix = " " + _paint("[*]", _CYAN, color) if is_fixable(f, unsafe_fixes) else ""
     suppressed = " (suppressed)" if f.suppressed else ""
     return f"{path}:{_where(f)}: {rule}{fix} {escape(f.message)}{suppressed}"
 
 
-def _summary_lines(report: Report, color: bool) -> Iterable[str]:
+def _summary_lines(report: Report, color: bool, unsafe_fixes: bool = False) -> Iterable[str]:
     counts = summary(report)
     total = counts["total"]
     if total:
         parts = [_plural(n, level) for level, n in counts["by_level"].items() if n]
         yield f"Found {_plural(total, 'finding')} ({', '.join(parts)})."
-        if counts["fixable"]:
-            marker = _paint("[*]", _CYAN, color)
-            yield f"{marker} {counts['fixable']} fixable with `ptm-lint --fix`."
+        marker = _paint("[*]", _CYAN, color)
+        unsafe = counts.get("unsafe_fixable", 0)
+        if unsafe_fixes and counts["fixable"] + unsafe:
+            yield f"{marker} {counts['fixable'] + unsafe} fixable with `ptm-lint --fix --unsafe-fixes`."
+        elif counts["fixable"]:
+            more = f" ({unsafe} more with `--unsafe-fixes`)" if unsafe else ""
+            yield f"{marker} {counts['fixable']} fixable with `ptm-lint --fix`{more}."
+        elif unsafe:
+            yield f"No safe fixes; {unsafe} with `ptm-lint --fix --unsafe-fixes`."
     elif report.errors:
         yield "No findings."
     else:
@@ -81,9 +87,10 @@ def _summary_lines(report: Report, color: bool) -> Iterable[str]:
         yield escape(note)
 
 
-def render_text(report: Report, *, color: bool = False, show_suppressed: bool = False) -> str:
+def render_text(report: Report, *, color: bool = False, show_suppressed: bool = False,
+                unsafe_fixes: bool = False) -> str:
     lines = [
-        _finding_line(f, color)
+        _finding_line(f, color, unsafe_fixes)
         for f in sorted(report.findings, key=finding_sort_key)
         if show_suppressed or not f.suppressed
     ]
@@ -93,5 +100,5 @@ def render_text(report: Report, *, color: bool = False, show_suppressed: bool = 
         label = _paint(label + ":", _BOLD + _LEVEL_COLOR[label], color)
         path = _paint(escape(err.path), _BOLD, color)
         lines.append(f"{path}:{err.line or 1}:1: {label} {escape(err.message)}")
-    lines.extend(_summary_lines(report, color))
+    lines.extend(_summary_lines(report, color, unsafe_fixes))
     return "\n".join(lines) + "\n"

@@ -9,8 +9,8 @@ from typing import Any
 from ..catalog import Loader
 from ..core import CallSite, Reference, Value
 from ..fix.torchvision_weights import legacy_member
-from ..scan.scanner import _TOKEN
-from ..scan.values import ModuleRef, _plain
+from ..scan.scanner import mask_secrets
+from ..scan.values import LocalPath, ModuleRef, _plain
 from .hf_ids import LEGACY_IDS
 
 UNRESOLVED = "<unresolved>"
@@ -54,6 +54,8 @@ def revision_pin(rev: str) -> str:
 
 
 def is_local_path(text: str) -> bool:
+    if isinstance(text, LocalPath):
+        return True
     if text.startswith(("/", "./", "../", "~", ".\\", "file://")) or "\\" in text or text in (".", ".."):
         return True
     if re.match(r"[A-Za-z]:[\\/]", text):
@@ -78,13 +80,13 @@ def plain(value: Value) -> Any:
     obj = value.value
     if isinstance(obj, str):
         # Defence in depth: a credential never reaches any output through options or args.
-        return _TOKEN.sub(lambda m: m.group(1) + "****", obj)
+        return mask_secrets(obj)
     if _plain(obj):
         return obj
     if isinstance(obj, ModuleRef):
         return obj.name
     if isinstance(obj, tuple) and all(v.known and _plain(v.value) for v in obj):
-        return [v.value for v in obj]
+        return [mask_secrets(v.value) if isinstance(v.value, str) else v.value for v in obj]
     return UNRESOLVED
 
 
@@ -150,6 +152,12 @@ def _hf(draft: _Draft, text: str, site: CallSite, loader: Loader) -> None:
         return
     if is_local_path(text) or text.count("/") > 1 or text.endswith(WEIGHT_SUFFIXES):
         draft.hub, draft.pin = "local", "local"
+        return
+    if "/" not in text and text not in LEGACY_IDS and not loader.model_prefix and loader.scheme == "hf":
+        # The Hub has no un-namespaced repos besides the legacy ones: a bare name such as
+        # "mlx_model" or "image_encoder" can only be a local folder at run time.
+        draft.hub, draft.pin = "local", "local"
+        draft.notes += (f"{text!r} is not a Hub id (un-namespaced ids other than the legacy ones do not exist on the Hub); treated as a local folder",)
         return
     repo, at, rev = text.partition("@")
     if at and rev and site.revision.absent:
@@ -298,8 +306,9 @@ def classify(site: CallSite, loader: Loader) -> Reference | None:
             return _finish(draft, site, loader)
     elif not isinstance(model.value, str):
         if model.value is None:
-            draft.resolution, draft.pin = model.how, "unknown"
-            draft.provenance = (model.provenance + "; " if model.provenance else "") + "the id is None"
+            # e.g. `def load(name=None)`: the real id comes from callers.
+            draft.resolution, draft.pin = "unknown", "unknown"
+            draft.provenance = (model.provenance + ": " if model.provenance else "") + "the id is None here; callers decide"
         else:
             draft.resolution, draft.pin, draft.provenance = "unknown", "unknown", "the id is not a string"
         return _finish(draft, site, loader)
@@ -469,29 +478,37 @@ def _finish(draft: _Draft, site: CallSite, loader: Loader) -> Reference:
         api=site.api,
         hub=draft.hub,
         role=_role(site, loader),
-        model=draft.model,
-        canonical=draft.canonical,
+        # Defence in depth: a token used as (part of) an id or revision is masked like PTM206's.
+        model=_masked(draft.model),
+        canonical=_masked(draft.canonical),
         resolution=draft.resolution,
-        provenance=draft.provenance,
-        revision=draft.revision,
+        provenance=_masked(draft.provenance),
+        revision=_masked(draft.revision),
         pin=draft.pin,
         options={name: plain(v) for name, v in site.options.items()},
         loader=loader.id,
         library=loader.library,
         revision_resolution=draft.rev_resolution,
-        revision_provenance=draft.rev_provenance,
+        revision_provenance=_masked(draft.rev_provenance),
         args={name: plain(v) for name, v in site.args.items()},
         keywords=site.keywords,
         scope=site.scope,
         in_loop=site.in_loop,
         hot_path=site.hot_path,
         dynamic_kwargs=site.dynamic_kwargs,
-        notes=notes,
+        notes=tuple(mask_secrets(n) for n in notes),
     )
+
+
+def _masked(text: str | None) -> str | None:
+    return None if text is None else mask_secrets(text)
 
 
 def _role(site: CallSite, loader: Loader) -> str:
     repo_type = site.args.get("repo_type")
-    if repo_type is not None and repo_type.known and repo_type.value == "dataset":
-        return "dataset"
+    if repo_type is not None and repo_type.known:
+        if repo_type.value == "dataset":
+            return "dataset"
+        if repo_type.value == "space":
+            return "other"
     return loader.role

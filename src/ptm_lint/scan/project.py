@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,47 @@ class ModuleIndex:
         self._evaluators: dict[tuple[str, int], Evaluator | None] = {}
         self._configs: dict[str, tuple[str, Any] | None] = {}
         self.touched: set[str] = set()  # files read besides the scanned one (cache dependencies)
+        # For the result cache (ptm_lint.cache): every path consulted while scanning one file, with
+        # its state when it was read: the sha256 of its bytes, or "absent" for a probed path that
+        # held no usable file (a module or config created later must invalidate the result too).
+        self.states: dict[str, str] = {}
+        self.probed: set[str] = set()
+        # Evaluators and configs are shared between the files of a chunk and memoise their values:
+        # a later file can reuse a value without re-reading what it came from. So each one
+        # remembers everything consulted while it was in use, and a file that uses it inherits it.
+        self._deps: dict[object, set[str]] = {}
+        self._used: set[object] = set()
+
+    def begin(self) -> None:
+        """Start recording the dependencies of one scanned file."""
+        self.touched.clear()
+        self.probed.clear()
+        self._used.clear()
+
+    def dependencies(self) -> dict[str, str]:
+        """Paths (relative to the root) the file's result depends on, with the state each had."""
+        for key in self._used:
+            self._deps[key] |= self.probed
+        return {rel: self.states[rel] for rel in sorted(self.probed)}
+
+    def _use(self, key: object) -> None:
+        self._used.add(key)
+        self.probed |= self._deps.setdefault(key, set())
+
+    def _probe(self, key: object, path: Path, data: bytes | None = None, absent: bool = False) -> None:
+        """Record `path` (a file, or a probed location that holds none) as a dependency."""
+        try:
+            rel = path.relative_to(self.root).as_posix()
+        except ValueError:
+            return
+        if absent:
+            self.states[rel] = "absent"
+        elif data is not None:
+            self.states[rel] = hashlib.sha256(data).hexdigest()
+        elif rel not in self.states:
+            self.states[rel] = file_state(path, self.root)
+        self.probed.add(rel)
+        self._deps.setdefault(key, set()).add(rel)
 
     def _inside(self, path: Path) -> Path | None:
         try:
@@ -49,7 +91,7 @@ class ModuleIndex:
             return None
         return real if real.is_file() else None
 
-    def find_module(self, dotted: str) -> Path | None:
+    def find_module(self, dotted: str, key: object = None) -> Path | None:
         if not dotted or not all(p.isidentifier() for p in dotted.split(".")):
             return None
         rel = Path(*dotted.split("."))
@@ -58,6 +100,8 @@ class ModuleIndex:
                 found = self._inside(candidate)
                 if found is not None:
                     return found
+                if key is not None:
+                    self._probe(key, candidate, absent=True)  # absent: creating it would change the answer
         return None
 
     def evaluator(self, dotted: str, hops: int) -> Evaluator | None:
@@ -66,13 +110,16 @@ class ModuleIndex:
             cached = self._evaluators[key]
             if cached is not None:
                 self.touched.add(cached.path)
+            self._use(key)
             return cached
         self._evaluators[key] = None  # guards against import cycles while analysing
-        path = self.find_module(dotted)
+        self._use(key)
+        path = self.find_module(dotted, key)
         result = None
         if path is not None:
             try:
                 data = path.read_bytes() if path.stat().st_size <= MAX_MODULE_BYTES else None
+                self._probe(key, path, data)
                 if data is not None:
                     tree = ast.parse(decode_python(data))
                     rel = path.relative_to(self.root).as_posix()
@@ -90,7 +137,9 @@ class ModuleIndex:
             cached = self._configs[key]
             if cached is not None:
                 self.touched.add(cached[0])
+            self._use(key)
             return cached
+        self._use(key)
         result = None
         here = (self.root / from_file).parent
         candidates = [self.root / name]
@@ -102,11 +151,16 @@ class ModuleIndex:
         for candidate in candidates:
             found = self._inside(candidate)
             if found is None:
+                self._probe(key, candidate, absent=True)
                 continue
             try:
                 if found.stat().st_size > MAX_CONFIG_BYTES:
+                    self._probe(key, found)
                     continue
-                text = found.read_text(encoding="utf-8")
+                raw = found.read_bytes()
+                self._probe(key, found, raw)
+                # Universal newlines, as Path.read_text would give.
+                text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
                 suffix = found.suffix.lower()
                 if suffix in (".yaml", ".yml"):
                     import yaml  # lazy: only repos that read YAML configs pay for it
@@ -126,3 +180,16 @@ class ModuleIndex:
             break
         self._configs[key] = result
         return result
+
+
+def file_state(path: Path, root: Path) -> str:
+    """What the result cache remembers of a dependency: sha256 of the bytes of the file at `path`,
+    or "absent" when there is no regular file there inside `root` (as ModuleIndex sees it)."""
+    try:
+        real = path.resolve()
+        real.relative_to(root)
+        if not real.is_file():
+            return "absent"
+        return hashlib.sha256(real.read_bytes()).hexdigest()
+    except (OSError, ValueError, RuntimeError):
+        return "absent"

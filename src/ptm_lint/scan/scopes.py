@@ -262,38 +262,103 @@ class _Collector:
     # -- expressions -----------------------------------------------------------------------
     def expr(self, node: ast.expr, scope: Scope, loop: bool) -> None:
         # Iterative over plain expressions (deep chains of BinOp or calls are common in
-        # generated code); scope-creating expressions recurse.
-        stack: list[tuple[ast.AST, bool]] = [(node, loop)]
+        # generated code); scope-creating expressions recurse. This is the hottest loop of a scan:
+        # children come from a per-type table of the fields that can hold expressions (never the
+        # ctx/operator nodes that ast.iter_child_nodes also yields), leaves are never pushed, and
+        # the visiting order is ast.iter_child_nodes' (depth first, fields in order), so calls and
+        # bindings are recorded in the same order as a plain walk would.
+        if type(node) in _LEAVES:
+            return
+        stack: list[ast.AST] = [node]
+        pop, push = stack.pop, stack.append
+        fields_of = _EXPR_FIELDS
+        leaves = _LEAVES
         while stack:
-            current, in_loop = stack.pop()
-            if isinstance(current, ast.Call):
-                self.calls.append(CallInfo(current, scope, in_loop))
-            elif isinstance(current, ast.Lambda):
-                self.arguments(current.args, scope, in_loop)
-                inner = Scope("lambda", "<lambda>", f"{_qual(scope)}<lambda>", current, scope)
-                self.scope_of[id(current)] = inner
-                self.params(current.args, inner)
-                self.expr(current.body, inner, False)
+            current = pop()
+            kind = type(current)
+            fields = fields_of.get(kind)
+            if fields is None:
+                if kind is ast.Lambda:
+                    self._lambda(current, scope, loop)  # type: ignore[arg-type]
+                elif kind in _COMPREHENSIONS:
+                    self._comprehension(current, scope, loop)  # type: ignore[arg-type]
+                else:  # an expression type this table does not know (a newer Python): walk it all
+                    for child in reversed(list(ast.iter_child_nodes(current))):
+                        if type(child) not in leaves:
+                            push(child)
                 continue
-            elif isinstance(current, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
-                inner = Scope("comprehension", "<comp>", f"{_qual(scope)}<comp>", current, scope)
-                for i, gen in enumerate(current.generators):
-                    self.expr(gen.iter, scope if i == 0 else inner, in_loop if i == 0 else True)
-                    self.target(gen.target, inner, True, Binding("for", current.lineno, id(current), node=gen.iter))
-                    for cond in gen.ifs:
-                        self.expr(cond, inner, True)
-                elts = [current.key, current.value] if isinstance(current, ast.DictComp) else [current.elt]
-                for elt in elts:
-                    self.expr(elt, inner, True)
-                continue
-            elif isinstance(current, ast.NamedExpr):
+            if kind is ast.Call:
+                self.calls.append(CallInfo(current, scope, loop))  # type: ignore[arg-type]
+            elif kind is ast.NamedExpr:
                 target_scope = scope
                 while target_scope.kind == "comprehension" and target_scope.parent is not None:
                     target_scope = target_scope.parent
-                target_scope.bind(current.target.id, Binding("assign", current.lineno, -1, node=current.value))
-            children = list(ast.iter_child_nodes(current))
-            for child in reversed(children):
-                stack.append((child, in_loop))
+                target_scope.bind(current.target.id,  # type: ignore[attr-defined]
+                                  Binding("assign", current.lineno, -1, node=current.value))  # type: ignore[attr-defined]
+            for name in fields:
+                value = getattr(current, name)
+                if value is None:
+                    continue
+                if type(value) is list:
+                    for item in reversed(value):
+                        if item is not None and type(item) not in leaves:
+                            push(item)
+                elif type(value) not in leaves:
+                    push(value)
+
+    def _lambda(self, node: ast.Lambda, scope: Scope, loop: bool) -> None:
+        self.arguments(node.args, scope, loop)
+        inner = Scope("lambda", "<lambda>", f"{_qual(scope)}<lambda>", node, scope)
+        self.scope_of[id(node)] = inner
+        self.params(node.args, inner)
+        self.expr(node.body, inner, False)
+
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp,
+                       scope: Scope, loop: bool) -> None:
+        inner = Scope("comprehension", "<comp>", f"{_qual(scope)}<comp>", node, scope)
+        for i, gen in enumerate(node.generators):
+            self.expr(gen.iter, scope if i == 0 else inner, loop if i == 0 else True)
+            self.target(gen.target, inner, True, Binding("for", node.lineno, id(node), node=gen.iter))
+            for cond in gen.ifs:
+                self.expr(cond, inner, True)
+        elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        for elt in elts:
+            self.expr(elt, inner, True)
+
+
+# Expression nodes without sub-expressions: never pushed on the traversal stack.
+_LEAVES = frozenset({ast.Name, ast.Constant})
+# For each expression type: the fields that can hold expressions, in REVERSED field order (they
+# are pushed on a stack, so they pop in field order). Lambda and comprehensions are handled apart.
+_EXPR_FIELDS: dict[type, tuple[str, ...]] = {
+    kind: tuple(reversed(fields))
+    for kind, fields in {
+        ast.Attribute: ("value",),
+        ast.Await: ("value",),
+        ast.BinOp: ("left", "right"),
+        ast.BoolOp: ("values",),
+        ast.Call: ("func", "args", "keywords"),
+        ast.Compare: ("left", "comparators"),
+        ast.Dict: ("keys", "values"),
+        ast.FormattedValue: ("value", "format_spec"),
+        ast.IfExp: ("test", "body", "orelse"),
+        ast.JoinedStr: ("values",),
+        ast.List: ("elts",),
+        ast.NamedExpr: ("target", "value"),
+        ast.Set: ("elts",),
+        ast.Slice: ("lower", "upper", "step"),
+        ast.Starred: ("value",),
+        ast.Subscript: ("value", "slice"),
+        ast.Tuple: ("elts",),
+        ast.UnaryOp: ("operand",),
+        ast.Yield: ("value",),
+        ast.YieldFrom: ("value",),
+        ast.keyword: ("value",),
+        ast.Name: (),
+        ast.Constant: (),
+    }.items()
+}
+_COMPREHENSIONS = frozenset({ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp})
 
 
 def _qual(scope: Scope) -> str:

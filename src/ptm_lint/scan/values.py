@@ -78,6 +78,28 @@ class ConfigData:
     where: str
 
 
+class LocalPath(str):
+    """A string built as a filesystem path (os.path.join, pathlib.Path): never a hub id."""
+
+    __slots__ = ()
+
+
+def method_self(scope: Scope) -> tuple[str, str] | None:
+    """(name of the first parameter, "class" | "instance") for a method's scope, else None."""
+    func = scope.function
+    if func is None or func.parent is None or func.parent.kind != "class":
+        return None
+    node = func.node
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    params = [*node.args.posonlyargs, *node.args.args]
+    decorators = {getattr(d, "id", getattr(d, "attr", None)) for d in node.decorator_list}
+    if not params or "staticmethod" in decorators:
+        return None
+    kind = "class" if "classmethod" in decorators or node.name in ("__new__", "__init_subclass__", "__class_getitem__") else "instance"
+    return params[0].arg, kind
+
+
 def _plain(value: Any) -> bool:
     return value is None or isinstance(value, (str, int, float, bool, bytes))
 
@@ -97,8 +119,26 @@ class Evaluator:
         self._values: dict[int, Value] = {}
         self._names: dict[int, list[str]] = {}
         self._active: set[int] = set()
+        self._mutated: dict[tuple[int, str], bool] = {}
+
+    def release(self) -> None:
+        """Drop the memos (they hold values that point back at this evaluator: a cycle)."""
+        self._values.clear()
+        self._names.clear()
+        self._active.clear()
+        self._argparse = None
 
     # -- helpers -------------------------------------------------------------------------------
+    def mutated(self, name: str, scope: Scope) -> bool:
+        """Whether a dict/list bound to `name` is changed in place somewhere in its scope
+        (`kw["revision"] = ...`, `kw.update(...)`): then its literal value is not the whole story."""
+        found = self.lookup(name, scope, 10**9)
+        holder = found[1] if found else scope
+        key = (id(holder), name)
+        if key not in self._mutated:
+            self._mutated[key] = any(_mutates(node, name) for node in ast.walk(holder.node))
+        return self._mutated[key]
+
     def where(self, line: int) -> str:
         return f"{self.path}:{line}"
 
@@ -250,9 +290,9 @@ class Evaluator:
                 if isinstance(rv, dict):
                     return self.unknown(f"%-format with a mapping at {self.where(node.lineno)}")
                 return Value(True, lv % args, how, prov)
-            if isinstance(node.op, ast.Div) and isinstance(lv, str) and isinstance(rv, str):
-                # pathlib.Path / "part": the result is a path string.
-                return Value(True, lv.rstrip("/") + "/" + rv, how, prov)
+            if isinstance(node.op, ast.Div) and isinstance(lv, LocalPath) and isinstance(rv, str):
+                # pathlib.Path(...) / "part": the result is a path.
+                return Value(True, LocalPath(lv.rstrip("/") + "/" + rv), how, prov)
             if isinstance(lv, (int, float)) and isinstance(rv, (int, float)) and not isinstance(lv, bool):
                 ops: dict[type, Callable[[Any, Any], Any]] = {
                     ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
@@ -372,7 +412,8 @@ class Evaluator:
         base_node = node.value
         attr = node.attr
         # self.x / cls.x inside a method.
-        if isinstance(base_node, ast.Name) and base_node.id in ("self", "cls") and scope.enclosing_class is not None:
+        owner = method_self(scope)
+        if isinstance(base_node, ast.Name) and owner is not None and base_node.id == owner[0] and scope.enclosing_class is not None:
             cls_scope = scope.enclosing_class
             for key in ("self." + attr, attr):
                 if key in cls_scope.bindings:
@@ -493,8 +534,11 @@ class Evaluator:
             if parts and all(p.known and isinstance(p.value, str) for p in parts):
                 how = strongest("literal", *(p.how for p in parts))
                 prov = "; ".join(p.provenance for p in parts if p.provenance) or None
-                text = parts[0].value if qual == "str" else "/".join(p.value.rstrip("/") if i < len(parts) - 1 else p.value for i, p in enumerate(parts))
-                return Value(True, text, how if len(parts) == 1 or how != "literal" else "fstring" if qual != "pathlib.Path" else how, prov)
+                if qual == "str":
+                    return Value(True, parts[0].value, how, prov)
+                text = "/".join(p.value.rstrip("/") if i < len(parts) - 1 else p.value for i, p in enumerate(parts))
+                how = how if len(parts) == 1 or how != "literal" else "fstring"
+                return Value(True, LocalPath(text), how, prov)
             if qual == "str" and parts and parts[0].known and _plain(parts[0].value):
                 return Value(True, str(parts[0].value), parts[0].how, parts[0].provenance)
             return self.unknown(f"path built from unresolvable parts at {self.where(line)}")
@@ -703,6 +747,14 @@ class Evaluator:
         if isinstance(node, ast.Name):
             return self._name_qualnames(node.id, scope, node.lineno, depth)
         if isinstance(node, ast.Attribute):
+            owner = method_self(scope)
+            base = node.value
+            if owner is not None and isinstance(base, ast.Name) and base.id == owner[0]:
+                return self._self_attr_qualnames(node.attr, scope, depth, direct=True)
+            if (owner is not None and isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name)
+                    and base.value.id == owner[0]):
+                inner = self._self_attr_qualnames(base.attr, scope, depth, direct=False)
+                return [f"{name.removesuffix('()')}.{node.attr}" for name in inner]
             # "HfApi()" + ".snapshot_download": a method of an instance is named through its class.
             return [f"{base.removesuffix('()')}.{node.attr}" for base in self.qualnames(node.value, scope, depth + 1)]
         if isinstance(node, ast.Call):
@@ -720,9 +772,28 @@ class Evaluator:
             return [n + "()" for n in names if n.rsplit(".", 1)[-1][:1].isupper() and not n.endswith("()")]
         return []
 
+    def _self_attr_qualnames(self, attr: str, scope: Scope, depth: int, direct: bool) -> list[str]:
+        """`self.api` -> what `self.api = HfApi()` bound; `self.method` -> Class.method (also an
+        inherited one, when called directly); an unknown attribute in a longer chain -> nothing."""
+        cls = scope.enclosing_class
+        if cls is None:
+            return []
+        if "self." + attr in cls.bindings:
+            out: list[str] = []
+            for binding in self.pick(cls.bindings["self." + attr]):
+                if binding.kind == "assign" and binding.node is not None:
+                    out.extend(self.qualnames(binding.node, binding.env or cls, depth + 1))
+            return out
+        if attr in cls.bindings or direct:
+            return [f"{name}.{attr}" for name in self._class_qualnames(cls, depth)]
+        return []
+
     def _name_qualnames(self, name: str, scope: Scope, line: int, depth: int) -> list[str]:
-        if name in ("self", "cls") and scope.enclosing_class is not None:
-            return self._class_qualnames(scope.enclosing_class, depth)
+        owner = method_self(scope)
+        if owner is not None and name == owner[0] and scope.enclosing_class is not None:
+            names = self._class_qualnames(scope.enclosing_class, depth)
+            # `self` is an instance: calling it is not constructing (or loading) anything.
+            return names if owner[1] == "class" else [n + "()" for n in names]
         found = self.lookup(name, scope, line)
         if found is None:
             return [name] if name in _BUILTINS else []
@@ -785,6 +856,20 @@ _CONFIG_LOADERS = frozenset({
     "tomllib.loads", "tomli.load", "tomli.loads", "omegaconf.OmegaConf.load", "toml.load",
 })
 _BUILTINS = frozenset({"open", "str", "dict", "__import__"})
+
+
+_MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove"})
+
+
+def _mutates(node: ast.AST, name: str) -> bool:
+    if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+        targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+        return any(isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == name
+                   for t in targets) or (isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name)
+                                          and node.target.id == name)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MUTATORS:
+        return isinstance(node.func.value, ast.Name) and node.func.value.id == name
+    return False
 
 
 def _is_environ(node: ast.expr) -> bool:

@@ -1,0 +1,443 @@
+"""Content-addressed result cache: what scanning one file found, stored as JSON, reused while valid.
+
+One entry per scanned file, named by the sha256 of everything its result depends on:
+
+- the file's bytes and its path relative to the scan root (the path names the module, so it
+  decides relative imports, and it is quoted in the result);
+- ptm-lint's version and a fingerprint of its code, the Python version (the parser differs), the
+  loader catalog's digest, and the configuration that affects scanning;
+- and, checked when the entry is read, the state of every other file of the repository the scan
+  consulted (modules reached through one import hop, YAML/JSON/TOML configs), including paths that
+  were probed and absent, so creating or editing any of them invalidates the result.
+
+Entries are JSON, never pickle: a cache directory is writable by whoever can write the user's
+cache, and decoding it builds only the plain records of ptm_lint.core (and a few value types)
+from JSON data. A corrupt, truncated or foreign entry is a cache miss. Writes go to a temporary
+file in the same directory and are renamed into place (atomic on POSIX and Windows), so
+concurrent runs never see half an entry; two runs writing the same entry write the same bytes.
+Entries are never expired by time (a key names one content), but the directory is pruned, oldest
+first, when it grows past a size cap.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from stat import S_ISREG
+from typing import Any
+
+from . import __version__
+from .core import CallSite, FileError, FileScan, Secret, Span, Value
+
+SCHEMA = 1
+CACHE_DIR_ENV = "PTM_LINT_CACHE_DIR"
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+MAX_ENTRY_BYTES = 64 * 1024 * 1024  # one entry; larger ones are not read
+PRUNE_EVERY = 24 * 3600  # seconds between two size checks of the cache directory
+STALE_TEMP = 3600  # temporary files older than this were left by a killed run
+
+
+# -- where -----------------------------------------------------------------------------------
+def user_cache_dir() -> Path:
+    """The platform's per-user cache folder for ptm-lint (XDG on Linux)."""
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "ptm-lint" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "ptm-lint"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache") / "ptm-lint"
+
+
+def resolve_cache_dir(configured: str | os.PathLike[str] | None, root: Path,
+                      config_dir: Path | None = None) -> Path:
+    """The cache folder: config `cache-dir` (relative to the config file), else $PTM_LINT_CACHE_DIR,
+    else the user cache folder; `.ptm-lint-cache/` in the scan root when none of those is writable."""
+    candidates: list[Path] = []
+    if configured:
+        path = Path(os.path.expanduser(os.fspath(configured)))
+        candidates.append(path if path.is_absolute() else (config_dir or root) / path)
+    elif os.environ.get(CACHE_DIR_ENV):
+        candidates.append(Path(os.path.expanduser(os.environ[CACHE_DIR_ENV])))
+    else:
+        try:
+            candidates.append(user_cache_dir())
+        except RuntimeError:  # no home directory
+            pass
+    candidates.append(root / ".ptm-lint-cache")
+    for candidate in candidates:
+        if _usable(candidate):
+            return candidate
+    return candidates[-1]
+
+
+def _usable(directory: Path) -> bool:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        if not os.access(directory, os.W_OK | os.X_OK):
+            return False
+        tag = directory / "CACHEDIR.TAG"
+        if not tag.exists():
+            _atomic_write(tag, b"Signature: 8a477f597d28d172789f06886806bc55\n"
+                               b"# This folder is a cache created by ptm-lint; it can be deleted.\n")
+        ignore = directory / ".gitignore"
+        if not ignore.exists():
+            _atomic_write(ignore, b"# Created by ptm-lint: never commit its cache.\n*\n")
+        return True
+    except OSError:
+        return False
+
+
+# -- keys ------------------------------------------------------------------------------------
+def code_fingerprint() -> str:
+    """Changes whenever ptm-lint's own code does (a development checkout keeps its version number)."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for folder, dirs, files in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(".py"):
+                try:
+                    stat = os.stat(os.path.join(folder, name))
+                except OSError:
+                    continue
+                rel = os.path.relpath(os.path.join(folder, name), package)
+                digest.update(f"{rel}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def salt(catalog_digest: str, config: Mapping[str, Any] | None = None) -> str:
+    """Everything besides the file that decides a scan's result, as one string."""
+    parts = {
+        "schema": SCHEMA,
+        "tool": __version__,
+        "code": code_fingerprint(),
+        "python": f"{sys.implementation.name}-{sys.version_info.major}.{sys.version_info.minor}",
+        "catalog": catalog_digest,
+        "config": dict(config or {}),
+    }
+    return json.dumps(parts, sort_keys=True, separators=(",", ":"))
+
+
+def content_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# -- the cache -------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class CacheSpec:
+    """What a worker process needs to write entries (picklable)."""
+
+    directory: str
+    salt: str
+
+
+class ResultCache:
+    """Per-file scan results under `directory`, valid for files below `root`."""
+
+    def __init__(self, directory: Path, salt_text: str, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.directory = Path(directory)
+        self._entries = os.path.join(str(directory), "scan", f"v{SCHEMA}")
+        self.salt = salt_text
+        self.root = Path(root).resolve()
+        self.max_bytes = max_bytes
+        self._states: dict[str, str] = {}
+        self.hits = 0
+        self.misses = 0
+        self.writes = 0
+
+    @property
+    def spec(self) -> CacheSpec:
+        return CacheSpec(str(self.directory), self.salt)
+
+    def key(self, rel: str, digest: str) -> str:
+        return entry_key(self.salt, rel, digest)
+
+    def _path(self, key: str) -> str:
+        # Plain strings: pathlib costs more than the read itself when warm runs do thousands.
+        return os.path.join(self._entries, key[:2], key[2:] + ".json")
+
+    def get(self, rel: str, data: bytes) -> FileScan | None:
+        """The stored result for this file content, if there is one and it is still valid."""
+        scan = self._get(rel, content_digest(data))
+        if scan is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return scan
+
+    def _get(self, rel: str, digest: str) -> FileScan | None:
+        try:
+            path = self._path(self.key(rel, digest))
+            # Only a regular file, and a bounded read: a tampered cache may hold a FIFO (opening it
+            # would block) or a link to /dev/zero (reading it would never end).
+            if not S_ISREG(os.stat(path).st_mode):
+                return None
+            with open(path, "rb") as handle:
+                raw = handle.read(MAX_ENTRY_BYTES + 1)
+            if len(raw) > MAX_ENTRY_BYTES:
+                return None
+            entry = json.loads(raw)
+            if not (isinstance(entry, dict) and entry.get("schema") == SCHEMA and entry.get("path") == rel
+                    and entry.get("content") == digest):
+                return None
+            deps = entry.get("deps", {})
+            if not isinstance(deps, dict):
+                return None
+            for dep, state in deps.items():
+                if not isinstance(dep, str) or self._state(dep) != state:
+                    return None
+            scan = decode(entry["scan"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            return None
+        return scan if isinstance(scan, FileScan) and scan.path == rel else None
+
+    def _state(self, rel: str) -> str:
+        state = self._states.get(rel)
+        if state is None:
+            from .scan.project import file_state
+
+            state = self._states[rel] = file_state(self.root / rel, self.root)
+        return state
+
+    def put(self, rel: str, data: bytes, scan: FileScan, deps: Mapping[str, str]) -> None:
+        if store(self.spec, rel, data, scan, deps):
+            self.writes += 1
+
+    def prune(self, force: bool = False) -> None:
+        prune(self.directory, self.max_bytes, force=force)
+
+
+def entry_key(salt_text: str, rel: str, digest: str) -> str:
+    return hashlib.sha256(f"{salt_text}\0{rel}\0{digest}".encode()).hexdigest()
+
+
+def entry_path(directory: Path | str, key: str) -> Path:
+    return Path(directory) / "scan" / f"v{SCHEMA}" / key[:2] / f"{key[2:]}.json"
+
+
+def store(spec: CacheSpec, rel: str, data: bytes, scan: FileScan, deps: Mapping[str, str]) -> bool:
+    """Write one entry atomically; never raises (a cache that cannot be written is just slower)."""
+    digest = content_digest(data)
+    try:
+        body = {"schema": SCHEMA, "path": rel, "content": digest, "deps": dict(deps), "scan": encode(scan)}
+        from .scan.scanner import mask_secrets
+
+        if mask_secrets(rel) != rel:
+            return False  # a token in a file name: not cached (the name is kept exactly in entries)
+        body["scan"] = _without_secrets(body["scan"])
+        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        path = entry_path(spec.directory, entry_key(spec.salt, rel, digest))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(path, text.encode("utf-8"))
+        return True
+    except (OSError, ValueError, TypeError, RecursionError):
+        return False
+
+
+def _without_secrets(obj: Any) -> Any:
+    """The encoded result with every hub token replaced by a dummy of the same shape (`hf_000…`).
+
+    A token never reaches the disk, and results decoded from the entry are the same: a dummy is
+    classified like the token it replaces, and every output masks both to `hf_****` alike.
+    """
+    if isinstance(obj, str):
+        if "hf_" not in obj and "api_org_" not in obj:
+            return obj
+        from .scan.scanner import _TOKEN
+
+        return _TOKEN.sub(lambda m: m.group(1) + "0" * (m.end() - m.start() - len(m.group(1))), obj)
+    if isinstance(obj, list):
+        return [_without_secrets(item) for item in obj]
+    if isinstance(obj, dict):
+        return {_without_secrets(k): _without_secrets(v) for k, v in obj.items()}
+    return obj
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def prune(directory: Path, max_bytes: int = DEFAULT_MAX_BYTES, *, force: bool = False) -> int:
+    """Keep the cache under `max_bytes` (oldest entries go first) and drop stale temporary files.
+    Runs at most once a day unless forced; returns how many files were removed."""
+    root = Path(directory) / "scan" / f"v{SCHEMA}"
+    marker = Path(directory) / "scan" / "last-prune"
+    now = time.time()
+    try:
+        if not force and now - marker.stat().st_mtime < PRUNE_EVERY:
+            return 0
+    except OSError:
+        pass
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:
+        return 0
+    entries: list[tuple[float, int, str]] = []
+    removed = 0
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            path = os.path.join(folder, name)
+            try:
+                stat = os.stat(path)
+            except OSError:
+                continue
+            if name.startswith(".tmp-"):
+                if now - stat.st_mtime > STALE_TEMP:
+                    removed += _unlink(path)
+                continue
+            entries.append((stat.st_mtime, stat.st_size, path))
+    total = sum(size for _, size, _ in entries)
+    if total > max_bytes:
+        target = max_bytes * 3 // 4
+        for _mtime, size, path in sorted(entries):
+            if total <= target:
+                break
+            removed += _unlink(path)
+            total -= size
+    return removed
+
+
+def _unlink(path: str) -> int:
+    try:
+        os.unlink(path)
+        return 1
+    except OSError:
+        return 0
+
+
+# -- JSON codec ------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True, slots=True)
+class Opaque:
+    """Stands in for a symbolic value that only means something inside one scan (a class or an
+    object of the scanned code, an argparse namespace): classification treats it as 'not plain'."""
+
+    kind: str
+
+
+class _Unencodable(Exception):
+    pass
+
+
+_CORE = {cls.__name__: cls for cls in (FileScan, CallSite, Span, Value, FileError, Secret, Opaque)}
+
+
+def _value_types() -> Any:
+    from .scan import values
+
+    return values
+
+
+def encode(obj: Any) -> Any:
+    """A JSON-able form of a FileScan (and everything it holds), decoded back by decode()."""
+    kind = type(obj)
+    if obj is None or kind is str or kind is bool or kind is int:
+        return obj
+    if kind is float:
+        return obj if math.isfinite(obj) else {"$float": repr(obj)}
+    if kind is tuple:
+        return [encode(item) for item in obj]
+    if kind is list:
+        return {"$list": [encode(item) for item in obj]}
+    if kind is dict or (isinstance(obj, Mapping) and not dataclasses.is_dataclass(obj)):
+        if all(type(k) is str and not k.startswith("$") for k in obj):
+            return {k: encode(v) for k, v in obj.items()}
+        return {"$dict": [[encode(k), encode(v)] for k, v in obj.items()]}
+    if kind is frozenset or kind is set:
+        items = [encode(item) for item in obj]
+        items.sort(key=lambda item: json.dumps(item, sort_keys=True))
+        return {"$set": items, "frozen": kind is frozenset}
+    if kind is bytes:
+        return {"$bytes": obj.hex()}
+    if kind.__name__ in _CORE and _CORE[kind.__name__] is kind:
+        return _encode_dataclass(obj)
+    values = _value_types()
+    if getattr(values, kind.__name__, None) is kind:
+        if isinstance(obj, str):
+            return {"$str": kind.__name__, "text": str(obj)}
+        if dataclasses.is_dataclass(obj):
+            try:
+                return _encode_dataclass(obj, strict=True)
+            except _Unencodable:
+                pass
+    return {"$": "Opaque", "kind": kind.__name__}
+
+
+def _encode_dataclass(obj: Any, strict: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {"$": type(obj).__name__}
+    for field in dataclasses.fields(obj):
+        value = getattr(obj, field.name)
+        if field.default is not dataclasses.MISSING and value == field.default and type(value) is type(field.default):
+            continue
+        encoded = encode(value)
+        if strict and _has_opaque(encoded):
+            raise _Unencodable(field.name)
+        out[field.name] = encoded
+    return out
+
+
+def _has_opaque(encoded: Any) -> bool:
+    if isinstance(encoded, dict):
+        return encoded.get("$") == "Opaque" or any(_has_opaque(v) for v in encoded.values())
+    if isinstance(encoded, list):
+        return any(_has_opaque(v) for v in encoded)
+    return False
+
+
+def decode(data: Any) -> Any:
+    if data is None or isinstance(data, (str, bool, int, float)):
+        return data
+    if isinstance(data, list):
+        return tuple(decode(item) for item in data)
+    if not isinstance(data, dict):
+        raise TypeError(f"unexpected {type(data).__name__} in a cache entry")
+    if "$" in data:
+        name = data["$"]
+        cls = _CORE.get(name)
+        if cls is None:
+            candidate = getattr(_value_types(), name, None)
+            if not (isinstance(candidate, type) and dataclasses.is_dataclass(candidate)):
+                raise TypeError(f"unknown record {name!r} in a cache entry")
+            cls = candidate
+        return cls(**{k: decode(v) for k, v in data.items() if k != "$"})
+    if "$list" in data:
+        return [decode(item) for item in data["$list"]]
+    if "$dict" in data:
+        return {_hashable(decode(k)): decode(v) for k, v in data["$dict"]}
+    if "$set" in data:
+        items = {_hashable(decode(item)) for item in data["$set"]}
+        return frozenset(items) if data.get("frozen", True) else items
+    if "$bytes" in data:
+        return bytes.fromhex(data["$bytes"])
+    if "$float" in data:
+        return float(data["$float"])
+    if "$str" in data:
+        cls = getattr(_value_types(), data["$str"], None)
+        if not (isinstance(cls, type) and issubclass(cls, str)):
+            raise TypeError(f"unknown string type {data['$str']!r} in a cache entry")
+        return cls(data["text"])
+    return {k: decode(v) for k, v in data.items()}
+
+
+def _hashable(value: Any) -> Any:
+    hash(value)  # a list would be a corrupt entry: TypeError, a cache miss
+    return value

@@ -1,0 +1,247 @@
+"""What the fast paths must keep true (docs/performance.md). Nothing here is timed: the benchmark
+(bench/run) measures speed; these tests pin the behaviour the speed-ups must not change."""
+
+from __future__ import annotations
+
+import ast
+import gc
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ptm_lint import pipeline
+from ptm_lint.catalog import default_catalog
+from ptm_lint.progress import Progress
+from ptm_lint.scan import scanner
+from ptm_lint.scan.scopes import Scope, collect
+
+REPO = Path(__file__).resolve().parents[1]
+TESTDATA = REPO / "testdata"
+SOURCES = sorted(p for p in TESTDATA.rglob("*") if p.suffix in (".py", ".ipynb") and p.is_file())
+SOURCES += sorted((REPO / "src" / "ptm_lint").rglob("*.py"))
+
+
+# -- the byte prefilter --------------------------------------------------------------------------
+class ReferencePrefilter:
+    """The prefilter's specification: one regex per trigger, the obvious (slow) way."""
+
+    IDENT = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+    def __init__(self, triggers):
+        self.calls = [re.compile(re.escape(t.encode()) + rb"[ \t]*\(") for t in triggers]
+        self.terminals = frozenset(t.rsplit(".", 1)[-1].encode() for t in triggers)
+
+    def __call__(self, data: bytes) -> bool:
+        if any(self.called(p, data) for p in self.calls):
+            return True
+        aliases = set()
+        if b" as " in data:
+            aliases.update(m.group(2) for m in re.finditer(rb"\b(\w+)\s+as\s+(\w+)", data) if m.group(1) in self.terminals)
+        if b"class" in data:
+            for m in re.finditer(rb"^[ \t]*class\s+(\w+)\s*\(([^)]*)\)", data, re.MULTILINE):
+                bases = set(re.findall(rb"\w+", m.group(2))) - {b"Module", b"Transformer"}
+                if bases & self.terminals:
+                    aliases.add(m.group(1))
+        return any(self.called(re.compile(re.escape(a) + rb"[ \t]*[(.]"), data) for a in aliases)
+
+    def called(self, pattern, data):
+        for m in pattern.finditer(data):
+            start = m.start()
+            if start and data[start - 1] in self.IDENT:
+                continue
+            head = data[data.rfind(b"\n", 0, start) + 1 : start].lstrip()
+            if not head.startswith((b"#", b">>>", b"...")):
+                return True
+        return False
+
+
+EDGE_CASES = [
+    b"model = AutoModel.from_pretrained('x')\n",
+    b"x = 1\n# AutoModel.from_pretrained('x')\n",
+    b'"""\n>>> AutoModel.from_pretrained("x")\n... pipeline("t")\n"""\n',
+    b"myfrom_pretrained('x')\n",
+    b"obj.from_pretrained  ('x')\n",
+    b"obj.from_pretrained\t(\n'x')\n",
+    b"from_pretrained('x')",
+    b"(from_pretrained('x'))",
+    b"torch.hub.load('a/b', 'm')\n",
+    b"hub.help('a/b', 'm')\n",
+    b"xhub.help('a/b', 'm')\n",
+    b"from torch.hub import load as fetch\nfetch('a/b', 'm')\n",
+    b"from torch.hub import load as fetch\n# fetch('a/b', 'm')\n",
+    b"from torch.hub import load\tas\tfetch\nfetch.x\n",
+    b"class Encoder(SentenceTransformer):\n    pass\nEncoder('m')\n",
+    b"  class Encoder(nn.Module):\n    pass\nEncoder('m')\n",
+    b"x = 'class Encoder(SentenceTransformer)'\nEncoder('m')\n",
+    b"class Enc(\n    SentenceTransformer,\n):\n    pass\nEnc.x\n",
+    b"no calls at all\n",
+    b"",
+    b"(",
+    b"load_state_dict_from_url(u)\n",
+    b"load_state_dict_from_urlx(u)\n",
+    b"download(",
+    b"a as load as b\nb(1)\n",
+]
+
+
+# Where the fast prefilter deliberately lets more through than the specification: aliases bound with
+# tabs (the spec looks for " as " with spaces) and overlapping `x as load as y`.
+SUPERSET = {b"from torch.hub import load\tas\tfetch\nfetch.x\n", b"a as load as b\nb(1)\n"}
+
+
+@pytest.mark.parametrize("data", EDGE_CASES)
+def test_prefilter_matches_its_specification_on_edge_cases(data):
+    triggers = default_catalog().triggers
+    fast, slow = scanner.Prefilter(triggers), ReferencePrefilter(triggers)
+    if slow(data):
+        assert fast(data), data  # never a false negative
+    elif data in SUPERSET:
+        assert fast(data), data  # the fast one also sees what the specification's regexes miss
+    else:
+        assert not fast(data), data
+
+
+def test_prefilter_matches_its_specification_on_every_test_and_source_file():
+    triggers = default_catalog().triggers
+    fast, slow = scanner.Prefilter(triggers), ReferencePrefilter(triggers)
+    for path in SOURCES:
+        data = path.read_bytes()
+        assert fast(data) == slow(data), path
+
+
+@pytest.mark.parametrize("data", [
+    b"hf_" + b"a" * 30, b"xhf_" + b"a" * 40, b"_hf_" + b"a" * 40, b" hf_" + b"a" * 29, b"api_org_" + b"Z" * 31,
+    b"t = 'hf_" + b"A1" * 20 + b"'", b"x" * 100 + b"hf_hub_download(", b"",
+])
+def test_token_search_matches_the_regex(data):
+    assert scanner._has_token(data) == (scanner._TOKEN_BYTES.search(data) is not None)
+
+
+# -- the collector -------------------------------------------------------------------------------
+def _walk_calls(tree: ast.AST) -> list[ast.Call]:
+    """Every call in pre-order, children in ast.iter_child_nodes order (what a plain walk gives)."""
+    out = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Call):
+            out.append(node)
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    return out
+
+
+def test_collector_finds_every_call_in_walk_order():
+    checked = 0
+    for path in SOURCES:
+        if path.suffix != ".py":
+            continue
+        try:
+            tree = ast.parse(path.read_bytes())
+        except (SyntaxError, ValueError):
+            continue
+        info = collect(tree, None)
+        got = [id(c.node) for c in info.calls]
+        want = [id(c) for c in _walk_calls(tree)]
+        # Statements are visited in their own order (decorators before defaults, a target after
+        # its value); within each expression the order must be a plain walk's. Same set, always:
+        assert sorted(got) == sorted(want), path
+        assert len(got) == len(set(got)), path
+        checked += 1
+    assert checked > 20
+
+
+def test_scanning_leaves_no_cycles_behind():
+    """The scanner breaks its scope/binding cycles, so a file's AST and scopes are freed by reference
+    counting when scan_bytes returns (the cyclic collector can then run rarely)."""
+    data = (TESTDATA / "fixtures" / "aliases_transformers.py").read_bytes()
+    catalog = default_catalog()
+    scanner.scan_bytes(data, "warmup.py", catalog, None)
+    gc.collect()
+    gc.disable()
+    try:
+        before = sum(1 for o in gc.get_objects() if isinstance(o, Scope))
+        scan = scanner.scan_bytes(data, "aliases_transformers.py", catalog, None)
+        assert scan.calls
+        after = sum(1 for o in gc.get_objects() if isinstance(o, Scope))
+    finally:
+        gc.enable()
+    assert after == before
+
+
+# -- processes, imports, progress ----------------------------------------------------------------
+def test_small_inputs_never_start_worker_processes(monkeypatch, tmp_path):
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a process pool was started for a small input")
+
+    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", no_pool)
+    (tmp_path / "a.py").write_text("from transformers import AutoModel\nAutoModel.from_pretrained('gpt2')\n")
+    scans = pipeline.scan_files(tmp_path, ["a.py"], jobs=8)
+    assert scans[0].calls
+
+
+# Never imported for a text run on one file (pre-commit): DESIGN.md "lazy-import heavy libraries".
+HEAVY = ("networkx", "jinja2", "huggingface_hub", "yaml", "sarif_om", "cyclonedx", "requests")
+CLEAN = "import os\nprint(os.getcwd())\n"
+LOADS = "from transformers import AutoModel\nAutoModel.from_pretrained('gpt2')\n"
+
+
+def _loaded_after(argv: list[str], source: str, tmp_path: Path, watch: tuple[str, ...]) -> str:
+    target = tmp_path / "app.py"
+    target.write_text(source)
+    args = [a.format(file=target) for a in argv]
+    code = (
+        "import sys\nfrom ptm_lint.cli import main\n"
+        f"main({args!r})\n"
+        f"print('LOADED', sorted({{m.split('.')[0] for m in sys.modules}} & set({watch!r})))\n"
+    )
+    env = {"PTM_LINT_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    return next((line for line in proc.stdout.splitlines() if line.startswith("LOADED")), proc.stdout + proc.stderr)
+
+
+@pytest.mark.parametrize("argv", [["check", "{file}", "--no-cache"], ["{file}"], ["inventory", "{file}", "--no-cache"]])
+def test_a_one_file_run_imports_no_heavy_library(argv, tmp_path):
+    """What pre-commit runs: startup must stay lean (lazy imports; see docs/performance.md)."""
+    assert _loaded_after(argv, LOADS, tmp_path, HEAVY) == "LOADED []"
+
+
+@pytest.mark.parametrize("argv", [["check", "{file}", "--no-cache"], ["{file}"]])
+def test_a_clean_file_does_not_even_load_the_fixer(argv, tmp_path):
+    """libcst is for rewriting only: a file without findings never pays for importing it."""
+    assert _loaded_after(argv, CLEAN, tmp_path, (*HEAVY, "libcst")) == "LOADED []"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_only_on_a_terminal_and_only_for_long_scans():
+    assert Progress.maybe(5000, enabled=True, stream=io.StringIO()) is None  # not a terminal
+    assert Progress.maybe(10, enabled=True, stream=_Terminal()) is None  # too short to bother
+    assert Progress.maybe(5000, enabled=False, stream=_Terminal()) is None
+    stream = _Terminal()
+    progress = Progress.maybe(500, enabled=True, stream=stream)
+    assert progress is not None
+    progress(250)
+    progress(250)
+    progress.close()
+    text = stream.getvalue()
+    assert "500/500 files" in text
+    assert text.endswith("\r\x1b[2K")  # erased at the end: nothing left on the screen
+
+
+def test_progress_never_reaches_machine_readable_output(tmp_path, monkeypatch, capsys):
+    from ptm_lint import cli
+
+    monkeypatch.setattr(pipeline, "PARALLEL_THRESHOLD", 10**9)
+    for i in range(210):
+        (tmp_path / f"m{i}.py").write_text("x = 1\n")
+    monkeypatch.setattr(cli, "_stderr_is_terminal", lambda: True)
+    assert cli.main(["inventory", str(tmp_path), "--format", "json", "--no-cache"]) == 0
+    out = capsys.readouterr()
+    assert out.out.lstrip().startswith("{") and "scanning [" not in out.out
