@@ -167,15 +167,19 @@ def _write(text: str, output: Path | None) -> None:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
-def _scan_options(args: argparse.Namespace):
-    from .pipeline import ScanOptions
+def _scan(args: argparse.Namespace, config):
+    """Discover and scan the paths with the configuration's file selection: (root, ScanResult)."""
+    from .discover.files import find_root
+    from .pipeline import ScanOptions, scan_paths
 
-    return _with_cache(ScanOptions(
-        exclude=tuple(args.exclude) if args.exclude is not None else None,
-        extend_exclude=tuple(args.extend_exclude),
-        respect_gitignore=not args.no_respect_gitignore,
-        jobs=args.jobs,
-    ), args)
+    options = ScanOptions(exclude=config.exclude, extend_exclude=config.extend_exclude,
+                          respect_gitignore=config.respect_gitignore, max_bytes=config.max_file_size, jobs=args.jobs)
+    paths = _paths(args)
+    root = (args.root or find_root(paths)).resolve()
+    try:
+        return root, scan_paths(paths, _with_cache(options, args, config), root=root)
+    except ValueError as exc:  # an invalid exclude pattern
+        raise UsageError(str(exc)) from None
 
 
 def _with_cache(options, args: argparse.Namespace, config=None):
@@ -205,10 +209,10 @@ def _paths(args: argparse.Namespace) -> list[Path]:
 
 
 def cmd_inventory(args: argparse.Namespace) -> int:
-    from .pipeline import run_inventory
     from .report.inventory import render_json, render_text
 
-    report = run_inventory(_paths(args), _scan_options(args), root=args.root)
+    _, result = _scan(args, _config(args, [r.id for r in _rules()]))
+    report = result.report()
     _write(render_json(report) if args.format == "json" else render_text(report), args.output)
     return EXIT_ERROR if _fatal(args, report.errors) else EXIT_OK
 
@@ -219,22 +223,15 @@ def _fatal(args: argparse.Namespace, errors) -> bool:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    from .discover.files import find_root
     from .discover.project import read_project
     from .graph.build import build_graph
     from .graph.export import render
-    from .pipeline import scan_paths
 
-    paths = _paths(args)
-    root = (args.root or find_root(paths)).resolve()
-    try:
-        result = scan_paths(paths, _scan_options(args), root=root)
-    except ValueError as exc:  # an invalid exclude pattern
-        raise UsageError(str(exc)) from None
+    config = _config(args, [r.id for r in _rules()])
+    root, result = _scan(args, config)
     project = read_project(root)
     metadata = None
     if not args.no_metadata:  # the local caches; the Hub only with --online
-        config = _config(args, [r.id for r in _rules()])
         metadata = _lineage_metadata(args, config, _hub_lookup(args, config, result.references).by_key)
     graph = build_graph(result, args.name, metadata, project=project)
     _write(render(graph, args.format), args.output)
@@ -289,20 +286,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .check.engine import Selection, fails, run_checks
     from .check.rules import Context
     from .core import Report
-    from .discover.files import find_root
     from .discover.project import read_project
-    from .pipeline import ScanOptions, scan_paths
 
     rules = _rules()
     config = _config(args, [r.id for r in rules])
-    options = ScanOptions(exclude=config.exclude, extend_exclude=config.extend_exclude,
-                          respect_gitignore=config.respect_gitignore, max_bytes=config.max_file_size, jobs=args.jobs)
-    paths = _paths(args)
-    root = (args.root or find_root(paths)).resolve()
-    try:
-        result = scan_paths(paths, _with_cache(options, args, config), root=root)
-    except ValueError as exc:  # an invalid exclude pattern
-        raise UsageError(str(exc)) from None
+    root, result = _scan(args, config)
     project = read_project(root)
     selection = Selection(config.select, config.extend_select, config.ignore, config.per_file_ignores)
     hub = _hub_metadata(args, config, result.references, rules, selection)
@@ -386,19 +374,10 @@ def _hub_metadata(args: argparse.Namespace, config, references, rules, selection
 
 
 def cmd_outdated(args: argparse.Namespace) -> int:
-    from .discover.files import find_root
     from .hub.outdated import render_json, render_text, outdated_rows
-    from .pipeline import ScanOptions, scan_paths
 
     config = _config(args, [r.id for r in _rules()])
-    options = ScanOptions(exclude=config.exclude, extend_exclude=config.extend_exclude,
-                          respect_gitignore=config.respect_gitignore, max_bytes=config.max_file_size, jobs=args.jobs)
-    paths = _paths(args)
-    root = (args.root or find_root(paths)).resolve()
-    try:
-        result = scan_paths(paths, _with_cache(options, args, config), root=root)
-    except ValueError as exc:  # an invalid exclude pattern
-        raise UsageError(str(exc)) from None
+    root, result = _scan(args, config)
     hub = _hub_lookup(args, config, result.references)
     rows = outdated_rows(result.references, hub)
     notes = [*hub.notes, *([hub.summary_note()] if hub.summary_note() else [])]
@@ -457,20 +436,11 @@ def _write_bytes(data: bytes, output: Path | None) -> None:
 
 
 def cmd_sbom(args: argparse.Namespace) -> int:
-    from .discover.files import find_root
     from .discover.project import read_project
-    from .pipeline import ScanOptions, scan_paths
     from .sbom import SbomError, SbomOptions, generate
 
     config = _config(args, [r.id for r in _rules()])
-    options = ScanOptions(exclude=config.exclude, extend_exclude=config.extend_exclude,
-                          respect_gitignore=config.respect_gitignore, max_bytes=config.max_file_size, jobs=args.jobs)
-    paths = _paths(args)
-    root = (args.root or find_root(paths)).resolve()
-    try:
-        result = scan_paths(paths, _with_cache(options, args, config), root=root)
-    except ValueError as exc:  # an invalid exclude pattern
-        raise UsageError(str(exc)) from None
+    root, result = _scan(args, config)
     project = read_project(root)
     metadata = None
     if not args.no_metadata:

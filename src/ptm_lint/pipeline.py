@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import dataclasses
 import gc
 import os
@@ -92,8 +93,7 @@ def _scan_chunk(root: str, rels: Sequence[str], cache=None, progress=None) -> li
     if cache is not None:
         from .cache import store as write_entry
 
-        def store(rel, data, scan, deps):
-            write_entry(cache, rel, data, scan, deps)
+        store = functools.partial(write_entry, cache)
     with _few_gc_passes():
         out = []
         for rel in rels:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core import Reference
+from ..hub.hf_cache import hub_cache_root
 
 SHA40 = re.compile(r"[0-9a-f]{40}")
 SHORT_SHA = re.compile(r"[0-9a-f]{7,39}")
@@ -56,19 +57,6 @@ def register_resolver(resolver: Resolver) -> None:
 
 
 # -- Hugging Face cache ---------------------------------------------------------------------------
-def hf_cache_root() -> Path:
-    """The cache directory huggingface_hub uses (first hit wins, as in huggingface_hub.constants)."""
-    env = os.environ
-    for name in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):
-        if env.get(name):
-            return Path(env[name]).expanduser()
-    if env.get("HF_HOME"):
-        return Path(env["HF_HOME"]).expanduser() / "hub"
-    if env.get("XDG_CACHE_HOME"):
-        return Path(env["XDG_CACHE_HOME"]).expanduser() / "huggingface" / "hub"
-    return Path("~/.cache/huggingface/hub").expanduser()
-
-
 def _repo_folder(repo_id: str, repo_type: str) -> str:
     return f"{repo_type}s--" + repo_id.replace("/", "--")
 
@@ -84,7 +72,7 @@ def _read_ref(path: Path) -> str | None:
 def hf_cached_sha(repo_ids: Sequence[str], revision: str | None, repo_type: str = "model",
                   root: Path | None = None) -> Pin | None:
     """The sha the local cache maps `revision` (default "main") to, for the first id that has it."""
-    root = root or hf_cache_root()
+    root = root or hub_cache_root()
     rev = revision or "main"
     if SHA40.fullmatch(rev) or ".." in rev.split("/") or rev.startswith("/"):
         return None
