@@ -35,7 +35,7 @@ from .cst_tools import Unit
 from .edits import apply_offsets, compute_edits, conflicts, edit_offsets, line_starts, unified_diff
 from .fixers import FIXERS, FixContext, Proposal
 from .notebook import NotebookFormatError, replace_sources
-from .pins import Pin, resolve_pin
+from .pins import how_to_pin, Pin, resolve_pin
 
 PinFn = Callable[[Reference, "str | None"], "Pin | None"]
 
@@ -177,7 +177,24 @@ def fixes_for_file(rel: str, data: bytes, findings: Sequence[Finding], reference
     return out
 
 
+# Rules whose only fix is a pin, with the revision the pin starts from: when no pin is known,
+# there is no fix, and the (slow) libcst parse of the file is skipped.
+_PIN_ONLY: dict[str, Callable[[Reference], str | None]] = {
+    "PTM101": lambda ref: None,
+    "PTM102": lambda ref: ref.revision,
+    "PTM103": lambda ref: ref.revision if ref.canonical else "",
+    "PTM104": lambda ref: None if ref.hub == "kaggle" else "",
+}
+
+
 def _fix_one(file: FileText, finding: Finding, ref: Reference, options: FixOptions, catalog: Catalog) -> Finding:
+    start = _PIN_ONLY.get(finding.rule)
+    if start is not None and ref.model is not None:
+        revision = start(ref)
+        if revision == "":
+            return finding  # the fixer has nothing to offer for this shape of call
+        if options.resolve(ref, revision) is None:
+            return dataclasses.replace(finding, message=f"{finding.message.rstrip('.')} ({how_to_pin(ref)})")
     try:
         unit = file.unit(ref.cell)
         call = unit.find_call(ref.line, ref.column, ref.end_line, ref.end_column)
