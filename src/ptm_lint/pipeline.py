@@ -155,7 +155,8 @@ def scan_files(root: Path, rels: Sequence[str], jobs: int | None = None, *, cach
 
 
 # Worker processes cannot be used (no semaphores in a sandbox, process limits, ...).
-_NO_PROCESSES = (OSError, ImportError, NotImplementedError, BrokenProcessPool)
+# RuntimeError covers the NotImplementedError multiprocessing raises where sem_open is missing.
+_NO_PROCESSES = (OSError, ImportError, RuntimeError, BrokenProcessPool)
 
 
 def _isolate(root: str, rels: Sequence[str], cache=None) -> dict[str, FileScan]:

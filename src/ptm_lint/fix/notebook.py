@@ -2,7 +2,7 @@
 
 The notebook's JSON text is not re-serialised. The byte range of each changed cell's `source`
 value is found by scanning the raw JSON, and only that range is replaced, in the style the file
-already uses (a string, or an array of lines laid out like the original array; `\\uXXXX`
+already uses (a string, or an array of lines laid out like the original array; `\\u` hex
 escapes only when the file uses them). Outputs, metadata, key order, indentation and the final
 newline stay byte-for-byte as they were.
 """
