@@ -120,15 +120,25 @@ class Evaluator:
         self._names: dict[int, list[str]] = {}
         self._active: set[int] = set()
         self._mutated: dict[tuple[int, str], bool] = {}
+        self._owners: dict[int, tuple[str, str] | None] = {}
 
     def release(self) -> None:
         """Drop the memos (they hold values that point back at this evaluator: a cycle)."""
         self._values.clear()
         self._names.clear()
         self._active.clear()
+        self._owners.clear()
+        self._mutated.clear()
         self._argparse = None
 
     # -- helpers -------------------------------------------------------------------------------
+    def _owner(self, scope: Scope) -> tuple[str, str] | None:
+        """method_self(scope), memoised: it is asked for every name and attribute resolved."""
+        key = id(scope)
+        if key not in self._owners:
+            self._owners[key] = method_self(scope)
+        return self._owners[key]
+
     def mutated(self, name: str, scope: Scope) -> bool:
         """Whether a dict/list bound to `name` is changed in place somewhere in its scope
         (`kw["revision"] = ...`, `kw.update(...)`): then its literal value is not the whole story."""
@@ -412,7 +422,7 @@ class Evaluator:
         base_node = node.value
         attr = node.attr
         # self.x / cls.x inside a method.
-        owner = method_self(scope)
+        owner = self._owner(scope)
         if isinstance(base_node, ast.Name) and owner is not None and base_node.id == owner[0] and scope.enclosing_class is not None:
             cls_scope = scope.enclosing_class
             for key in ("self." + attr, attr):
@@ -747,7 +757,7 @@ class Evaluator:
         if isinstance(node, ast.Name):
             return self._name_qualnames(node.id, scope, node.lineno, depth)
         if isinstance(node, ast.Attribute):
-            owner = method_self(scope)
+            owner = self._owner(scope)
             base = node.value
             if owner is not None and isinstance(base, ast.Name) and base.id == owner[0]:
                 return self._self_attr_qualnames(node.attr, scope, depth, direct=True)
@@ -789,7 +799,7 @@ class Evaluator:
         return []
 
     def _name_qualnames(self, name: str, scope: Scope, line: int, depth: int) -> list[str]:
-        owner = method_self(scope)
+        owner = self._owner(scope)
         if owner is not None and name == owner[0] and scope.enclosing_class is not None:
             names = self._class_qualnames(scope.enclosing_class, depth)
             # `self` is an instance: calling it is not constructing (or loading) anything.
