@@ -28,7 +28,7 @@ from ptm_lint.pipeline import ScanOptions, scan_files, scan_paths
 from ptm_lint.report.sarif import preflight
 
 REPO = Path(__file__).resolve().parents[1]
-SARIF_SCHEMA = REPO.parent / "shared" / "reference" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json"
 PYPROJECT = '[project]\nname = "hostile"\nversion = "0"\n'
 
 
