@@ -155,7 +155,7 @@ def scan_files(root: Path, rels: Sequence[str], jobs: int | None = None, *, cach
 
 
 # Worker processes cannot be used (no semaphores in a sandbox, process limits, ...).
-# RuntimeError covers the NotImplementedError multiprocessing raises where sem_open is missing.
+# RuntimeError also covers what multiprocessing raises on platforms without sem_open.
 _NO_PROCESSES = (OSError, ImportError, RuntimeError, BrokenProcessPool)
 
 
