@@ -14,6 +14,8 @@ from ptm_lint.core import Finding
 from ptm_lint.discover.project import read_project
 from ptm_lint.pipeline import scan_paths
 
+from example_project import write_example_project
+
 REPO = Path(__file__).resolve().parents[1]
 TESTDATA = REPO / "testdata"
 
@@ -37,13 +39,7 @@ def pytest_configure(config):
 def check_files(root: Path, files: dict[str, str], *, requirements: str | None = None,
                 select: tuple[str, ...] | None = ("ALL",)) -> list[Finding]:
     """Write `files` under root (a project with pyproject.toml), scan and check them."""
-    (root / "pyproject.toml").write_text('[project]\nname = "example"\nversion = "0"\n')
-    if requirements is not None:
-        (root / "requirements.txt").write_text(requirements + "\n")
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    write_example_project(root, files, requirements)
     result = scan_paths([root], root=root)
     ctx = Context(project=read_project(root), catalog=default_catalog(), references=result.references)
     findings, _ = run_checks(result.references, result.by_path, default_rules(), Selection(select=select), ctx)

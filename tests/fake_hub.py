@@ -33,6 +33,8 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
 
+from example_project import write_example_project
+
 HUB_DATA = Path(__file__).resolve().parents[1] / "testdata" / "hub"
 SHA40_LEN = 40
 
@@ -334,13 +336,7 @@ def check_with_hub(root: Path, hub: FakeHub, files: dict[str, str], *, requireme
 
     missing = [name for name in fixtures if name not in hub.repos]
     assert not missing, f"no recorded hub repo {missing} in testdata/hub/"
-    (root / "pyproject.toml").write_text('[project]\nname = "example"\nversion = "0"\n')
-    if requirements is not None:
-        (root / "requirements.txt").write_text(requirements + "\n")
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    write_example_project(root, files, requirements)
     result = scan_paths([root], root=root)
     meta = lookup_all(result.references, online=True, endpoint=hub.url, token=token,
                       cache_dir=root.parent / f"{root.name}-ptm-cache", hf_cache_roots=[], retries=0, timeout=5)

@@ -155,6 +155,11 @@ class Evaluator:
     def unknown(self, why: str) -> Value:
         return Value(known=False, how="unknown", provenance=why)
 
+    def because(self, what: str, line: int, cause: Value | None) -> Value:
+        """Unknown: `what` at `line`, with the reason the inner value was unknown, if it had one."""
+        reason = f" ({cause.provenance})" if cause is not None and cause.provenance else ""
+        return self.unknown(f"{what} at {self.where(line)}{reason}")
+
     # -- name lookup ---------------------------------------------------------------------------
     def lookup(self, name: str, scope: Scope, line: int) -> tuple[list[Binding], Scope] | None:
         """Bindings of `name` visible from `scope` at `line`, and the scope holding them."""
@@ -259,8 +264,7 @@ class Evaluator:
             assert isinstance(part, ast.FormattedValue)
             inner = self.value(part.value, scope, depth)
             if not inner.known or not _plain(inner.value):
-                return self.unknown(f"f-string with an unresolvable part at {self.where(node.lineno)}"
-                                    + (f" ({inner.provenance})" if inner.provenance else ""))
+                return self.because("f-string with an unresolvable part", node.lineno, inner)
             spec = ""
             if part.format_spec is not None:
                 spec_value = self._fstring(part.format_spec, scope, depth)  # type: ignore[arg-type]
@@ -284,9 +288,7 @@ class Evaluator:
         left = self.value(node.left, scope, depth)
         right = self.value(node.right, scope, depth)
         if not (left.known and right.known):
-            bad = left if not left.known else right
-            return self.unknown(f"operand not resolvable at {self.where(node.lineno)}"
-                                + (f" ({bad.provenance})" if bad.provenance else ""))
+            return self.because("operand not resolvable", node.lineno, left if not left.known else right)
         how = strongest("fstring", left.how, right.how)
         prov = "; ".join(p for p in (left.provenance, right.provenance) if p) or f"expression at {self.where(node.lineno)}"
         lv, rv = left.value, right.value
@@ -457,8 +459,8 @@ class Evaluator:
             hit = self.unique_option(attr, depth)
             if hit is not None:
                 return hit
-        return self.unknown(f"attribute .{attr} of an unresolvable object at {self.where(node.lineno)}"
-                            + (f" ({base.provenance})" if base.provenance and not base.known else ""))
+        return self.because(f"attribute .{attr} of an unresolvable object", node.lineno,
+                            base if not base.known else None)
 
     def _config_index(self, cfg: ConfigData, key: Any, line: int) -> Value:
         where = f"{cfg.where}.{key}" if cfg.where else str(key)
@@ -480,9 +482,7 @@ class Evaluator:
         base = self.value(node.value, scope, depth)
         key = self.value(node.slice, scope, depth)
         if not (base.known and key.known):
-            bad = base if not base.known else key
-            return self.unknown(f"subscript of an unresolvable value at {self.where(node.lineno)}"
-                                + (f" ({bad.provenance})" if bad.provenance else ""))
+            return self.because("subscript of an unresolvable value", node.lineno, base if not base.known else key)
         obj, k = base.value, key.value
         if isinstance(obj, ConfigData):
             return self._config_index(obj, k, node.lineno)
