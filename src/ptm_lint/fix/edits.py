@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Sequence
+from itertools import accumulate
 
 from ..core import Span
 
@@ -19,10 +20,7 @@ def split_lines(text: str) -> list[str]:
 
 
 def line_starts(lines: Sequence[str]) -> list[int]:
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line))
-    return starts
+    return list(accumulate(map(len, lines), initial=0))
 
 
 def _position(starts: list[int], offset: int) -> tuple[int, int]:
@@ -44,7 +42,20 @@ def offset_of(starts: list[int], line: int, column: int, size: int) -> int:
 
 
 def compute_edits(old: str, new: str) -> tuple[Edit, ...]:
-    """Minimal replacements turning `old` into `new`: one per changed block of lines, trimmed."""
+    """Minimal replacements turning `old` into `new`: one per changed block of lines, trimmed.
+
+    Only the lines between the common head and tail of the texts are diffed: a fix changes a few
+    lines of a file that may have thousands."""
+    if old == new:
+        return ()
+    start = _shared_line_start(old, new)
+    old_end, new_end = _shared_line_end(old, new, start)
+    base = _line_count(old, start)  # lines before `start`, which begins a line
+    return tuple((Span(span.line + base, span.column, span.end_line + base, span.end_column), text)
+                 for span, text in _diff(old[start:old_end], new[start:new_end]))
+
+
+def _diff(old: str, new: str) -> list[Edit]:
     old_lines, new_lines = split_lines(old), split_lines(new)
     starts = line_starts(old_lines)
     edits: list[Edit] = []
@@ -57,7 +68,59 @@ def compute_edits(old: str, new: str) -> tuple[Edit, ...]:
             line, column = _position(starts, starts[i1] + start)
             end_line, end_column = _position(starts, starts[i1] + end)
             edits.append((Span(line, column, end_line, end_column), text))
-    return tuple(edits)
+    return edits
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the common prefix (bisecting with slice comparisons, which run in C)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """Length of the common suffix, at most `limit`."""
+    lo, hi = 0, limit
+    la, lb = len(a), len(b)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[la - mid : la - lo] == b[lb - mid : lb - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _shared_line_start(old: str, new: str) -> int:
+    """The start of the line holding the first difference, a line start in both texts."""
+    prefix = _common_prefix(old, new)
+    # A \r ends a line unless a \n follows, so it counts only when the next character is shared too.
+    return max(old.rfind("\n", 0, prefix), old.rfind("\r", 0, max(prefix - 1, 0))) + 1
+
+
+def _shared_line_end(old: str, new: str, start: int) -> tuple[int, int]:
+    """Where the lines after the last difference begin, in `old` and in `new` (the texts are the
+    same from there on)."""
+    suffix = _common_suffix(old, new, min(len(old), len(new)) - start)
+    match = _LINE_BREAK.search(old, len(old) - suffix)
+    end = len(old) if match is None else match.end()
+    return end, end + len(new) - len(old)
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _line_count(text: str, end: int) -> int:
+    """The number of line breaks in text[:end] (\\r\\n, \\r, \\n)."""
+    breaks = text.count("\n", 0, end)
+    if "\r" in text:
+        breaks += text.count("\r", 0, end) - text.count("\r\n", 0, end)
+    return breaks
 
 
 _TOKENS = re.compile(r"\w+|\s+|[^\w\s]")

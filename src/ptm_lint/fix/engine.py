@@ -1,9 +1,10 @@
 """The fix stage: findings + references + file contents -> fixes (text edits) -> fixed files.
 
-1. :func:`attach_fixes` parses each file with a fixable finding (each code cell of a notebook),
-   finds the finding's call by position, lets the rule's fixer rewrite it with libcst, and turns
-   the rewritten text into minimal `(Span, text)` edits: `Finding.fix`, which the reporters show
-   (text `[*]`, SARIF `fixes`, JSON `fix`).
+1. :func:`attach_fixes` cuts each fixable finding's call out of its file (or notebook cell) by
+   position, parses just that call, lets the rule's fixer rewrite it with libcst, and turns the
+   rewritten text into minimal `(Span, text)` edits: `Finding.fix`, which the reporters show
+   (text `[*]`, SARIF `fixes`, JSON `fix`). Only a fixer that needs more than the call (the
+   constant an id comes from, an import to add) gets the whole file or cell parsed.
 2. :func:`fix_loop` applies the fixes the user allowed (safe, or also unsafe), skipping any that
    overlap one already taken, re-checks the changed files in memory and repeats until nothing is
    left to apply (ruff's model), so a second `--fix` run changes nothing.
@@ -27,12 +28,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..catalog import Catalog, default_catalog
+import libcst as cst
+
+from ..catalog import Catalog, Loader, default_catalog
 from ..core import Finding, Fix, Reference
 from ..scan.scanner import _TOKEN, _TOKEN_BYTES
 from ..scan.source import SourceError, _neutralise, decode_python
-from .cst_tools import Unit
-from .edits import apply_offsets, compute_edits, conflicts, edit_offsets, line_starts, unified_diff
+from .cst_tools import CallUnit, CodeMap, Unit
+from .edits import apply_offsets, compute_edits, conflicts, edit_offsets, line_starts, split_lines, unified_diff
 from .fixers import FIXERS, FixContext, Proposal
 from .notebook import NotebookFormatError, replace_sources
 from .pins import how_to_pin, Pin, resolve_pin
@@ -85,6 +88,9 @@ class FileText:
         self.notebook = rel.endswith(".ipynb")
         self.bom = data.startswith(b"\xef\xbb\xbf")
         self._units: dict[int | None, Unit] = {}
+        self._unit_texts: dict[int | None, str] = {}
+        self._unit_starts: dict[int | None, list[int]] = {}
+        self._code_maps: dict[int | None, CodeMap] = {}
         self.cells: dict[int, str] = {}
         if self.notebook:
             self.raw = data.decode("utf-8-sig")
@@ -117,22 +123,40 @@ class FileText:
         """A cell's Python text as the scanner saw it (IPython syntax neutralised, same lines)."""
         return "\n".join(_neutralise(source.splitlines()) or [""]) + "\n"
 
-    def unit(self, cell: int | None) -> Unit:
-        if cell not in self._units:
+    def unit_text(self, cell: int | None) -> str:
+        """The text fixers edit: the file's, or a cell's as the scanner saw it."""
+        if cell not in self._unit_texts:
             if self.notebook:
                 if cell is None or cell not in self.cells:
                     raise KeyError(cell)
-                self._units[cell] = Unit(self.parseable(self.cells[cell]))
+                self._unit_texts[cell] = self.parseable(self.cells[cell])
             else:
-                self._units[cell] = Unit(self.text)
+                self._unit_texts[cell] = self.text
+        return self._unit_texts[cell]
+
+    def unit(self, cell: int | None) -> Unit:
+        """The whole file (or cell), parsed with libcst."""
+        if cell not in self._units:
+            self._units[cell] = Unit(self.unit_text(cell))
         return self._units[cell]
+
+    def call_unit(self, ref: Reference) -> CallUnit | None:
+        """The reference's call, parsed alone; None when only the whole unit will do."""
+        try:
+            text = self.unit_text(ref.cell)
+        except KeyError:
+            return None
+        if ref.cell not in self._unit_starts:
+            self._unit_starts[ref.cell] = line_starts(split_lines(text))
+            self._code_maps[ref.cell] = CodeMap(text)
+        # A .py file parsed as a whole when it was scanned; a notebook cell only with its neighbours.
+        return CallUnit.cut(text, self._unit_starts[ref.cell], ref.line, ref.column, ref.end_line, ref.end_column,
+                            trusted=not self.notebook, code_map=self._code_maps[ref.cell])
 
     def starts(self, cell: int | None) -> list[int]:
         """Line start offsets in the original text, numbered as the scanner numbers lines."""
         if self.notebook:
             return line_starts(self.cells[cell].splitlines(keepends=True))  # type: ignore[index]
-        from .edits import split_lines
-
         return line_starts(split_lines(self.text))
 
     def render(self, new_texts: Mapping[int | None, str]) -> bytes:
@@ -156,8 +180,12 @@ def _parses(text: str) -> bool:
 
 # -- 1. compute -----------------------------------------------------------------------------------
 def fixes_for_file(rel: str, data: bytes, findings: Sequence[Finding], references: Sequence[Reference],
-                   options: FixOptions | None = None, catalog: Catalog | None = None) -> list[Finding]:
-    """`findings` (all of one file) with `fix` filled in where a fixer applies."""
+                   options: FixOptions | None = None, catalog: Catalog | None = None, *,
+                   whole_module: bool = False) -> list[Finding]:
+    """`findings` (all of one file) with `fix` filled in where a fixer applies.
+
+    `whole_module` parses the whole file (or cell) for every fix, as the engine once did: the
+    reference the call-only path must agree with."""
     options = options or FixOptions()
     catalog = catalog or default_catalog()
     wanted = [f for f in findings if f.rule in FIXERS and f.fix is None and not f.suppressed
@@ -173,12 +201,13 @@ def fixes_for_file(rel: str, data: bytes, findings: Sequence[Finding], reference
         if id(finding) not in wanted_ids:
             out.append(finding)
             continue
-        out.append(_fix_one(file, finding, references[finding.reference], options, catalog))  # type: ignore[index]
+        out.append(_fix_one(file, finding, references[finding.reference], options, catalog,  # type: ignore[index]
+                            whole_module))
     return out
 
 
 # Rules whose only fix is a pin, with the revision the pin starts from: when no pin is known,
-# there is no fix, and the (slow) libcst parse of the file is skipped.
+# there is no fix, and nothing is parsed.
 _PIN_ONLY: dict[str, Callable[[Reference], str | None]] = {
     "PTM101": lambda ref: None,
     "PTM102": lambda ref: ref.revision,
@@ -187,7 +216,8 @@ _PIN_ONLY: dict[str, Callable[[Reference], str | None]] = {
 }
 
 
-def _fix_one(file: FileText, finding: Finding, ref: Reference, options: FixOptions, catalog: Catalog) -> Finding:
+def _fix_one(file: FileText, finding: Finding, ref: Reference, options: FixOptions, catalog: Catalog,
+             whole_module: bool = False) -> Finding:
     start = _PIN_ONLY.get(finding.rule)
     if start is not None and ref.model is not None:
         revision = start(ref)
@@ -195,29 +225,45 @@ def _fix_one(file: FileText, finding: Finding, ref: Reference, options: FixOptio
             return finding  # the fixer has nothing to offer for this shape of call
         if options.resolve(ref, revision) is None:
             return dataclasses.replace(finding, message=f"{finding.message.rstrip('.')} ({how_to_pin(ref)})")
-    try:
-        unit = file.unit(ref.cell)
-        call = unit.find_call(ref.line, ref.column, ref.end_line, ref.end_column)
-    except Exception:  # noqa: BLE001 - a cell libcst cannot parse: no fix, never a crash
-        return finding
-    if call is None:
-        return finding
-    ctx = FixContext(unit=unit, call=call, ref=ref, finding=finding, loader=catalog.by_id(ref.loader),
-                     pin=options.resolve)
-    try:
-        proposal: Proposal | None = FIXERS[finding.rule](ctx)
-    except Exception:  # noqa: BLE001 - a fixer bug costs its fix, not the run
-        proposal = None
+    loader = catalog.by_id(ref.loader)
+    attempt = None
+    if not whole_module:
+        call_unit = file.call_unit(ref)
+        if call_unit is not None:
+            attempt = _propose(call_unit, call_unit.call, ref, finding, loader, options)
+    if attempt is None:  # the call alone was not enough: parse the whole unit
+        try:
+            unit = file.unit(ref.cell)
+            call = unit.find_call(ref.line, ref.column, ref.end_line, ref.end_column)
+        except Exception:  # noqa: BLE001 - a cell libcst cannot parse: no fix, never a crash
+            return finding
+        if call is None:
+            return finding
+        attempt = _propose(unit, call, ref, finding, loader, options) or (unit, None, [])
+    unit, proposal, hints = attempt
     message = finding.message
-    if proposal is None and ctx.hints:
-        message = f"{message.rstrip('.')} ({'; '.join(ctx.hints)})"
-    if proposal is None or proposal.text == unit.text or not _parses(proposal.text):
+    if proposal is None and hints:
+        message = f"{message.rstrip('.')} ({'; '.join(hints)})"
+    if proposal is None or proposal.text == unit.text or not (unit.verified(proposal.text) or _parses(proposal.text)):
         return dataclasses.replace(finding, message=message)
     edits = compute_edits(unit.text, proposal.text)
     if any(_TOKEN.search(text) for _, text in edits) or _TOKEN.search(proposal.description):
         return dataclasses.replace(finding, message=message)  # a fix is printed: it never carries a secret
     return dataclasses.replace(finding, message=message,
                                fix=Fix(proposal.applicability, proposal.description, edits))
+
+
+def _propose(unit: Unit, call: cst.Call, ref: Reference, finding: Finding, loader: Loader | None,
+             options: FixOptions) -> tuple[Unit, Proposal | None, list[str]] | None:
+    """(unit, the fixer's proposal, its hints); None when a CallUnit did not suffice."""
+    ctx = FixContext(unit=unit, call=call, ref=ref, finding=finding, loader=loader, pin=options.resolve)
+    try:
+        proposal: Proposal | None = FIXERS[finding.rule](ctx)
+    except Exception:  # noqa: BLE001 - a fixer bug costs its fix, not the run
+        if isinstance(unit, CallUnit):
+            return None  # NeedsModule, or a failure of the call-only path: the whole unit decides
+        proposal = None
+    return unit, proposal, ctx.hints
 
 
 def attach_fixes(findings: Sequence[Finding], references: Sequence[Reference], read: Callable[[str], bytes | None],

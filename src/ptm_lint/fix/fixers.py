@@ -2,7 +2,9 @@
 
 Safe fixes (applied by `--fix`) cannot change what the code does except by removing the risk the
 rule describes; unsafe fixes (`--unsafe-fixes`) may (ruff's model). Each fixer sees the original
-unit (file or notebook cell) and returns its new text; the engine turns that into text edits.
+unit (usually just the finding's call; the whole file or notebook cell when it asks for more) and
+returns the unit's new text through `unit.replace` / `unit.add_comment`; the engine turns that
+into text edits.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from ..core import Finding, Reference
 from .cst_tools import (
     StringSite,
     Unit,
-    add_trailing_comment,
     append_arg,
     find_arg,
     find_kwarg,
@@ -136,7 +137,7 @@ def fix_hf_weak_revision(ctx: FixContext) -> Proposal | None:
         return None
     line = ctx.unit.positions[old].end.line
     text = ctx.unit.replace(old, string_like(old, pin.value))
-    text = add_trailing_comment(text, line, f"was: {ctx.unit.code(old)}")
+    text = ctx.unit.add_comment(text, line, f"was: {ctx.unit.code(old)}")
     return Proposal(text, SAFE, f"Pin the commit {pin.value} that {_pin_source(pin)} resolves to")
 
 
@@ -154,7 +155,7 @@ def fix_torch_hub_ref(ctx: FixContext) -> Proposal | None:
     line = ctx.unit.positions[site.node].end.line
     text = ctx.unit.replace(site.node, new)
     if ref.revision:
-        text = add_trailing_comment(text, line, f"was: {ctx.unit.code(site.node)}")
+        text = ctx.unit.add_comment(text, line, f"was: {ctx.unit.code(site.node)}")
     return Proposal(text, UNSAFE,
                     f"Pin {ref.canonical}:{pin.value} ({_pin_source(pin)}); torch.hub accepts a commit only "
                     f"while it is the tip of a branch or tag, later pass skip_validation=True or pin a tag")

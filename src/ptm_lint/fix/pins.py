@@ -20,9 +20,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,6 +115,10 @@ def github_online_sha(owner_repo: str, ref: str | None) -> Pin | None:
     if not re.fullmatch(r"[\w.-]+/[\w.-]+", owner_repo):
         return None
     base = os.environ.get("PTM_LINT_GITHUB_API", "https://api.github.com").rstrip("/")
+    import urllib.error  # here: only --online pins talk to GitHub (~17 ms of imports otherwise)
+    import urllib.parse
+    import urllib.request
+
     url = f"{base}/repos/{owner_repo}/commits/{urllib.parse.quote(ref or 'HEAD', safe='')}"
     request = urllib.request.Request(url, headers={"Accept": "application/vnd.github.sha",
                                                    "User-Agent": "ptm-lint"})
