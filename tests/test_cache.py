@@ -38,7 +38,11 @@ def _cli_json(argv: list[str], out: Path) -> str:
 
 
 def _entries(directory: Path) -> list[Path]:
-    return sorted(p for p in (directory / "scan").rglob("*.json"))
+    return sorted(p for p in (directory / "scan").rglob("*.json") if "manifest" not in p.parts)
+
+
+def _manifests(directory: Path) -> list[Path]:
+    return sorted((directory / "scan").rglob("manifest/*/*.json"))
 
 
 def _no_rescans(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -275,3 +279,93 @@ def test_prune_keeps_the_cache_under_its_cap(tmp_path):
     assert "19.json" in left and "00.json" not in left  # the oldest go first
     assert removed == 1 + (20 - len(left))
     assert prune(directory, max_bytes=10_000) == 0  # at most once a day unless forced
+
+
+# -- the stat manifest -------------------------------------------------------------------------
+def _age(root: Path, seconds: float = 60) -> None:
+    """Make every file under root look last modified `seconds` ago (older than the racy window)."""
+    for path in root.rglob("*"):
+        if path.is_file():
+            then = path.stat().st_mtime - seconds
+            os.utime(path, (then, then))
+
+
+def _no_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From here on, hashing any file's content is a test failure: stats must answer."""
+    def boom(*args, **kwargs):
+        raise AssertionError("a file was read and hashed although its stat was unchanged")
+
+    _no_rescans(monkeypatch)
+    monkeypatch.setattr(cache_mod, "content_digest", boom)
+    monkeypatch.setattr(pipeline, "_has_token", boom)
+
+
+def _tree(root: Path) -> Path:
+    root.mkdir()
+    (root / "config.py").write_text('MODEL = "bert-base-uncased"\n')
+    (root / "app.py").write_text("from transformers import AutoModel\nfrom config import MODEL\n"
+                                 "AutoModel.from_pretrained(MODEL)\n")
+    (root / "plain.py").write_text("import json\nprint(json.load(open('x')))\n")
+    return root
+
+
+def test_unchanged_files_are_answered_from_their_stat(cache_dir, tmp_path, monkeypatch):
+    root = _tree(tmp_path / "repo")
+    _age(root)
+    first = scan_paths([root], ScanOptions(jobs=1, cache=True), root=root)
+    assert len(_manifests(cache_dir)) == 1
+    _no_reads(monkeypatch)
+    again = scan_paths([root], ScanOptions(jobs=1, cache=True), root=root)
+    assert again.scans == first.scans and again.references == first.references
+    assert {r.model for r in again.references} == {"bert-base-uncased"}
+
+
+def test_a_rewrite_that_keeps_size_and_mtime_is_still_seen(cache_dir, tmp_path):
+    root = _tree(tmp_path / "repo")
+    _age(root)
+    assert _models(root) == {"app.py:3": "bert-base-uncased"}
+    config = root / "config.py"
+    old = config.stat()
+    config.write_text('MODEL = "roberta-base-abcd"\n')
+    os.utime(config, ns=(old.st_atime_ns, old.st_mtime_ns))  # same size, same mtime: only ctime moved
+    assert config.stat().st_size == old.st_size
+    assert _models(root) == {"app.py:3": "roberta-base-abcd"}
+    app = root / "app.py"
+    old = app.stat()
+    app.write_text(app.read_text().replace("MODEL)", "'gpt2')"))
+    app.write_text(app.read_text() + " " * (old.st_size - app.stat().st_size))
+    os.utime(app, ns=(old.st_atime_ns, old.st_mtime_ns))
+    assert _models(root) == {"app.py:3": "gpt2"}
+
+
+def test_racily_fresh_files_are_not_trusted(cache_dir, tmp_path):
+    root = _tree(tmp_path / "repo")  # written just now: inside the racy window
+    scan_paths([root], ScanOptions(jobs=1, cache=True), root=root)
+    for manifest in _manifests(cache_dir):
+        assert not json.loads(manifest.read_text())["files"]
+    _age(root)
+    scan_paths([root], ScanOptions(jobs=1, cache=True), root=root)
+    files = json.loads(_manifests(cache_dir)[0].read_text())["files"]
+    assert files["plain.py"][-1] == cache_mod.EMPTY and len(files["app.py"][-1]) == 64
+
+
+@pytest.mark.parametrize("garbage", [b"", b"{", b"[]", b'{"schema": 1, "files": {"app.py": [1, 2]}, "states": {}}',
+                                     b'{"schema": 1, "files": {"app.py": "x"}, "states": []}'])
+def test_a_corrupt_manifest_is_ignored_and_rewritten(garbage, cache_dir, tmp_path):
+    root = _tree(tmp_path / "repo")
+    _age(root)
+    expected = _models(root)
+    [manifest] = _manifests(cache_dir)
+    manifest.write_bytes(garbage)
+    assert _models(root) == expected
+    assert manifest.read_bytes() != garbage
+
+
+def test_a_token_in_a_file_name_never_reaches_the_manifest(cache_dir, tmp_path):
+    root = _tree(tmp_path / "repo")
+    name = "hf_" + "a1B2" * 9 + ".py"
+    (root / name).write_text("x = 1\n")
+    _age(root)
+    scan_paths([root], ScanOptions(jobs=1, cache=True), root=root)
+    text = _manifests(cache_dir)[0].read_text()
+    assert "hf_" not in text and "plain.py" in text

@@ -448,7 +448,7 @@ def test_no_worker_processes_falls_back_to_serial(tmp_path: Path, monkeypatch: p
         def __init__(self, *args, **kwargs):
             raise OSError(38, "Function not implemented (no sem_open)")
 
-    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", NoProcesses)
+    monkeypatch.setattr(pipeline, "_new_pool", NoProcesses)
     assert {s.path: s for s in scan_files(root, rels, jobs=2)} == expected
 
 

@@ -31,20 +31,33 @@ class ReferencePrefilter:
 
     IDENT = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
-    def __init__(self, triggers):
-        self.calls = [re.compile(re.escape(t.encode()) + rb"[ \t]*\(") for t in triggers]
-        self.terminals = frozenset(t.rsplit(".", 1)[-1].encode() for t in triggers)
+    def __init__(self, triggers, mentions=None):
+        self.triggers = triggers
+        self.mentions = mentions or {}
+
+    def counts(self, trigger: str, data: bytes) -> bool:
+        """A common-word trigger counts where its package is named or the name is imported relatively."""
+        words = self.mentions.get(trigger)
+        if not words or any(w.encode() in data for w in words):
+            return True
+        name = trigger.rsplit(".", 1)[-1].encode()
+        for m in re.finditer(rb"^[ \t]*from\s+\.[\w.]*\s+import\s*(\([^)]*\)|.*)$", data, re.MULTILINE):
+            if name in re.findall(rb"\w+", m.group(1)):
+                return True
+        return False
 
     def __call__(self, data: bytes) -> bool:
-        if any(self.called(p, data) for p in self.calls):
+        triggers = [t for t in self.triggers if self.counts(t, data)]
+        if any(self.called(re.compile(re.escape(t.encode()) + rb"[ \t]*\("), data) for t in triggers):
             return True
+        terminals = {t.rsplit(".", 1)[-1].encode() for t in triggers}
         aliases = set()
         if b" as " in data:
-            aliases.update(m.group(2) for m in re.finditer(rb"\b(\w+)\s+as\s+(\w+)", data) if m.group(1) in self.terminals)
+            aliases.update(m.group(2) for m in re.finditer(rb"\b(\w+)\s+as\s+(\w+)", data) if m.group(1) in terminals)
         if b"class" in data:
             for m in re.finditer(rb"^[ \t]*class\s+(\w+)\s*\(([^)]*)\)", data, re.MULTILINE):
                 bases = set(re.findall(rb"\w+", m.group(2))) - {b"Module", b"Transformer"}
-                if bases & self.terminals:
+                if bases & terminals:
                     aliases.add(m.group(1))
         return any(self.called(re.compile(re.escape(a) + rb"[ \t]*[(.]"), data) for a in aliases)
 
@@ -84,19 +97,43 @@ EDGE_CASES = [
     b"load_state_dict_from_url(u)\n",
     b"load_state_dict_from_urlx(u)\n",
     b"download(",
-    b"a as load as b\nb(1)\n",
+    b"a as snapshot_download as b\nb(1)\n",
+    # common-word triggers count only where their package is named (catalog `mentions`)
+    b"import json\njson.load(f)\n",
+    b"import torch\ntorch.load(f)\n",
+    b"import torchvision\nx = load(f)\n",
+    b"from django.apps import apps\napps.get_model('a', 'b')\n",
+    b"from torchvision.models import get_model\nget_model('resnet50')\n",
+    b"from ..pipelines import Pipeline, pipeline\nnlp = pipeline('ner')\n",
+    b"from ..pipelines import (\n    Pipeline,\n    pipeline,\n)\nnlp = pipeline('ner')\n",
+    b"from ..pipelines import Pipeline\nnlp = pipeline('ner')\n",
+    b"from json import load as fetch\nfetch(f)\n",
+    b"from torch.hub import load as fetch\nfetch(f)\n",
+    b"class Detector(YOLO):\n    pass\nDetector('m')\n",
+    b"from ultralytics import YOLO\nclass Detector(YOLO):\n    pass\nDetector('m')\n",
+    b"import torch\nfrom_pretrained('x')\n",
 ]
 
 
 # Where the fast prefilter deliberately lets more through than the specification: aliases bound with
-# tabs (the spec looks for " as " with spaces) and overlapping `x as load as y`.
-SUPERSET = {b"from torch.hub import load\tas\tfetch\nfetch.x\n", b"a as load as b\nb(1)\n"}
+# tabs (the spec looks for " as " with spaces) and overlapping `x as snapshot_download as y`.
+SUPERSET = {b"from torch.hub import load\tas\tfetch\nfetch.x\n", b"a as snapshot_download as b\nb(1)\n"}
+
+
+def test_common_word_triggers_need_their_package():
+    catalog = default_catalog()
+    fast = scanner.prefilter(catalog)
+    assert not fast(b"import json\nwith open(p) as f:\n    data = json.load(f)\n")
+    assert not fast(b"from django.urls import resolve\nmatch = resolve('/x/')\n")
+    assert fast(b"import torch\nstate = torch.load(p)\n")
+    assert fast(b"from ..pipelines import pipeline\nnlp = pipeline('ner')\n")
+    assert catalog.mentions["load"] and "from_pretrained" not in catalog.mentions
 
 
 @pytest.mark.parametrize("data", EDGE_CASES)
 def test_prefilter_matches_its_specification_on_edge_cases(data):
-    triggers = default_catalog().triggers
-    fast, slow = scanner.Prefilter(triggers), ReferencePrefilter(triggers)
+    catalog = default_catalog()
+    fast, slow = scanner.prefilter(catalog), ReferencePrefilter(catalog.triggers, catalog.mentions)
     if slow(data):
         assert fast(data), data  # never a false negative
     elif data in SUPERSET:
@@ -106,8 +143,8 @@ def test_prefilter_matches_its_specification_on_edge_cases(data):
 
 
 def test_prefilter_matches_its_specification_on_every_test_and_source_file():
-    triggers = default_catalog().triggers
-    fast, slow = scanner.Prefilter(triggers), ReferencePrefilter(triggers)
+    catalog = default_catalog()
+    fast, slow = scanner.prefilter(catalog), ReferencePrefilter(catalog.triggers, catalog.mentions)
     for path in SOURCES:
         data = path.read_bytes()
         assert fast(data) == slow(data), path
@@ -177,7 +214,7 @@ def test_small_inputs_never_start_worker_processes(monkeypatch, tmp_path):
     def no_pool(*args, **kwargs):
         raise AssertionError("a process pool was started for a small input")
 
-    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(pipeline, "_new_pool", no_pool)
     (tmp_path / "a.py").write_text("from transformers import AutoModel\nAutoModel.from_pretrained('gpt2')\n")
     scans = pipeline.scan_files(tmp_path, ["a.py"], jobs=8)
     assert scans[0].calls
@@ -213,6 +250,41 @@ def test_a_one_file_run_imports_no_heavy_library(argv, tmp_path):
 def test_a_clean_file_does_not_even_load_the_fixer(argv, tmp_path):
     """libcst is for rewriting only: a file without findings never pays for importing it."""
     assert _loaded_after(argv, CLEAN, tmp_path, (*HEAVY, "libcst")) == "LOADED []"
+
+
+# Start-up cost: what a small project does not need is not imported. packaging reads requirements
+# (a plain `name>=1.2` needs none of it), pathspec matches ignore patterns other than plain names,
+# worker processes (concurrent.futures, multiprocessing) scan large inputs only, threads look up hub
+# metadata, and tomllib parses only TOML the rule-data snapshot does not already hold.
+START_UP = (*HEAVY, "libcst", "packaging", "pathspec", "multiprocessing", "concurrent", "configparser", "tomllib")
+
+
+@pytest.mark.parametrize("files", [{}, {"requirements.txt": "torch>=2.1,<2.6\nnumpy==1.26.*\n"}],
+                         ids=["bare", "plain-requirements"])
+@pytest.mark.parametrize("cache", [["--no-cache"], []], ids=["cold", "warm"])
+def test_a_small_project_imports_only_what_it_needs(files, cache, tmp_path):
+    project = tmp_path / "project"
+    (project / "pkg").mkdir(parents=True)
+    (project / "pkg" / "a.py").write_text(CLEAN)
+    (project / "b.py").write_text(CLEAN)
+    for name, text in files.items():
+        (project / name).write_text(text)
+    argv = ["check", str(project), "--exit-zero", *cache]
+    if not cache:
+        assert _loaded_after(argv, CLEAN, tmp_path, START_UP) == "LOADED []"  # primes the cache
+    assert _loaded_after(argv, CLEAN, tmp_path, START_UP) == "LOADED []"
+
+
+def test_the_rule_data_loads_without_tomllib():
+    """The catalog and the rules come from the snapshot of their TOML (see catalog.parse_toml)."""
+    code = (
+        "import sys\nfrom ptm_lint.catalog import default_catalog\n"
+        "from ptm_lint.check.rulebook import default_rules\n"
+        "assert default_catalog().loaders and default_rules()\n"
+        "print('LOADED', sorted({m.split('.')[0] for m in sys.modules} & {'tomllib', 'tomli'}))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "LOADED []" in proc.stdout, proc.stdout + proc.stderr
 
 
 class _Terminal(io.StringIO):

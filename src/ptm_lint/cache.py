@@ -150,6 +150,7 @@ class ResultCache:
         self.root = Path(root).resolve()
         self.max_bytes = max_bytes
         self._states: dict[str, str] = {}
+        self.manifest: Manifest | None = None
         self.hits = 0
         self.misses = 0
         self.writes = 0
@@ -203,10 +204,35 @@ class ResultCache:
     def _state(self, rel: str) -> str:
         state = self._states.get(rel)
         if state is None:
-            from .scan.project import file_state
+            known = self.manifest.state(rel) if self.manifest is not None else None
+            if known is not None:
+                state = known
+            else:
+                from .scan.project import file_state
 
-            state = self._states[rel] = file_state(self.root / rel, self.root)
+                stat = _stat(os.path.join(str(self.root), rel))
+                state = file_state(self.root / rel, self.root)
+                if self.manifest is not None and stat is not None:
+                    self.manifest.record_state(rel, stat, state)
+            self._states[rel] = state
         return state
+
+    def lookup(self, rel: str, digest: str) -> FileScan | None:
+        """The stored result for a file whose content digest is known (counted like get())."""
+        scan = self._get(rel, digest)
+        if scan is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return scan
+
+    def open_manifest(self) -> Manifest:
+        """The stat manifest of this cache's scan root (see Manifest)."""
+        if self.manifest is None:
+            name = hashlib.sha256(f"{self.salt}\0{self.root}".encode()).hexdigest()
+            self.manifest = Manifest(os.path.join(self._entries, "manifest", name[:2], name[2:] + ".json"),
+                                     str(self.root))
+        return self.manifest
 
     def put(self, rel: str, data: bytes, scan: FileScan, deps: Mapping[str, str]) -> None:
         if store(self.spec, rel, data, scan, deps):
@@ -214,6 +240,108 @@ class ResultCache:
 
     def prune(self, force: bool = False) -> None:
         prune(self.directory, self.max_bytes, force=force)
+
+
+# -- the stat manifest ---------------------------------------------------------------------
+EMPTY = "-"  # a manifest value: the file holds nothing for the scanner (no loader call, no token)
+RACY_NS = 2_000_000_000  # a file changed this recently may change again within the same mtime tick
+
+
+def _stat(path: str) -> tuple[int, int, int, int] | None:
+    """What identifies one version of a file without reading it (following links, like open())."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    if not S_ISREG(st.st_mode):
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+class Manifest:
+    """What each file under one scan root was when ptm-lint last read it: its stat, and either
+    EMPTY (the prefilter found no loader call and no token: the result is an empty scan) or the
+    sha256 of its bytes (the key of its result entry). A warm run answers unchanged files from a
+    stat instead of reading and hashing them, as ruff's cache and git's index do.
+
+    A stat is (size, mtime, ctime, inode). As in git's index, a file modified less than RACY_NS
+    before the run started is not recorded ("racily clean"): a second write within the same
+    timestamp tick could leave its stat unchanged. Any later write sets mtime to a newer time, and
+    setting mtime back (touch -d) changes ctime, so a recorded stat that still matches means the
+    same bytes. The states of dependency files (scan.project.file_state) are remembered the same way.
+    """
+
+    def __init__(self, path: str, root: str, now_ns: int | None = None) -> None:
+        self.path = path
+        self.root = root
+        self.started = time.time_ns() if now_ns is None else now_ns
+        self.files: dict[str, list] = {}
+        self.states: dict[str, list] = {}
+        self.changed = False
+        try:
+            if S_ISREG(os.stat(path).st_mode):
+                with open(path, "rb") as handle:
+                    raw = handle.read(MAX_ENTRY_BYTES + 1)
+                data = json.loads(raw) if len(raw) <= MAX_ENTRY_BYTES else None
+                if isinstance(data, dict) and data.get("schema") == SCHEMA:
+                    files, states = data.get("files"), data.get("states")
+                    if isinstance(files, dict) and isinstance(states, dict):
+                        self.files, self.states = files, states
+        except (OSError, ValueError, RecursionError):
+            pass  # no manifest, or a broken one: every file is read
+
+    @staticmethod
+    def _match(entry: object, stat: tuple[int, int, int, int]) -> str | None:
+        if isinstance(entry, list) and len(entry) == 5 and tuple(entry[:4]) == stat and isinstance(entry[4], str):
+            return entry[4]
+        return None
+
+    def known(self, rel: str, stat: tuple[int, int, int, int] | None) -> str | None:
+        """EMPTY or the file's sha256 when its stat is the recorded one, else None."""
+        return None if stat is None else self._match(self.files.get(rel), stat)
+
+    def state(self, rel: str) -> str | None:
+        entry = self.states.get(rel)
+        return None if entry is None else self._match(entry, _stat(self.path_of(rel)) or (-1, -1, -1, -1))
+
+    def path_of(self, rel: str) -> str:
+        return os.path.join(self.root, rel)
+
+    def _trusted(self, rel: str, stat: tuple[int, int, int, int]) -> bool:
+        return stat[1] <= self.started - RACY_NS and not _names_a_secret(rel)
+
+    def record(self, rel: str, stat: tuple[int, int, int, int] | None, value: str) -> None:
+        if stat is not None and self._trusted(rel, stat) and self._match(self.files.get(rel), stat) != value:
+            self.files[rel] = [*stat, value]
+            self.changed = True
+
+    def record_state(self, rel: str, stat: tuple[int, int, int, int], state: str) -> None:
+        if self._trusted(rel, stat) and self._match(self.states.get(rel), stat) != state:
+            self.states[rel] = [*stat, state]
+            self.changed = True
+
+    def save(self) -> None:
+        """Write the manifest if it changed; never raises (a manifest that cannot be written is just slower)."""
+        if not self.changed:
+            return
+        try:
+            text = json.dumps({"schema": SCHEMA, "files": self.files, "states": self.states},
+                              separators=(",", ":"), ensure_ascii=False)
+            path = Path(self.path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(path, text.encode("utf-8"))
+            self.changed = False
+        except (OSError, ValueError):
+            pass
+
+
+def _names_a_secret(rel: str) -> bool:
+    """A hub token in a file name: such names are never written to the cache (entries quote them)."""
+    if "hf_" not in rel and "api_org_" not in rel:
+        return False
+    from .scan.scanner import mask_secrets
+
+    return mask_secrets(rel) != rel
 
 
 def entry_key(salt_text: str, rel: str, digest: str) -> str:
@@ -229,9 +357,7 @@ def store(spec: CacheSpec, rel: str, data: bytes, scan: FileScan, deps: Mapping[
     digest = content_digest(data)
     try:
         body = {"schema": SCHEMA, "path": rel, "content": digest, "deps": dict(deps), "scan": encode(scan)}
-        from .scan.scanner import mask_secrets
-
-        if mask_secrets(rel) != rel:
+        if _names_a_secret(rel):
             return False  # a token in a file name: not cached (the name is kept exactly in entries)
         body["scan"] = _without_secrets(body["scan"])
         text = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)

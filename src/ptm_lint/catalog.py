@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 import sys
 from dataclasses import dataclass, field
@@ -12,10 +13,9 @@ from typing import Any
 
 from .core import HUBS, ROLES
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+# The rule data parsed ahead of time (see `parse_toml`); regenerate with `python -m ptm_lint.catalog`.
+SNAPSHOT = Path(__file__).resolve().parent / "rules_snapshot.json"
+_SNAPSHOT_FORMAT = 1
 
 SCHEMES = (
     "hf",            # Hugging Face repo id (+ revision=), also hf:// and huggingface.co URLs
@@ -65,7 +65,7 @@ class Loader:
     hub: str
     role: str
     scheme: str
-    match: tuple[re.Pattern[str], ...]
+    patterns: tuple[str, ...]  # the `match` regexes, as written
     triggers: tuple[str, ...]
     model: ArgSpec
     revision: ArgSpec | None
@@ -81,9 +81,21 @@ class Loader:
     deprecated: tuple[Deprecation, ...] = ()
     note: str | None = None
     source: str = ""
+    # A trigger that is a common word counts only in files that mention one of these (the prefilter).
+    mentions: tuple[str, ...] = ()
+
+    @property
+    def match(self) -> tuple[re.Pattern[str], ...]:
+        # Compiled on demand: the scanner matches with Catalog.find's one combined regex instead.
+        return tuple(_compiled(p) for p in self.patterns)
 
     def matches(self, qualname: str) -> bool:
         return any(p.fullmatch(qualname) for p in self.match)
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 @dataclass(frozen=True)
@@ -93,15 +105,29 @@ class Catalog:
     roots: frozenset[str] = field(default=frozenset())
     triggers: tuple[str, ...] = ()
 
+    @property
+    def mentions(self) -> dict[str, tuple[str, ...]]:
+        """trigger -> the words a file must mention for a call of it to count (absent: always counts).
+        A trigger shared with a loader that lists no `mentions` always counts."""
+        needs: dict[str, set[str]] = {}
+        always: set[str] = set()
+        for loader in self.loaders:
+            for trigger in loader.triggers:
+                if loader.mentions:
+                    needs.setdefault(trigger, set()).update(loader.mentions)
+                else:
+                    always.add(trigger)
+        return {t: tuple(sorted(words)) for t, words in sorted(needs.items()) if t not in always}
+
     def __post_init__(self) -> None:
         # One alternation of every pattern, in catalog order: regex alternation also takes the
         # first alternative that matches, so one fullmatch answers "which loader" for a name.
         parts, owners = [], []
         for loader in self.loaders:
-            for pattern in loader.match:
-                parts.append(f"(?P<g{len(owners)}>{pattern.pattern})")
+            for pattern in loader.patterns:
+                parts.append(f"(?P<g{len(owners)}>{pattern})")
                 owners.append(loader)
-        # Compiled on first use (about 0.1 s): a run answered from the result cache never needs it.
+        # Compiled on first use (a few ms): a run answered from the result cache never needs it.
         object.__setattr__(self, "_combined_source", "|".join(parts) if parts else None)
         object.__setattr__(self, "_combined", None)
         object.__setattr__(self, "_owners", tuple(owners))
@@ -155,11 +181,12 @@ def _argspec(raw: Any, where: str) -> ArgSpec:
 
 _LOADER_KEYS = {
     "id", "library", "hub", "role", "scheme", "match", "triggers", "model", "revision", "args",
-    "options", "kwargs_dicts", "load_if", "unpinnable", "deprecated", "note", "returns",
+    "options", "kwargs_dicts", "load_if", "unpinnable", "deprecated", "note", "returns", "mentions",
 }
 
 
-def _loader(raw: dict[str, Any], source: str) -> Loader:
+def _loader(raw: dict[str, Any], source: str, *, checked: bool = False) -> Loader:
+    """One [[loader]] table; `checked`: its regexes are known to compile (snapshot data)."""
     where = f"{source}: loader {raw.get('id', '?')!r}"
     unknown = set(raw) - _LOADER_KEYS
     if unknown:
@@ -175,10 +202,13 @@ def _loader(raw: dict[str, Any], source: str) -> Loader:
         raise CatalogError(f"{where}: returns must be 'object' or 'path'")
     if raw["scheme"] not in SCHEMES:
         raise CatalogError(f"{where}: scheme must be one of {SCHEMES}")
-    try:
-        patterns = tuple(re.compile(p) for p in raw["match"])
-    except re.error as exc:
-        raise CatalogError(f"{where}: bad match regex: {exc}") from exc
+    patterns = tuple(raw["match"])
+    if not checked:
+        try:
+            for pattern in patterns:
+                _compiled(pattern)
+        except re.error as exc:
+            raise CatalogError(f"{where}: bad match regex: {exc}") from exc
     model_raw = dict(raw["model"])
     callee = bool(model_raw.pop("callee", False))
     default = model_raw.pop("default", None)
@@ -200,8 +230,9 @@ def _loader(raw: dict[str, Any], source: str) -> Loader:
         hub=raw["hub"],
         role=raw["role"],
         scheme=raw["scheme"],
-        match=patterns,
+        patterns=patterns,
         triggers=tuple(raw["triggers"]),
+        mentions=tuple(raw.get("mentions", ())),
         model=_argspec(model_raw, f"{where} model"),
         revision=_argspec(raw["revision"], f"{where} revision") if "revision" in raw else None,
         model_from_callee=callee,
@@ -229,20 +260,17 @@ def load_catalog(directory: Path | None = None) -> Catalog:
     for path in sorted(directory.glob("*.toml")):
         data = path.read_bytes()
         digest.update(path.name.encode() + b"\0" + data)
-        try:
-            doc = tomllib.loads(data.decode("utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise CatalogError(f"{path.name}: {exc}") from exc
+        doc, checked = _parse(data.decode("utf-8"), path.name)
         for raw in doc.get("loader", []):
-            loaders.append(_loader(raw, path.name))
+            loaders.append(_loader(raw, path.name, checked=checked))
     ids = [loader.id for loader in loaders]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise CatalogError(f"duplicate loader ids: {dupes}")
     roots = set()
     for loader in loaders:
-        for pattern in loader.match:
-            root = re.match(r"[\w]+", pattern.pattern.replace("\\.", "."))
+        for pattern in loader.patterns:
+            root = re.match(r"[\w]+", pattern.replace("\\.", "."))
             if root is None:
                 raise CatalogError(f"{loader.source}: loader {loader.id!r}: match must start with a module name")
             roots.add(root.group(0))
@@ -253,3 +281,84 @@ def load_catalog(directory: Path | None = None) -> Catalog:
 @functools.lru_cache(maxsize=1)
 def default_catalog() -> Catalog:
     return load_catalog()
+
+
+# --- the snapshot ------------------------------------------------------------------------------
+# Parsing the rule data with the pure-Python tomllib is most of a small run's start-up time, so
+# the parse of every rules/**/*.toml file is kept in SNAPSHOT, keyed by the sha256 of the exact
+# text parsed. The TOML files stay the source: a file whose text is not in the snapshot (edited,
+# or a test's own data) is parsed with tomllib, so a stale snapshot costs time, never correctness.
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    """`tomllib.loads(text)`, from the snapshot when it holds this text; CatalogError if not TOML."""
+    return _parse(text, source)[0]
+
+
+def _parse(text: str, source: str) -> tuple[dict[str, Any], bool]:
+    """(document, whether it came from the snapshot, i.e. passed load_catalog/load_rules when written)."""
+    stored = _snapshot().get(_text_digest(text))
+    if stored is not None:
+        return json.loads(stored), True  # a fresh object per call: callers may keep or change it
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    try:
+        return tomllib.loads(text), False
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"{source}: {exc}") from exc
+
+
+def _text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def _snapshot() -> dict[str, str]:
+    """sha256 of a TOML text -> its document as JSON text; empty when the snapshot is unusable."""
+    try:
+        data = json.loads(SNAPSHOT.read_bytes())
+        if data.get("format") == _SNAPSHOT_FORMAT:
+            return {digest: entry["json"] for digest, entry in data["documents"].items()}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        pass  # missing or damaged: every file is parsed with tomllib
+    return {}
+
+
+def snapshot_entries() -> dict[str, dict[str, str]]:
+    """What SNAPSHOT should hold for the current rules/ directory: digest -> {source, json}.
+
+    Every text a loader parses is covered: loaders/*.toml are parsed as decoded, the other files
+    as read in text mode (universal newlines); the two differ only for a file with a \\r in it."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    base = rules_dir()
+    out: dict[str, dict[str, str]] = {}
+    for path in sorted(base.rglob("*.toml")):
+        raw = path.read_bytes().decode("utf-8")
+        for text in (raw, raw.replace("\r\n", "\n").replace("\r", "\n")):
+            doc = json.dumps(tomllib.loads(text), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            out.setdefault(_text_digest(text), {"source": path.relative_to(base).as_posix(), "json": doc})
+    return out
+
+
+def write_snapshot(path: Path = SNAPSHOT) -> None:
+    """Regenerate SNAPSHOT from rules/, after checking that the catalog and the rules load."""
+    from .check.rulebook import load_rules
+
+    load_catalog()  # a broken catalog must fail here, not be snapshotted
+    load_rules()
+    data = {
+        "format": _SNAPSHOT_FORMAT,
+        "about": "generated by `python -m ptm_lint.catalog` from rules/**/*.toml; do not edit",
+        "documents": snapshot_entries(),
+    }
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write_snapshot()
+    print(f"wrote {SNAPSHOT}")

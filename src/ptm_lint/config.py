@@ -10,10 +10,14 @@ from typing import Any
 
 from .core import LEVELS
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+
+def _tomllib() -> Any:
+    """tomllib (tomli before 3.11), imported when a TOML file is read: most runs read none."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib
 
 
 class ConfigError(ValueError):
@@ -65,9 +69,16 @@ def find_config(start: Path) -> Path | None:
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             try:
-                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                text = pyproject.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
                 continue  # a broken pyproject of some parent folder is not ours to judge
+            if "ptm-lint" not in text and "\\" not in text:
+                continue  # without an escape sequence, a [tool.ptm-lint] key is spelled out
+            tomllib = _tomllib()
+            try:
+                data = tomllib.loads(text)
+            except tomllib.TOMLDecodeError:
+                continue
             if isinstance(data.get("tool"), dict) and "ptm-lint" in data["tool"]:
                 return pyproject
     return None
@@ -138,6 +149,7 @@ def load_config(start: Path, explicit: Path | None, known_rules: Sequence[str]) 
     path = explicit if explicit is not None else find_config(start)
     if path is None:
         return Config()
+    tomllib = _tomllib()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -8,8 +8,6 @@ import dataclasses
 import gc
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +16,9 @@ from .catalog import Catalog, default_catalog
 from .core import FileError, FileScan, Reference, Report
 from .resolve.classify import classify
 from .scan.project import ModuleIndex
-from .scan.scanner import mask_secrets, prefilter, scan_bytes
+from .scan.scanner import _has_token, mask_secrets, prefilter, scan_bytes
 
-# Below this many files, starting worker processes costs more than it saves.
+# Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 48
 
 
@@ -119,44 +117,99 @@ def _few_gc_passes():
 
 def scan_files(root: Path, rels: Sequence[str], jobs: int | None = None, *, cache=None,
                progress: Callable[[int], None] | None = None) -> list[FileScan]:
-    """Scan files (paths relative to root); parallel for large inputs, same results either way.
+    """Scan files (paths relative to root); parallel for large inputs, same results either way."""
+    batch = _Batch(root, jobs, cache, progress)
+    for rel in rels:
+        batch.add(rel)
+    return batch.finish()
+
+
+class _Batch:
+    """Files to scan, fed one at a time: scanned here if few, else in a process pool started once
+    there are enough of them, in small chunks submitted as they fill (so workers parse while the
+    caller is still reading and prefiltering the rest of the tree).
 
     A worker process that dies (a crash in a C extension, the OOM killer, os._exit) costs no
     results: every file whose result did not come back is scanned again in a fresh worker, one
     file per task, and a file that kills that worker too becomes a per-file "internal" error.
     """
-    jobs = jobs or os.cpu_count() or 1
-    if jobs <= 1 or len(rels) < PARALLEL_THRESHOLD:
-        return _scan_chunk(str(root), rels, cache, progress)
-    # Small interleaved chunks balance big and small files across workers.
-    size = max(8, min(64, len(rels) // (jobs * 8) or 8))
-    chunks = [list(rels[i : i + size]) for i in range(0, len(rels), size)]
-    results: dict[int, list[FileScan]] = {}
-    try:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_scan_chunk, str(root), chunk, cache) for chunk in chunks]
-            for n, future in enumerate(futures):
-                try:
-                    results[n] = future.result()
-                except Exception:  # noqa: BLE001 - a broken pool or an unpicklable result: retried below
-                    continue
-                if progress is not None:
-                    progress(len(chunks[n]))
-    except _NO_PROCESSES:
-        pass
-    missing = [rel for n, chunk in enumerate(chunks) if n not in results for rel in chunk]
-    retried = _isolate(str(root), missing, cache) if missing else {}
-    if missing and progress is not None:
-        progress(len(missing))
-    out: list[FileScan] = []
-    for n, chunk in enumerate(chunks):
-        out.extend(results[n] if n in results else (retried[rel] for rel in chunk))
-    return out
+
+    CHUNK = 16  # files per task: small enough to balance big and small files, big enough to share module analyses
+
+    def __init__(self, root: Path, jobs: int | None, cache=None, progress: Callable[[int], None] | None = None) -> None:
+        self.root = str(root)
+        self.jobs = jobs or os.cpu_count() or 1
+        self.cache = cache
+        self.progress = progress
+        self.pending: list[str] = []
+        self.chunks: list[list[str]] = []
+        self.futures: list = []
+        self.pool = None
+        self.no_pool = self.jobs <= 1
+
+    def add(self, rel: str) -> None:
+        self.pending.append(rel)
+        if self.no_pool:
+            return
+        if self.pool is None and len(self.pending) >= PARALLEL_THRESHOLD:
+            try:
+                self.pool = _new_pool(self.jobs)
+            except _no_processes():
+                self.no_pool = True
+                return
+        if self.pool is not None and len(self.pending) >= self.CHUNK:
+            self._submit()
+
+    def _submit(self) -> None:
+        chunk, self.pending = self.pending, []
+        self.chunks.append(chunk)
+        try:
+            self.futures.append(self.pool.submit(_scan_chunk, self.root, chunk, self.cache))  # type: ignore[union-attr]
+        except Exception:  # noqa: BLE001 - a broken pool: the chunk is retried in finish()
+            self.futures.append(None)
+
+    def finish(self) -> list[FileScan]:
+        if self.pool is None:  # few files (or no processes): all of them here
+            return _scan_chunk(self.root, self.pending, self.cache, self.progress) if self.pending else []
+        if self.pending:
+            self._submit()
+        results: dict[int, list[FileScan]] = {}
+        try:
+            with self.pool:
+                for n, future in enumerate(self.futures):
+                    if future is None:
+                        continue
+                    try:
+                        results[n] = future.result()
+                    except Exception:  # noqa: BLE001 - a broken pool or an unpicklable result: retried below
+                        continue
+                    if self.progress is not None:
+                        self.progress(len(self.chunks[n]))
+        except _no_processes():
+            pass
+        missing = [rel for n, chunk in enumerate(self.chunks) if n not in results for rel in chunk]
+        retried = _isolate(self.root, missing, self.cache) if missing else {}
+        if missing and self.progress is not None:
+            self.progress(len(missing))
+        out: list[FileScan] = []
+        for n, chunk in enumerate(self.chunks):
+            out.extend(results[n] if n in results else (retried[rel] for rel in chunk))
+        return out
 
 
-# Worker processes cannot be used (no semaphores in a sandbox, process limits, ...).
-# RuntimeError also covers what multiprocessing raises on platforms without sem_open.
-_NO_PROCESSES = (OSError, ImportError, RuntimeError, BrokenProcessPool)
+def _new_pool(jobs: int):
+    # Imported here: concurrent.futures and multiprocessing cost a one-file run ~20 ms for nothing.
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=jobs)
+
+
+def _no_processes() -> tuple[type[BaseException], ...]:
+    """What says worker processes cannot be used (no semaphores in a sandbox, process limits, ...).
+    RuntimeError also covers what multiprocessing raises on platforms without sem_open."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    return (OSError, ImportError, RuntimeError, BrokenProcessPool)
 
 
 def _isolate(root: str, rels: Sequence[str], cache=None) -> dict[str, FileScan]:
@@ -166,12 +219,14 @@ def _isolate(root: str, rels: Sequence[str], cache=None) -> dict[str, FileScan]:
     an error and a new worker carries on with the rest. Never runs scanned data in this process
     unless worker processes cannot be started at all.
     """
+    from concurrent.futures.process import BrokenProcessPool
+
     out: dict[str, FileScan] = {}
     todo = list(rels)
     while todo:
         crashed = None
         try:
-            with ProcessPoolExecutor(max_workers=1) as pool:
+            with _new_pool(1) as pool:
                 futures = [pool.submit(_scan_chunk, root, [rel], cache) for rel in todo]
                 for rel, future in zip(todo, futures):
                     try:
@@ -181,7 +236,7 @@ def _isolate(root: str, rels: Sequence[str], cache=None) -> dict[str, FileScan]:
                         break
                     except Exception as exc:  # noqa: BLE001 - e.g. a result too deep to pickle
                         out[rel] = _internal_error(rel, "while analysing", exc)
-        except _NO_PROCESSES:  # workers cannot be started (any more): the rest is scanned here
+        except _no_processes():  # workers cannot be started (any more): the rest is scanned here
             for rel in todo:
                 if rel not in out and rel != crashed:
                     out[rel] = _scan_chunk(root, [rel], cache)[0]
@@ -237,43 +292,73 @@ def scan_paths(paths: Sequence[Path], options: ScanOptions | None = None, *, roo
 
 
 def _scan_cached(root: Path, rels: list[str], options: ScanOptions, catalog: Catalog) -> list[FileScan]:
-    """scan_files, answering from the result cache what it can (ptm_lint.cache)."""
+    """Scan every file, answering from the result cache what it can (ptm_lint.cache).
+
+    Each file is read and prefiltered here: a file with no loader call and no token has an empty
+    result and never reaches a worker or the cache (most files of most trees). With the cache, an
+    unchanged file is known from its stat alone (cache.Manifest) and the rest by content digest.
+    """
     from .progress import Progress
 
     progress = Progress.maybe(len(rels), enabled=options.progress)
-    cache = None
+    cache = manifest = None
     if options.cache:
         from .cache import ResultCache, resolve_cache_dir, salt
 
         directory = resolve_cache_dir(options.cache_dir, root,
                                       Path(options.config_dir) if options.config_dir else None)
         cache = ResultCache(directory, salt(catalog.digest), root)
-    hits: list[FileScan] = []
-    todo = rels
-    if cache is not None:
-        todo = []
-        base = str(root)
-        for rel in rels:
-            try:
-                with open(os.path.join(base, rel), "rb") as handle:
-                    data = handle.read()
-            except OSError:
-                todo.append(rel)  # scanned below, where the error is reported
-                continue
-            scan = cache.get(rel, data)
-            if scan is None:
-                todo.append(rel)
-            else:
-                hits.append(scan)
-        if progress is not None:
-            progress(len(hits))
-    scans = scan_files(root, todo, options.jobs, cache=cache.spec if cache is not None else None,
-                       progress=progress) if todo else []
+        manifest = cache.open_manifest()
+    trigger = functools.cache(lambda: prefilter(catalog))  # built when a file must be read (~10 ms)
+    batch = _Batch(root, options.jobs, cache.spec if cache is not None else None, progress)
+    done: list[FileScan] = []
+    base = str(root)
+    for rel in rels:
+        scan = _answer(os.path.join(base, rel), rel, trigger, cache, manifest)
+        if scan is None:
+            batch.add(rel)
+        else:
+            done.append(scan)
+            if progress is not None:
+                progress(1)
+    scans = batch.finish()
     if progress is not None:
         progress.close()
-    if cache is not None and todo:
-        cache.prune()
-    return [*hits, *scans]
+    if cache is not None:
+        manifest.save()  # type: ignore[union-attr]
+        if scans:
+            cache.prune()
+    return [*done, *scans]
+
+
+def _answer(path: str, rel: str, trigger: Callable[[], Callable[[bytes], bool]], cache, manifest) -> FileScan | None:
+    """The file's result without scanning it (the prefilter rejects it, or the cache has it), or None."""
+    from .cache import EMPTY, _stat, content_digest
+
+    stat = known = None
+    if manifest is not None:
+        stat = _stat(path)
+        known = manifest.known(rel, stat)
+        if known == EMPTY:
+            return FileScan(rel)
+        if known is not None:
+            scan = cache.lookup(rel, known)
+            if scan is not None:
+                return scan
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None  # scanned in the batch, where the error is reported
+    if not trigger()(data) and not _has_token(data):
+        if manifest is not None:
+            manifest.record(rel, stat, EMPTY)
+        return FileScan(rel)  # what scan_bytes returns for it
+    if cache is None:
+        return None
+    digest = content_digest(data)
+    manifest.record(rel, stat, digest)
+    return cache.lookup(rel, digest) if digest != known else None  # (a known digest missed above)
 
 
 def run_inventory(paths: Sequence[Path], options: ScanOptions | None = None, *, root: Path | None = None) -> Report:

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import functools
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
-from ..catalog import CatalogError, rules_dir
+from ..catalog import CatalogError, parse_toml, rules_dir
 from ..core import LEVELS, Example, RuleMeta
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 CATEGORIES = ("reproducibility", "security", "deprecation", "metadata", "project")
 _REQUIRED = ("id", "name", "level", "category", "summary", "rationale", "fix")
@@ -75,10 +69,7 @@ def load_rules(directory: Path | None = None) -> tuple[RuleMeta, ...]:
     directory = directory or rules_dir() / "checks"
     rules = []
     for path in sorted(directory.glob("PTM*.toml")):
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise CatalogError(f"{path.name}: {exc}") from exc
+        data = parse_toml(path.read_text(encoding="utf-8"), path.name)
         rule = parse_rule(data, path.name)
         if path.stem != rule.id:
             raise CatalogError(f"{path.name}: file name must be the rule id ({rule.id})")

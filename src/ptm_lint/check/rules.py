@@ -6,15 +6,17 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from ..catalog import Catalog
 from ..core import Fix, Reference, Span
-from ..fix.torchvision_weights import legacy_member, weights_enum
 from ..discover.project import Project, all_at_least, any_at_least
 from ..hub.checks import METADATA_CHECKS
-from ..hub.model import ModelMeta
 from ..resolve.classify import SHA40, UNRESOLVED, revision_pin
 from ..resolve.hf_ids import LEGACY_IDS
+
+if TYPE_CHECKING:
+    from ..hub.model import ModelMeta
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".joblib", ".dill")
 HF_PINNABLE_SCHEMES = ("hf", "hf_dataset")
@@ -287,10 +289,14 @@ def ptm302(ref: Reference, ctx: Context) -> Iterable[Hit]:
 
 
 def _weights_enum(builder: str | None) -> str:
+    from ..fix.torchvision_weights import weights_enum  # reads its table: torchvision findings only
+
     return weights_enum(builder or "") or "<Model>_Weights"
 
 
 def _legacy(builder: str | None) -> str:
+    from ..fix.torchvision_weights import legacy_member
+
     return legacy_member(builder or "") or "IMAGENET1K_V1"
 
 

@@ -8,11 +8,14 @@ import stat
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..core import FileError
+
+if TYPE_CHECKING:
+    import pathspec
 
 PROJECT_MARKERS = (".git", "pyproject.toml", "ptm-lint.toml", "setup.cfg", "setup.py")
 # Ruff's default `exclude`, plus our own and CPython's caches.
@@ -28,8 +31,12 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 # Files passed by name are also taken with the other suffixes pre-commit's `identify` tags as
 # python, and without a suffix (scripts it recognises by their shebang).
 _EXPLICIT_SUFFIXES = frozenset((*SOURCE_SUFFIXES, ".pyw", ".pyt", ".tac", ".wsgi", ""))
-_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+_BY_NAME = attrgetter("name")
+_NAMED_GROUP = r"\(\?P<\w+>"
 _ANY_DEPTH = "^(?:.+/)?"
+# A pattern that is just a name (`build`, `.venv`, `__pycache__`: every default exclude) matches
+# that name at any depth; such lists are matched without pathspec (see _Names).
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.-]*[A-Za-z0-9_-][A-Za-z0-9_.-]*")
 
 
 def find_root(paths: Sequence[Path]) -> Path:
@@ -101,8 +108,36 @@ def discover(
 # --- matching ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Spec:
+class _Names(NamedTuple):
+    """A pattern list of plain names: each ignores a file or directory of that name at any depth.
+
+    pathspec matches the name `build` with the regex `^(?:.+/)?build(?:/|$)`; this is that regex
+    for all the names at once, so the common case (the default excludes, `extend-exclude =
+    ["migrations"]`) does not import pathspec, which costs more than discovering a small project.
+    """
+
+    regex: re.Pattern[str] | None
+
+    @staticmethod
+    def compile(names: Sequence[str]) -> _Names:
+        alternatives = "|".join(re.escape(name) for name in names)
+        return _Names(re.compile(f"^(?:.+/)?(?:{alternatives})(?:/|$)") if names else None)
+
+    def check(self, path: str) -> bool | None:
+        """True: ignored, None: no pattern matches (a plain name never re-includes)."""
+        if self.regex is None or not self.regex.match(path):
+            return None
+        # As _Spec: pathspec also matches the path without a leading "/" or "./" (never in a walk).
+        if path.startswith("/"):
+            path = path[1:]
+        elif path.startswith("./"):
+            path = path[2:]
+        else:
+            return True
+        return True if self.regex.match(path) else None
+
+
+class _Spec(NamedTuple):
     """A gitignore-style pattern list (pathspec), with a one-regex pre-check.
 
     pathspec tries each pattern in turn; most paths match none, so one combined regex
@@ -113,7 +148,11 @@ class _Spec:
     any_match: re.Pattern[str] | None
 
     @staticmethod
-    def compile(lines: Sequence[str], *, strict: bool) -> _Spec:
+    def compile(lines: Sequence[str], *, strict: bool) -> _Spec | _Names:
+        if all(_PLAIN_NAME.fullmatch(line) for line in lines):
+            return _Names.compile(lines)
+        import pathspec
+
         try:
             spec = pathspec.GitIgnoreSpec.from_lines(lines)
         except ValueError as exc:  # GitIgnorePatternError
@@ -145,7 +184,7 @@ def _any_of(regexes: Sequence[re.Pattern[str]]) -> re.Pattern[str] | None:
         return None
     deep, anchored, free = [], [], []
     for r in regexes:
-        body = _NAMED_GROUP.sub("(?:", r.pattern)
+        body = re.sub(_NAMED_GROUP, "(?:", r.pattern)
         if body.startswith(_ANY_DEPTH):
             deep.append(body[len(_ANY_DEPTH):])
         elif body.startswith("^"):
@@ -164,6 +203,8 @@ def _any_of(regexes: Sequence[re.Pattern[str]]) -> re.Pattern[str] | None:
 
 
 def _valid(line: str) -> bool:
+    import pathspec
+
     try:
         pathspec.GitIgnoreSpec.from_lines([line])
     except ValueError:
@@ -171,13 +212,12 @@ def _valid(line: str) -> bool:
     return True
 
 
-@dataclass(frozen=True, slots=True)
-class _Ignore:
+class _Ignore(NamedTuple):
     """One ignore file; paths (relative to the walk base) are re-anchored at its directory."""
 
     strip: str  # prefix of the walk-relative path where the file lives ("a/b/")
     prepend: str  # for files above the walk base: the base's path below them ("proj/")
-    spec: _Spec
+    spec: _Spec | _Names
 
     def check(self, rel: str) -> bool | None:
         if self.strip and not rel.startswith(self.strip):
@@ -200,8 +240,9 @@ def _load_ignore(file: str, strip: str, prepend: str) -> _Ignore | None:
 # --- walking ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Base:
+# The walk's records (and the matchers above) are NamedTuples, not dataclasses: one is made per
+# directory and per file found, and a frozen dataclass is slower both to build and to define.
+class _Base(NamedTuple):
     """Where a walk is anchored: patterns match paths relative to `abs`."""
 
     abs: str
@@ -212,8 +253,7 @@ class _Base:
     root_rel: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class _Dir:
+class _Dir(NamedTuple):
     """A directory waiting to be listed."""
 
     abs: str
@@ -224,8 +264,7 @@ class _Dir:
     link_from: str | None = None  # for a followed symlink: real path of the dir holding it
 
 
-@dataclass(frozen=True, slots=True)
-class _Found:
+class _Found(NamedTuple):
     display: str
     abs: str
     real: str
@@ -235,7 +274,7 @@ class _Found:
 class _Walker:
     """Mutable state of one discover() call (visited dirs, results); not shared."""
 
-    def __init__(self, *, root: str, exclude: _Spec, configured: _Spec | None,
+    def __init__(self, *, root: str, exclude: _Spec | _Names, configured: _Spec | _Names | None,
                  respect_gitignore: bool, max_bytes: int) -> None:
         self.root = root
         self.exclude = exclude
@@ -367,7 +406,7 @@ class _Walker:
     def _list(self, d: _Dir, stack: list[_Dir], links: deque[_Dir]) -> None:
         try:
             with os.scandir(d.abs) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = sorted(it, key=_BY_NAME)
         except OSError as exc:
             self.errors.append(FileError(self._show(d.base, d.rel),
                                          f"cannot list directory: {_os_message(exc)}", "io"))
@@ -377,23 +416,26 @@ class _Walker:
             ig = _load_ignore(os.path.join(d.abs, ".gitignore"), _prefix(d.rel), "")
             ignores = (*ignores, ig) if ig else ignores
         subdirs = []
+        # os.path.join(d.rel / d.real, name), with the separator decided once per directory
+        prefix = f"{d.rel}/" if d.rel else ""
+        real = d.real if d.real.endswith(("/", os.sep)) else d.real + os.sep
         for e in entries:
-            rel = f"{d.rel}/{e.name}" if d.rel else e.name
+            name = e.name
             try:
                 if e.is_symlink():
-                    self._link(d, e, rel, ignores, links)
+                    self._link(d, e, prefix + name, ignores, links)
                 elif e.is_dir(follow_symlinks=False):
-                    if e.name != ".git" and not self._ignored(rel, True, ignores, d.base):
-                        subdirs.append(_Dir(e.path, rel, os.path.join(d.real, e.name),
-                                            ignores, d.base))
-                elif e.name.endswith(SOURCE_SUFFIXES):
+                    rel = prefix + name
+                    if name != ".git" and not self._ignored(rel, True, ignores, d.base):
+                        subdirs.append(_Dir(e.path, rel, real + name, ignores, d.base))
+                elif name.endswith(SOURCE_SUFFIXES):
+                    rel = prefix + name
                     if not self._ignored(rel, False, ignores, d.base):
                         shown = self._show(d.base, rel)
                         if self._checked(shown, e.stat(follow_symlinks=False)):
-                            self.found.append(_Found(shown, e.path,
-                                                     os.path.join(d.real, e.name), False))
+                            self.found.append(_Found(shown, e.path, real + name, False))
             except OSError as exc:
-                self.errors.append(FileError(self._show(d.base, rel), _vanished(exc), "io"))
+                self.errors.append(FileError(self._show(d.base, prefix + name), _vanished(exc), "io"))
         stack.extend(reversed(subdirs))  # pop in name order
 
     def _link(self, d: _Dir, e: os.DirEntry[str], rel: str, ignores: tuple[_Ignore, ...],

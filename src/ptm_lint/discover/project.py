@@ -3,29 +3,22 @@
 from __future__ import annotations
 
 import codecs
-import configparser
-import fnmatch
 import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from functools import partial
+from dataclasses import dataclass
+from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any
-
-from packaging.requirements import InvalidRequirement
-from packaging.requirements import Requirement as _Pep508
-from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING, Any
 
 from ptm_lint.core import FileError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised only on Python 3.10
-    import tomli as tomllib
+# packaging, tomllib and configparser are imported where they are needed: most runs read no
+# declaration that needs them, and importing packaging alone costs more than a small scan.
+if TYPE_CHECKING:
+    from packaging.specifiers import Specifier, SpecifierSet
+    from packaging.version import Version
 
 MAX_BYTES = 2 * 1024 * 1024
 
@@ -39,7 +32,7 @@ _INTERPRETER = "python"
 class Requirement:
     """One declared dependency (or constraint) on a Python distribution."""
 
-    name: str  # canonicalized (packaging.utils.canonicalize_name)
+    name: str  # canonicalized (canonicalize_name)
     specifier: str  # e.g. ">=2.1,<2.6" ("" when unconstrained)
     source: str  # posix path relative to the root, plus ":line" when known
     extras_group: str | None = None  # optional-dependency group / extra name; None = main deps
@@ -77,6 +70,8 @@ class Project:
         reqs = self.requirements_for(package)
         if not reqs:
             return None
+        from packaging.specifiers import SpecifierSet
+
         common = SpecifierSet()
         by_marker: dict[str, SpecifierSet] = {}
         for r in reqs:
@@ -94,10 +89,18 @@ class Project:
         return common
 
 
+def canonicalize_name(name: str) -> str:
+    """PEP 503 normalisation, as packaging.utils.canonicalize_name (which imports packaging.tags)."""
+    value = name.lower().replace("_", "-").replace(".", "-")
+    while "--" in value:
+        value = value.replace("--", "-")
+    return value
+
+
 # --------------------------------------------------------------------------- version reasoning
 
 # An interval of versions: (low, low_inclusive, high, high_inclusive); None = unbounded.
-_Interval = tuple[Version | None, bool, Version | None, bool]
+_Interval = tuple["Version | None", bool, "Version | None", bool]
 _EVERYTHING: _Interval = (None, False, None, False)
 
 
@@ -109,6 +112,8 @@ def all_at_least(spec: SpecifierSet | None, version: str) -> bool | None:
     """
     if spec is None:
         return None
+    from packaging.version import Version
+
     target = Version(version)
     if target.pre is None and target.dev is None and target.post is None:
         target = _dev0(target.epoch, target.release)
@@ -119,6 +124,8 @@ def any_at_least(spec: SpecifierSet | None, version: str) -> bool | None:
     """True if some version `spec` allows is >= `version`; None if `spec` is None."""
     if spec is None:
         return None
+    from packaging.version import Version
+
     target = Version(version)
     return any(
         hi is None or hi > target or (hi == target and hi_inc)
@@ -128,6 +135,8 @@ def any_at_least(spec: SpecifierSet | None, version: str) -> bool | None:
 
 def _dev0(epoch: int, release: Sequence[int]) -> Version:
     """The smallest version with this release number (its first dev release)."""
+    from packaging.version import Version
+
     return Version(f"{epoch}!{'.'.join(map(str, release))}.dev0")
 
 
@@ -138,6 +147,8 @@ def _bump(release: Sequence[int], index: int) -> tuple[int, ...]:
 
 def _clause(spec: Specifier) -> list[_Interval]:
     """The versions one specifier clause allows, as intervals."""
+    from packaging.version import InvalidVersion, Version
+
     op, text = spec.operator, spec.version
     if op == "===":
         try:
@@ -196,6 +207,8 @@ def _allowed(spec: SpecifierSet) -> list[_Interval]:
 
 def _hull(specs: Iterable[SpecifierSet]) -> SpecifierSet:
     """The narrowest `>=lo,<hi` range containing every version any of `specs` allows."""
+    from packaging.specifiers import SpecifierSet
+
     specs = list(specs)
     intervals = [iv for s in specs for iv in _allowed(s)]
     if not intervals:
@@ -228,17 +241,67 @@ def _format(spec: SpecifierSet) -> str:
     return ",".join(str(s) for s in sorted(spec, key=lambda s: _RANK.get(s.operator, 5)))
 
 
+# The common shapes of a PEP 508 requirement, read without packaging: `name[extras] >=1.2, <2.0`
+# with plain release numbers, and a marker of `variable op "value"` items joined by and/or.
+# Anything else (pre-releases, URLs, parentheses, `extra ==`, every invalid line) goes to
+# packaging; tests/test_requirement_fast_path.py checks that both give the same result.
+_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+_RELEASE = r"[0-9]+(?:\.[0-9]+)*"
+_CLAUSE = rf"(?:==|!=)[ \t]*{_RELEASE}(?:\.\*)?|(?:<=|>=|<|>)[ \t]*{_RELEASE}|~=[ \t]*[0-9]+(?:\.[0-9]+)+"
+_MARKER_VARIABLE = (
+    "python_version|python_full_version|os_name|sys_platform|platform_release|platform_system"
+    "|platform_version|platform_machine|platform_python_implementation|implementation_name"
+    "|implementation_version"
+)
+# group 1-3: variable, operator, quoted value (printable ASCII, no backslash or inner quote)
+_MARKER_ITEM = (rf"({_MARKER_VARIABLE})[ \t]*(==|!=|<=|>=|<|>|~=)[ \t]*"
+                r"(\"[ !#-\[\]-~]*\"|'[ -&(-\[\]-~]*')")
+
+
+@lru_cache(maxsize=1)
+def _simple_pep508() -> re.Pattern[str]:
+    extras = rf"\[[ \t]*(?:{_NAME}(?:[ \t]*,[ \t]*{_NAME})*)?[ \t]*\][ \t]*"
+    marker = rf"{_MARKER_ITEM}(?:[ \t]+(?:and|or)[ \t]+{_MARKER_ITEM})*"
+    return re.compile(
+        rf"[ \t]*({_NAME})[ \t]*(?:{extras})?((?:{_CLAUSE})(?:[ \t]*,[ \t]*(?:{_CLAUSE}))*)?[ \t]*"
+        rf"(?:;[ \t]*({marker})[ \t]*)?"
+    )
+
+
+def _simple_requirement(text: str) -> tuple[str, str, str | None] | None:
+    """(name, specifier as _format writes it, marker as packaging writes it) of a requirement in
+    the common shape; None for any other text."""
+    match = _simple_pep508().fullmatch(text)
+    if match is None:
+        return None
+    name, spec, marker = match.group(1), match.group(2), match.group(3)
+    if spec:
+        clauses = ["".join(c.split()) for c in spec.split(",")]
+        spec = ",".join(sorted(clauses, key=lambda c: _RANK[c[:2] if c[1] == "=" else c[0]]))
+    if marker:
+        parts = []
+        for item in re.finditer(rf"{_MARKER_ITEM}|(and|or)", marker):
+            if item.group(4):
+                parts.append(item.group(4))
+            else:
+                value = item.group(3)[1:-1]
+                quoted = f'"{value}"' if '"' not in value else f"'{value}'"
+                parts.append(f"{item.group(1)} {item.group(2)} {quoted}")
+        marker = " ".join(parts)
+    return name, spec or "", marker or None
+
+
 # --------------------------------------------------------------------------- reading files
 
 
-@dataclass
 class _Collector:
     """Mutable accumulator used while one project is read (never escapes read_project)."""
 
-    root: Path
-    requirements: list[Requirement] = field(default_factory=list)
-    errors: list[FileError] = field(default_factory=list)
-    seen: set[tuple[Path, bool]] = field(default_factory=set)
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.requirements: list[Requirement] = []
+        self.errors: list[FileError] = []
+        self.seen: set[tuple[Path, bool]] = set()
 
     def rel(self, path: Path) -> str:
         return Path(os.path.relpath(path, self.root)).as_posix()
@@ -269,8 +332,16 @@ class _Collector:
         group: str | None = None,
         constraint: bool = False,
     ) -> None:
+        simple = _simple_requirement(text)
+        if simple is not None:
+            name, spec, marker = simple
+            self.add(name, spec, rel, line, group, marker, constraint)
+            return
+        from packaging.requirements import InvalidRequirement
+        from packaging.requirements import Requirement as Pep508
+
         try:
-            req = _Pep508(text)
+            req = Pep508(text)
         except InvalidRequirement as exc:
             self.error(rel, f"invalid requirement {_short(text)}: {_first_line(exc)}", line)
             return
@@ -372,19 +443,26 @@ def _requirement_files(entries: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
             for q in inside:
                 if q.is_file() and q.name.lower().endswith(".txt"):
                     yield q, q.name.lower().startswith("constraint")
-        elif p.is_file() and fnmatch.fnmatch(low, "requirements*.txt"):
+        elif _glob(low, "requirements", ".txt") and p.is_file():
             yield p, False
-        elif p.is_file() and fnmatch.fnmatch(low, "constraints*.txt"):
+        elif _glob(low, "constraints", ".txt") and p.is_file():
             yield p, True
+
+
+def _glob(name: str, prefix: str, suffix: str) -> bool:
+    """fnmatch(name, prefix + "*" + suffix) for a file name (no fnmatch regex to compile)."""
+    return len(name) >= len(prefix) + len(suffix) and name.startswith(prefix) and name.endswith(suffix)
 
 
 # ----------------------------------------------------------------------- requirements.txt (pip)
 
-_COMMENT = re.compile(r"(^|\s+)#.*$")
-_OPTION = re.compile(r"^(-[A-Za-z]|--[A-Za-z][\w-]*)(?:\s*=\s*|\s*)(.*)$")
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^file:|^(git|hg|svn|bzr)\+", re.IGNORECASE)
+# Regexes stay strings (compiled by `re` on first use, and cached there): most runs read no
+# requirements file, and a module-level re.compile would cost every run.
+_COMMENT = r"(^|\s+)#.*$"
+_OPTION = r"^(-[A-Za-z]|--[A-Za-z][\w-]*)(?:\s*=\s*|\s*)(.*)$"
+_URL = r"(?i)^[A-Za-z][A-Za-z0-9+.-]*://|^file:|^(git|hg|svn|bzr)\+"
 _ARCHIVE = (".whl", ".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
-_LEADING_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_LEADING_NAME = r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)"
 
 
 def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
@@ -430,11 +508,11 @@ def _requirement_line(
     group: str | None = None,
 ) -> None:
     """One pip requirement-file line (also used for conda's nested `pip:` list)."""
-    line = _COMMENT.sub("", line).strip()
+    line = re.sub(_COMMENT, "", line).strip()
     if not line:
         return
     if line.startswith("-"):
-        match = _OPTION.match(line)
+        match = re.match(_OPTION, line)
         option, arg = (match.group(1), match.group(2).strip().strip("'\"")) if match else ("", "")
         if option in ("-r", "--requirement", "-c", "--constraint"):
             nested = option in ("-c", "--constraint")  # pip: `-r` inside a constraints file adds
@@ -447,10 +525,10 @@ def _requirement_line(
     if not text:
         return
     head = text.split(";", 1)[0].strip()
-    if head and (_URL.match(head) or ("@" not in head and _is_path(head))):
+    if head and (re.match(_URL, head) or ("@" not in head and _is_path(head))):
         return  # a direct URL / local path: nothing to version (`name @ url` is kept)
     if "${" in text:  # pip expands environment variables; we cannot, so assume any version
-        match = _LEADING_NAME.match(text)
+        match = re.match(_LEADING_NAME, text)
         if match:
             c.add(match.group(1), "", rel, number, group, None, constraint)
         return
@@ -481,7 +559,7 @@ def _include(
     if not arg:
         c.error(rel, "include option without a file name", number)
         return
-    if _URL.match(arg):
+    if re.match(_URL, arg):
         c.error(rel, f"remote include {_short(arg)} is not fetched", number, "skipped")
         return
     target = base / arg
@@ -493,15 +571,15 @@ def _include(
 
 # -------------------------------------------------------------------------------- pyproject.toml
 
-_TOML_LINE = re.compile(r"at line (\d+)")
-_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_TOML_LINE = r"at line (\d+)"
+_HEADER = r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$"
 
 
 def _toml_headers(lines: Sequence[str]) -> dict[str, int]:
     """Table header (dotted, unquoted) -> 0-based line index."""
     out: dict[str, int] = {}
     for i, text in enumerate(lines):
-        match = _HEADER.match(text)
+        match = re.match(_HEADER, text)
         if match:
             key = re.sub(r"[\s\"']", "", match.group(1))
             out.setdefault(key, i)
@@ -523,7 +601,7 @@ def _find_key(lines: Sequence[str], key: str, start: int | None) -> int | None:
         return None
     pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
     for i in range(start + 1, len(lines)):
-        if _HEADER.match(lines[i]):
+        if re.match(_HEADER, lines[i]):
             break
         if pattern.match(lines[i]):
             return i + 1
@@ -535,10 +613,14 @@ def _read_pyproject(c: _Collector, path: Path) -> dict[str, tuple[str, str | Non
     text = c.read_text(path, rel)
     if text is None:
         return {}
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised only on Python 3.10
+        import tomli as tomllib
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        match = _TOML_LINE.search(str(exc))
+        match = re.search(_TOML_LINE, str(exc))
         c.error(rel, f"invalid TOML: {_first_line(exc)}", int(match.group(1)) if match else None)
         return {}
     lines = text.splitlines()
@@ -604,7 +686,7 @@ def _read_pyproject(c: _Collector, path: Path) -> dict[str, tuple[str, str | Non
 
 # ------------------------------------------------------------------------------------- poetry
 
-_POETRY_CLAUSE = re.compile(r"(\^|~=|~|===|==|!=|>=|<=|>|<|=)?\s*([0-9A-Za-z*][^\s,]*)")
+_POETRY_CLAUSE = r"(\^|~=|~|===|==|!=|>=|<=|>|<|=)?\s*([0-9A-Za-z*][^\s,]*)"
 
 
 def poetry_to_pep440(constraint: str) -> str:
@@ -617,10 +699,15 @@ def poetry_to_pep440(constraint: str) -> str:
     specs = [_poetry_alternative(a) for a in alternatives]
     if len(specs) == 1:
         return specs[0]
+    from packaging.specifiers import SpecifierSet
+
     return _format(_hull(SpecifierSet(s) for s in specs))
 
 
 def _poetry_alternative(text: str) -> str:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    clause_re = re.compile(_POETRY_CLAUSE)
     clauses: list[str] = []
     rest = text.strip()
     pos = 0
@@ -628,7 +715,7 @@ def _poetry_alternative(text: str) -> str:
         if rest[pos] in ", \t":
             pos += 1
             continue
-        match = _POETRY_CLAUSE.match(rest, pos)
+        match = clause_re.match(rest, pos)
         if not match or match.end() == pos:
             raise ValueError(f"cannot parse poetry constraint {_short(text)}")
         pos = match.end()
@@ -646,6 +733,8 @@ def _poetry_clause(op: str, ver: str) -> list[str]:
     if ver == "*" or ver in ("x", "X"):
         return []
     if op in ("^", "~"):
+        from packaging.version import InvalidVersion, Version
+
         try:
             v = Version(ver)
         except InvalidVersion as exc:
@@ -668,6 +757,8 @@ def _poetry_marker(entry: dict[str, Any]) -> str | None:
     if isinstance(entry.get("markers"), str):
         parts.append(entry["markers"])
     if isinstance(entry.get("python"), str):
+        from packaging.specifiers import SpecifierSet
+
         spec = poetry_to_pep440(entry["python"])
         for clause in SpecifierSet(spec):
             version = clause.version.removesuffix(".*")
@@ -756,7 +847,7 @@ def _poetry_entry(
 def _cfg_list(value: str) -> list[str]:
     # setuptools' list-semi: one entry per line, or `;`-separated on a single line.
     items = value.splitlines() if "\n" in value else value.split(";")
-    items = [_COMMENT.sub("", item).strip() for item in items]
+    items = [re.sub(_COMMENT, "", item).strip() for item in items]
     return [item for item in items if item]
 
 
@@ -765,6 +856,8 @@ def _read_setup_cfg(c: _Collector, path: Path) -> dict[str, tuple[str, str | Non
     text = c.read_text(path, rel)
     if text is None:
         return {}
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read_string(text, source=rel)
@@ -864,9 +957,9 @@ def _read_environment(c: _Collector, path: Path) -> None:
             c.error(rel, "unsupported dependency entry", line)
 
 
-_CONDA_NAME = re.compile(r"^([A-Za-z0-9_][A-Za-z0-9_.\-]*)\s*(.*)$")
-_CONDA_BRACKET_VERSION = re.compile(r"version\s*=\s*(?:'([^']*)'|\"([^\"]*)\"|([^,\]\s]+))")
-_CONDA_CLAUSE = re.compile(r"^(==|!=|>=|<=|~=|>|<|=)?(.+)$")
+_CONDA_NAME = r"^([A-Za-z0-9_][A-Za-z0-9_.\-]*)\s*(.*)$"
+_CONDA_BRACKET_VERSION = r"version\s*=\s*(?:'([^']*)'|\"([^\"]*)\"|([^,\]\s]+))"
+_CONDA_CLAUSE = r"^(==|!=|>=|<=|~=|>|<|=)?(.+)$"
 
 
 def conda_to_requirement(spec: str) -> tuple[str, str] | None:
@@ -879,13 +972,13 @@ def conda_to_requirement(spec: str) -> tuple[str, str] | None:
     text = spec.strip()
     if "::" in text:
         text = text.split("::", 1)[1]  # channel prefix
-    match = _CONDA_NAME.match(text)
+    match = re.match(_CONDA_NAME, text)
     if not match:
         raise ValueError(f"invalid conda package spec {_short(spec)}")
     name, rest = match.group(1), match.group(2).strip()
     fuzzy = False
     if rest.startswith("["):
-        bracket = _CONDA_BRACKET_VERSION.search(rest)
+        bracket = re.search(_CONDA_BRACKET_VERSION, rest)
         version = next((g for g in bracket.groups() if g is not None), "") if bracket else ""
     elif rest.startswith("=") and not rest.startswith("=="):
         version = rest[1:].split("=", 1)[0].strip()  # `=version=build`
@@ -908,13 +1001,15 @@ def conda_to_requirement(spec: str) -> tuple[str, str] | None:
 def _conda_version(version: str, fuzzy: bool) -> str:
     if not version or version == "*":
         return ""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     if fuzzy and not any(ch in version for ch in "|,*"):
         version += ".*"  # conda: `name=1.2` matches 1.2, 1.2.x ...
     alternatives = []
     for alternative in version.split("|"):
         clauses = []
         for clause in alternative.split(","):
-            match = _CONDA_CLAUSE.match(clause.strip())
+            match = re.match(_CONDA_CLAUSE, clause.strip())
             if not match:
                 raise ValueError(f"empty clause in {_short(version)}")
             op, ver = match.group(1) or "", match.group(2).strip()

@@ -15,7 +15,6 @@ from types import MappingProxyType
 
 from ..check.rules import Context, Hit
 from ..core import Reference
-from . import licenses
 from .keys import (
     describe_revision, ident, is_adapter, lineage, meta_for, repo_key, revision_key, revision_known, where,
 )
@@ -177,6 +176,8 @@ def ptm503(references: Sequence[Reference], ctx: Context) -> Iterable[tuple[int,
     metadata = _metadata(ctx)
     if not metadata:
         return
+    from . import licenses  # reads rules/licenses.toml: only runs with hub metadata need it
+
     for index, ref in enumerate(references):
         if ref.role == "dataset" or repo_key(ref) is None:
             continue

@@ -13,11 +13,6 @@ from typing import Any
 
 from .model import ModelMeta
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 PICKLE_WEIGHTS = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 NOT_WEIGHTS = re.compile(r"(^|/)(training_args\.bin|optimizer\.pt|scheduler\.pt|scaler\.pt|rng_state[^/]*\.pth)$")
 WEIGHT_ROLES = ("model", "pipeline", "adapter", "weights", "other")
@@ -114,6 +109,10 @@ def note_licenses() -> frozenset[str]:
     """Licence ids PTM404 reports at level note (rules/licenses.toml [ptm404].note)."""
     from ..catalog import rules_dir
 
+    if sys.version_info >= (3, 11):  # imported here: most runs never need it
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         data = tomllib.loads((rules_dir() / "licenses.toml").read_text(encoding="utf-8"))
         ids = data.get("ptm404", {}).get("note", ["other", "unknown"])

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -208,6 +207,8 @@ def lookup_all(references: Iterable[Any], *, online: bool = False, cache_dir: st
                                    repo_type=repo_type, status="error",
                                    message=f"{repo_id!r}: unexpected {type(exc).__name__} while reading the answer")
                 return {rev: replace(failed, revision=rev) for rev in revisions}
+
+        from concurrent.futures import ThreadPoolExecutor  # here: threads (and logging) only for lookups
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
             answers = list(pool.map(one, items))

@@ -17,9 +17,8 @@ _GREEN = "\x1b[32m"
 # Anything that could move the cursor, start an escape sequence, break the one-line-per-finding
 # layout or reorder text visually (Trojan-Source bidi controls): C0/C1 controls, DEL, line/paragraph
 # separators, bidi embeddings/overrides/isolates, and lone surrogates (undecodable file names).
-_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
+# A string: `re` compiles it on first use, so a run with nothing to print never does.
+_UNSAFE = "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -33,7 +32,7 @@ def escape(text: str) -> str:
         code = ord(ch)
         return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
-    return _UNSAFE.sub(repl, text)
+    return re.sub(_UNSAFE, repl, text)
 
 
 def _plural(n: int, word: str) -> str:

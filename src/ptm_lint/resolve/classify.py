@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from ..catalog import Loader
 from ..core import CallSite, Reference, Value
-from ..fix.torchvision_weights import legacy_member
 from ..scan.scanner import mask_secrets
 from ..scan.values import LocalPath, ModuleRef, _plain
 from .hf_ids import LEGACY_IDS
@@ -16,24 +16,26 @@ from .hf_ids import LEGACY_IDS
 UNRESOLVED = "<unresolved>"
 
 SHA40 = re.compile(r"[0-9a-f]{40}")
-SHORT_SHA = re.compile(r"[0-9a-f]{7,39}")
-VERSION_TAG = re.compile(r"v\d+(?:\.\d+)*(?:[-.+]?[A-Za-z0-9]+)*|\d+(?:\.\d+)+(?:[-.+]?[A-Za-z0-9]+)*")
-PR_REF = re.compile(r"refs/pr/\d+")
-HF_URL = re.compile(
+# The patterns below stay strings, compiled on first use by _re: a run without model references
+# never classifies anything, so it never needs them.
+SHORT_SHA = r"[0-9a-f]{7,39}"
+VERSION_TAG = r"v\d+(?:\.\d+)*(?:[-.+]?[A-Za-z0-9]+)*|\d+(?:\.\d+)+(?:[-.+]?[A-Za-z0-9]+)*"
+PR_REF = r"refs/pr/\d+"
+HF_URL = (
     r"https?://(?:huggingface\.co|hf\.co)/(?:(?P<type>datasets|spaces)/)?(?P<id>[^/@]+(?:/[^/@]+)?)"
     r"/(?:resolve|blob|raw|tree)/(?P<rev>[^/]+)(?:/(?P<path>.*))?"
 )
-HF_REPO_URL = re.compile(r"https?://(?:huggingface\.co|hf\.co)/(?P<id>[\w.-]+/[\w.-]+)/?")
-HF_URI = re.compile(r"hf://(?:(?P<type>datasets|spaces|models)/)?(?P<id>[\w.-]+(?:/[\w.-]+)?)(?:@(?P<rev>[^/]+))?(?:/(?P<path>.*))?")
-TFHUB = re.compile(r"https?://(?:tfhub\.dev|hub\.tensorflow\.google\.cn)/(?P<path>[^?#]+?)/?(?:\?.*)?")
-KAGGLE_URL = re.compile(
+HF_REPO_URL = r"https?://(?:huggingface\.co|hf\.co)/(?P<id>[\w.-]+/[\w.-]+)/?"
+HF_URI = r"hf://(?:(?P<type>datasets|spaces|models)/)?(?P<id>[\w.-]+(?:/[\w.-]+)?)(?:@(?P<rev>[^/]+))?(?:/(?P<path>.*))?"
+TFHUB = r"https?://(?:tfhub\.dev|hub\.tensorflow\.google\.cn)/(?P<path>[^?#]+?)/?(?:\?.*)?"
+KAGGLE_URL = (
     r"https?://(?:www\.)?kaggle\.com/models/(?P<handle>[^/]+/[^/]+/[^/]+/[^/?#]+)(?:/(?P<ver>\d+))?/?(?:\?.*)?"
 )
-KAGGLE_HANDLE = re.compile(r"(?P<handle>[\w.-]+/[\w.-]+/[\w.-]+/[\w.-]+)(?:/(?P<ver>\d+))?")
-HASH_IN_NAME = re.compile(r"-([0-9a-f]{8,})\.[A-Za-z0-9]+$")
-SHA256_IN_PATH = re.compile(r"/([0-9a-f]{64})/[^/]+$")
-GITHUB_RELEASE = re.compile(r"https?://github\.com/[^/]+/[^/]+/releases/(?:download/(?P<tag>[^/]+)|latest/download)/")
-GITHUB_RAW = re.compile(r"https?://raw\.githubusercontent\.com/[^/]+/[^/]+/(?P<ref>[^/]+)/")
+KAGGLE_HANDLE = r"(?P<handle>[\w.-]+/[\w.-]+/[\w.-]+/[\w.-]+)(?:/(?P<ver>\d+))?"
+HASH_IN_NAME = r"-([0-9a-f]{8,})\.[A-Za-z0-9]+$"
+SHA256_IN_PATH = r"/([0-9a-f]{64})/[^/]+$"
+GITHUB_RELEASE = r"https?://github\.com/[^/]+/[^/]+/releases/(?:download/(?P<tag>[^/]+)|latest/download)/"
+GITHUB_RAW = r"https?://raw\.githubusercontent\.com/[^/]+/[^/]+/(?P<ref>[^/]+)/"
 DATASET_BUILDERS = frozenset({
     "csv", "json", "parquet", "text", "arrow", "pandas", "imagefolder", "audiofolder", "videofolder",
     "webdataset", "sql", "generator", "xml", "spark", "pdffolder", "niftifolder",
@@ -42,13 +44,18 @@ WEIGHT_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".safetensors", ".h5", ".kera
                    ".pkl", ".pickle", ".joblib", ".tflite", ".pb", ".npz", ".msgpack")
 
 
+@functools.lru_cache(maxsize=None)
+def _re(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
 def revision_pin(rev: str) -> str:
     """Pin class of an HF-style revision string (see docs/resolution.md)."""
     if SHA40.fullmatch(rev):
         return "immutable"
-    if PR_REF.fullmatch(rev):
+    if _re(PR_REF).fullmatch(rev):
         return "mutable"
-    if SHORT_SHA.fullmatch(rev) or VERSION_TAG.fullmatch(rev):
+    if _re(SHORT_SHA).fullmatch(rev) or _re(VERSION_TAG).fullmatch(rev):
         return "weak"
     return "mutable"
 
@@ -131,7 +138,7 @@ def _rev_from_value(draft: _Draft, value: Value, *, dynamic: bool) -> None:
 
 
 def _hf(draft: _Draft, text: str, site: CallSite, loader: Loader) -> None:
-    m = HF_URL.fullmatch(text)
+    m = _re(HF_URL).fullmatch(text)
     if m:
         draft.canonical = hf_canonical(m.group("id"))
         if not site.revision.absent:
@@ -141,7 +148,7 @@ def _hf(draft: _Draft, text: str, site: CallSite, loader: Loader) -> None:
         draft.revision = m.group("rev").replace("%2F", "/")
         draft.pin = revision_pin(draft.revision)
         return
-    m = HF_URI.fullmatch(text)
+    m = _re(HF_URI).fullmatch(text)
     if m:
         draft.canonical = hf_canonical(m.group("id"))
         if m.group("rev"):
@@ -170,7 +177,7 @@ def _hf(draft: _Draft, text: str, site: CallSite, loader: Loader) -> None:
 
 
 def _url(draft: _Draft, text: str, site: CallSite) -> None:
-    m = HF_URL.fullmatch(text)
+    m = _re(HF_URL).fullmatch(text)
     if m:
         draft.hub = "huggingface"
         draft.canonical = hf_canonical(m.group("id"))
@@ -184,25 +191,25 @@ def _url(draft: _Draft, text: str, site: CallSite) -> None:
     draft.canonical = text
     verified = site.args.get("check_hash")
     hash_prefix = site.args.get("hash_prefix")
-    m = SHA256_IN_PATH.search(text)
+    m = _re(SHA256_IN_PATH).search(text)
     if m:
         draft.revision, draft.pin = m.group(1), "immutable"
         return
     if hash_prefix is not None and hash_prefix.known and isinstance(hash_prefix.value, str) and len(hash_prefix.value) >= 8:
         draft.revision, draft.pin = hash_prefix.value, "immutable"
         return
-    m = HASH_IN_NAME.search(text.split("?", 1)[0])
+    m = _re(HASH_IN_NAME).search(text.split("?", 1)[0])
     if m:
         draft.revision = m.group(1)
         checked = verified is not None and verified.known and verified.value is True
         draft.pin = "immutable" if checked else "weak"
         return
-    m = GITHUB_RAW.match(text)
+    m = _re(GITHUB_RAW).match(text)
     if m:
         draft.revision = m.group("ref")
         draft.pin = "immutable" if SHA40.fullmatch(m.group("ref")) else "mutable"
         return
-    m = GITHUB_RELEASE.match(text)
+    m = _re(GITHUB_RELEASE).match(text)
     if m:
         draft.revision = m.group("tag")
         draft.pin = "weak" if m.group("tag") else "mutable"
@@ -211,12 +218,12 @@ def _url(draft: _Draft, text: str, site: CallSite) -> None:
 
 
 def _tf_handle(draft: _Draft, text: str) -> None:
-    m = KAGGLE_URL.fullmatch(text)
+    m = _re(KAGGLE_URL).fullmatch(text)
     if m:
         draft.hub, draft.canonical, draft.revision = "kaggle", m.group("handle"), m.group("ver")
         draft.pin = "immutable" if m.group("ver") else "mutable"
         return
-    m = TFHUB.fullmatch(text)
+    m = _re(TFHUB).fullmatch(text)
     if m:
         path = m.group("path").strip("/")
         head, _, last = path.rpartition("/")
@@ -234,7 +241,7 @@ def _tf_handle(draft: _Draft, text: str) -> None:
 
 def _kaggle(draft: _Draft, text: str) -> None:
     text = text.removeprefix("kaggle://")
-    m = KAGGLE_URL.fullmatch(text) or KAGGLE_HANDLE.fullmatch(text)
+    m = _re(KAGGLE_URL).fullmatch(text) or _re(KAGGLE_HANDLE).fullmatch(text)
     if not m:
         draft.pin = "unknown"
         draft.notes += ("not a valid Kaggle model handle (owner/model/framework/variation[/version])",)
@@ -322,7 +329,7 @@ def classify(site: CallSite, loader: Loader) -> Reference | None:
         assert text is not None
         _hf(draft, text, site, loader)
         if scheme == "remote":
-            if re.match(r"https?://", text) and draft.hub == "huggingface" and not HF_URL.fullmatch(text):
+            if re.match(r"https?://", text) and draft.hub == "huggingface" and not _re(HF_URL).fullmatch(text):
                 draft.hub, draft.canonical = "url", text
             if draft.hub != "local":
                 draft.pin = "mutable" if draft.pin != "unknown" else "unknown"
@@ -395,6 +402,8 @@ def classify(site: CallSite, loader: Loader) -> Reference | None:
             if pretrained.known:
                 if not pretrained.value:
                     return None
+                from ..fix.torchvision_weights import legacy_member  # torchvision calls only
+
                 legacy = legacy_member(text or "") or "IMAGENET1K_V1"
                 draft.revision, draft.pin = legacy, "library"
                 draft.notes += (f"pretrained=True selects the legacy {legacy} weights",)
@@ -423,7 +432,7 @@ def classify(site: CallSite, loader: Loader) -> Reference | None:
             _kaggle(draft, text)
         elif text.startswith("hf://"):
             draft.hub = "huggingface"
-            m = HF_URI.fullmatch(text)
+            m = _re(HF_URI).fullmatch(text)
             draft.canonical = hf_canonical(m.group("id")) if m else text[5:]
             draft.pin = "mutable"
         elif re.match(r"[a-z][a-z0-9+.-]*://", text):
@@ -435,7 +444,7 @@ def classify(site: CallSite, loader: Loader) -> Reference | None:
     elif scheme == "hf_uri":
         assert text is not None
         if text.startswith("hf://"):
-            m = HF_URI.fullmatch(text)
+            m = _re(HF_URI).fullmatch(text)
             draft.hub = "huggingface"
             draft.canonical = hf_canonical(m.group("id")) if m else text[5:]
             rev = m.group("rev") if m else None

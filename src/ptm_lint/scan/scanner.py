@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+from collections.abc import Mapping
+
 from ..catalog import ArgSpec, Catalog, Loader
 from ..core import CallSite, FileError, FileScan, Secret, Span, Value
 from .project import ModuleIndex, module_name, package_of
@@ -94,22 +96,39 @@ class Prefilter:
     code line, i.e. not on a comment or doctest line; or when it binds a trigger to another name
     (`from torch.hub import load as fetch`, `class Encoder(SentenceTransformer)`) and calls that.
 
+    A trigger that is a common word (`load`, `resolve`, `get_model`) counts only in a file that
+    mentions one of the words its loaders list in `mentions` (their package: every import that
+    reaches the API names it) or imports the name relatively (`from ..pipelines import pipeline`,
+    inside a package, where the one-hop import analysis decides), so `json.load(f)` or
+    `apps.get_model(...)` in a project without model loads costs no parse.
+
     It runs on every discovered file, so it is built for speed: the calls are found with one regex
     over the *reversed* bytes, `(` followed by any reversed trigger, which starts with a literal and
     so skips to the next `(` at memchr speed instead of trying every byte (about 10x faster than
     matching the triggers forwards; see docs/performance.md).
     """
 
-    def __init__(self, triggers: tuple[str, ...]) -> None:
+    def __init__(self, triggers: tuple[str, ...], mentions: Mapping[str, tuple[str, ...]] | None = None) -> None:
         names = sorted({t.encode()[::-1] for t in triggers})
         # `\b` after the reversed name: the byte before the name is not part of an identifier.
-        self._calls_reversed = re.compile(rb"\([ \t]*" + _trie_pattern(names) + rb"\b") if names else None
+        self._calls_reversed = re.compile(rb"\([ \t]*(" + _trie_pattern(names) + rb")\b") if names else None
         self._terminals = frozenset(t.rsplit(".", 1)[-1].encode() for t in triggers)
+        # reversed trigger / terminal name -> the words one of which the file must contain
+        mentions = mentions or {}
+        self._needs = {t.encode()[::-1]: tuple(w.encode() for w in mentions[t]) for t in triggers if mentions.get(t)}
+        self._terminal_needs = {t.rsplit(".", 1)[-1].encode(): tuple(w.encode() for w in mentions[t])
+                                for t in triggers if mentions.get(t)}
+        for t in triggers:  # a terminal shared with an unconditional trigger is unconditional
+            if not mentions.get(t):
+                self._terminal_needs.pop(t.rsplit(".", 1)[-1].encode(), None)
 
     def __call__(self, data: bytes) -> bool:
         if self._calls_reversed is not None and b"(" in data:
             size = len(data)
             for match in self._calls_reversed.finditer(data[::-1]):
+                needs = self._needs.get(match.group(1))
+                if needs is not None and not _mentioned(data, needs, match.group(1)[::-1]):
+                    continue
                 if _code_line(data, size - match.end()):
                     return True
         aliases = set()
@@ -121,7 +140,7 @@ class Prefilter:
                 start = end
                 while start and data[start - 1] in _IDENT:
                     start -= 1
-                if data[start:end] in self._terminals:
+                if self._counts(data[start:end], data):
                     aliases.add(match.group(1))
         if b"class" in data:
             for match in _CLASS.finditer(data):
@@ -129,9 +148,16 @@ class Prefilter:
                 if data[data.rfind(b"\n", 0, start) + 1 : start].strip(b" \t"):
                     continue  # not at the start of a line
                 bases = set(re.findall(rb"\w+", match.group(2))) - _GENERIC_BASES
-                if bases & self._terminals:
+                if any(self._counts(base, data) for base in bases):
                     aliases.add(match.group(1))
         return any(self._called(re.compile(re.escape(alias) + rb"[ \t]*[(.]"), data) for alias in aliases)
+
+    def _counts(self, name: bytes, data: bytes) -> bool:
+        """Whether `name` is a trigger's terminal name that counts in this file (see `mentions`)."""
+        if name not in self._terminals:
+            return False
+        needs = self._terminal_needs.get(name)
+        return needs is None or _mentioned(data, needs, name)
 
     @staticmethod
     def _called(pattern: re.Pattern[bytes], data: bytes) -> bool:
@@ -144,6 +170,19 @@ class Prefilter:
         return False
 
 
+_RELATIVE_IMPORT = re.compile(rb"from(?<![\w.]from)[ \t]+\.[\w.]*[ \t]+import[ \t]*(\([^)]*\)|[^\n]*)")
+
+
+def _mentioned(data: bytes, words: tuple[bytes, ...], name: bytes) -> bool:
+    """Whether the file names one of `words`, or imports `name` (a trigger's last part) relatively."""
+    if any(word in data for word in words):
+        return True
+    if b"from ." not in data and b"from\t." not in data:
+        return False
+    terminal = name.rsplit(b".", 1)[-1]
+    return any(terminal in re.findall(rb"\w+", m.group(1)) for m in _RELATIVE_IMPORT.finditer(data))
+
+
 def _code_line(data: bytes, start: int) -> bool:
     """Whether the text at `start` is on a code line: not a comment or a doctest line of a docstring."""
     head = data[data.rfind(b"\n", 0, start) + 1 : start].lstrip()
@@ -151,7 +190,7 @@ def _code_line(data: bytes, start: int) -> bool:
 
 
 def prefilter(catalog: Catalog) -> Prefilter:
-    return Prefilter(catalog.triggers)
+    return Prefilter(catalog.triggers, catalog.mentions)
 
 
 def _split_lines(text: str) -> list[str]:
