@@ -464,3 +464,63 @@ if hypothesmith is not None:
         for before, after in outcome.changed.values():
             ast.parse(after.decode("utf-8"))
         assert 'token="x"' in outcome.changed["f.py"][1].decode("utf-8")
+
+
+# -- the fix-suggestion cache (fix/suggest.py) --------------------------------------------------------
+def _cached_run(root: Path, capsys, *args: str) -> tuple[int, str]:
+    code = main(["check", str(root), "--root", str(root), "--color", "never", "--format", "json", "--exit-zero", *args])
+    return code, capsys.readouterr().out
+
+
+def _no_engine(monkeypatch) -> None:
+    """From here on, computing a fix is a test failure: the fix cache must answer."""
+    from ptm_lint.fix import engine
+
+    def boom(*args, **kwargs):
+        raise AssertionError("a fix was computed again instead of being read from the fix cache")
+
+    monkeypatch.setattr(engine, "fixes_for_file", boom)
+
+
+def test_fix_suggestions_are_cached_and_follow_the_pin_source(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PTM_LINT_CACHE_DIR", str(tmp_path / "ptm-cache"))
+    hf_cache(tmp_path, "openai-community/gpt2", {"main": SHA_GPT2})
+    root = project(tmp_path, {"app.py": APP, "load.py": "import torch\nstate = torch.load('w.pt')\n"})
+    _, plain = _cached_run(root, capsys, "--no-cache")
+    _, cold = _cached_run(root, capsys)
+    assert cold == plain and SHA_GPT2 in cold and "weights_only=True" in cold
+    with monkeypatch.context() as patch:
+        _no_engine(patch)
+        _, warm = _cached_run(root, capsys)
+    assert warm == plain
+    # the local cache now resolves main to another commit: the stored suggestion is stale
+    hf_cache(tmp_path, "openai-community/gpt2", {"main": SHA_TAG})
+    _, moved = _cached_run(root, capsys)
+    assert SHA_TAG in moved and SHA_GPT2 not in moved
+    assert moved == _cached_run(root, capsys, "--no-cache")[1]
+
+
+def test_a_corrupt_fix_entry_is_recomputed(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PTM_LINT_CACHE_DIR", str(tmp_path / "ptm-cache"))
+    root = project(tmp_path, {"load.py": "import torch\nstate = torch.load('w.pt')\n"})
+    _, plain = _cached_run(root, capsys, "--no-cache")
+    _cached_run(root, capsys)
+    entries = list((tmp_path / "ptm-cache" / "fix").rglob("*.json"))
+    assert entries
+    for garbage in (b"{", b'{"schema": 1, "key": "x", "value": 1}', b"[]"):
+        for entry in entries:
+            entry.write_bytes(garbage)
+        assert _cached_run(root, capsys)[1] == plain
+    for entry in entries:  # the right key, a malformed answer
+        body = json.loads(entry.read_text()) if entry.read_bytes().startswith(b"{\"schema\"") else None
+        if body:
+            body["value"]["out"] = [["msg", ["safe", "d", [[1, "x", 1, 1, "t"]]]]]
+            entry.write_text(json.dumps(body))
+    assert _cached_run(root, capsys)[1] == plain
+
+
+def test_fixable_rules_are_known_without_the_fixers():
+    from ptm_lint.fix.fixers import FIXERS
+    from ptm_lint.fix.suggest import FIXABLE
+
+    assert FIXABLE == frozenset(FIXERS)

@@ -252,6 +252,14 @@ def test_a_clean_file_does_not_even_load_the_fixer(argv, tmp_path):
     assert _loaded_after(argv, CLEAN, tmp_path, (*HEAVY, "libcst")) == "LOADED []"
 
 
+def test_a_warm_check_answers_fix_suggestions_without_libcst(tmp_path):
+    """Fix suggestions come from the fix cache on a warm run: `[*]` markers without the fix engine."""
+    fixable = "import torch\nstate = torch.load('w.pt')\n"  # PTM202: a fix that needs no pin
+    argv = ["check", "{file}", "--exit-zero"]
+    assert _loaded_after(argv, fixable, tmp_path, ("libcst",)) == "LOADED ['libcst']"  # cold: computed
+    assert _loaded_after(argv, fixable, tmp_path, ("libcst",)) == "LOADED []"
+
+
 # Start-up cost: what a small project does not need is not imported. packaging reads requirements
 # (a plain `name>=1.2` needs none of it), pathspec matches ignore patterns other than plain names,
 # worker processes (concurrent.futures, multiprocessing) scan large inputs only, threads look up hub

@@ -22,6 +22,7 @@ first, when it grows past a size cap.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -97,6 +98,7 @@ def _usable(directory: Path) -> bool:
 
 
 # -- keys ------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """Changes whenever ptm-lint's own code does (a development checkout keeps its version number)."""
     package = Path(__file__).resolve().parent
@@ -177,16 +179,7 @@ class ResultCache:
 
     def _get(self, rel: str, digest: str) -> FileScan | None:
         try:
-            path = self._path(self.key(rel, digest))
-            # Only a regular file, and a bounded read: a tampered cache may hold a FIFO (opening it
-            # would block) or a link to /dev/zero (reading it would never end).
-            if not S_ISREG(os.stat(path).st_mode):
-                return None
-            with open(path, "rb") as handle:
-                raw = handle.read(MAX_ENTRY_BYTES + 1)
-            if len(raw) > MAX_ENTRY_BYTES:
-                return None
-            entry = json.loads(raw)
+            entry = read_json(self._path(self.key(rel, digest)))
             if not (isinstance(entry, dict) and entry.get("schema") == SCHEMA and entry.get("path") == rel
                     and entry.get("content") == digest):
                 return None
@@ -279,14 +272,11 @@ class Manifest:
         self.states: dict[str, list] = {}
         self.changed = False
         try:
-            if S_ISREG(os.stat(path).st_mode):
-                with open(path, "rb") as handle:
-                    raw = handle.read(MAX_ENTRY_BYTES + 1)
-                data = json.loads(raw) if len(raw) <= MAX_ENTRY_BYTES else None
-                if isinstance(data, dict) and data.get("schema") == SCHEMA:
-                    files, states = data.get("files"), data.get("states")
-                    if isinstance(files, dict) and isinstance(states, dict):
-                        self.files, self.states = files, states
+            data = read_json(path)
+            if isinstance(data, dict) and data.get("schema") == SCHEMA:
+                files, states = data.get("files"), data.get("states")
+                if isinstance(files, dict) and isinstance(states, dict):
+                    self.files, self.states = files, states
         except (OSError, ValueError, RecursionError):
             pass  # no manifest, or a broken one: every file is read
 
@@ -333,6 +323,56 @@ class Manifest:
             self.changed = False
         except (OSError, ValueError):
             pass
+
+
+# -- fix suggestions ---------------------------------------------------------------------------
+class FixStore:
+    """Fix suggestions computed for one file's findings (fix.engine.attach_fixes), as JSON entries
+    under `<cache>/fix/v1`: a warm `check` shows its `[*]` markers without importing libcst. The key
+    is computed by the fix engine (file content, findings, references); `salt` adds ptm-lint's
+    version, code and catalog. What an entry depended on outside the file (the pins it consulted)
+    is stored in it and re-checked by the engine."""
+
+    def __init__(self, directory: Path, salt_text: str) -> None:
+        self.directory = Path(directory)
+        self._entries = os.path.join(str(directory), "fix", f"v{SCHEMA}")
+        self.salt = salt_text
+
+    def _path(self, key: str) -> str:
+        name = hashlib.sha256(f"{self.salt}\0{key}".encode()).hexdigest()
+        return os.path.join(self._entries, name[:2], name[2:] + ".json")
+
+    def get(self, key: str) -> Any:
+        try:
+            entry = read_json(self._path(key))
+        except (OSError, ValueError, RecursionError):
+            return None
+        if isinstance(entry, dict) and entry.get("schema") == SCHEMA and entry.get("key") == key:
+            return entry.get("value")
+        return None
+
+    def put(self, key: str, value: Any) -> None:
+        """Store one entry atomically; never raises. Values never hold a hub token (the engine
+        drops fixes that would print one), and the key is a digest."""
+        try:
+            text = json.dumps({"schema": SCHEMA, "key": key, "value": value}, separators=(",", ":"),
+                              ensure_ascii=False, allow_nan=False)
+            path = Path(self._path(key))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(path, text.encode("utf-8"))
+        except (OSError, ValueError, TypeError, RecursionError):
+            pass
+
+
+def read_json(path: str) -> Any:
+    """The JSON document in the cache file at `path`; None if it is not a regular file or too large.
+    Only a regular file, and a bounded read: a tampered cache may hold a FIFO (opening it would
+    block) or a link to /dev/zero (reading it would never end). Raises OSError/ValueError."""
+    if not S_ISREG(os.stat(path).st_mode):
+        return None
+    with open(path, "rb") as handle:
+        raw = handle.read(MAX_ENTRY_BYTES + 1)
+    return json.loads(raw) if len(raw) <= MAX_ENTRY_BYTES else None
 
 
 def _names_a_secret(rel: str) -> bool:
@@ -405,7 +445,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
 def prune(directory: Path, max_bytes: int = DEFAULT_MAX_BYTES, *, force: bool = False) -> int:
     """Keep the cache under `max_bytes` (oldest entries go first) and drop stale temporary files.
     Runs at most once a day unless forced; returns how many files were removed."""
-    root = Path(directory) / "scan" / f"v{SCHEMA}"
+    roots = [Path(directory) / "scan" / f"v{SCHEMA}", Path(directory) / "fix" / f"v{SCHEMA}"]
     marker = Path(directory) / "scan" / "last-prune"
     now = time.time()
     try:
@@ -420,7 +460,7 @@ def prune(directory: Path, max_bytes: int = DEFAULT_MAX_BYTES, *, force: bool = 
         return 0
     entries: list[tuple[float, int, str]] = []
     removed = 0
-    for folder, _dirs, files in os.walk(root):
+    for folder, _dirs, files in (walked for root in roots for walked in os.walk(root)):
         for name in files:
             path = os.path.join(folder, name)
             try:

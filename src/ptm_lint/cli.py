@@ -186,14 +186,31 @@ def _with_cache(options, args: argparse.Namespace, config=None):
     """The scan-result cache (docs/performance.md): on unless --no-cache, in --cache-dir / config
     cache-dir (relative to the config file) / $PTM_LINT_CACHE_DIR / the user cache folder; and a
     progress bar for long scans when stderr is a terminal."""
+    cache_dir, config_dir = _cache_location(args, config)
+    return dataclasses.replace(options, cache=not getattr(args, "no_cache", False),
+                               cache_dir=cache_dir, config_dir=config_dir, progress=_stderr_is_terminal())
+
+
+def _cache_location(args: argparse.Namespace, config=None) -> tuple[str | None, str | None]:
+    """(--cache-dir or config cache-dir, the folder a relative config cache-dir is relative to)."""
     cache_dir = getattr(args, "cache_dir", None)
     config_dir = None
     if cache_dir is None and config is not None and config.cache_dir:
         cache_dir = config.cache_dir
         config_dir = str(config.path.parent) if config.path is not None else None
-    return dataclasses.replace(options, cache=not getattr(args, "no_cache", False),
-                               cache_dir=str(cache_dir) if cache_dir else None, config_dir=config_dir,
-                               progress=_stderr_is_terminal())
+    return (str(cache_dir) if cache_dir else None), config_dir
+
+
+def _fix_store(args: argparse.Namespace, config, root: Path):
+    """Where fix suggestions are cached (cache.FixStore), or None with --no-cache."""
+    if getattr(args, "no_cache", False):
+        return None
+    from .cache import FixStore, resolve_cache_dir, salt
+    from .catalog import default_catalog
+
+    cache_dir, config_dir = _cache_location(args, config)
+    return FixStore(resolve_cache_dir(cache_dir, root, Path(config_dir) if config_dir else None),
+                    salt(default_catalog().digest))
 
 
 def _stderr_is_terminal() -> bool:
@@ -308,7 +325,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     online = bool(getattr(config, "online", False) if getattr(args, "online", None) is None else args.online)
     findings, references, fix_notes, diff = _fixes(
         args, root, rules, selection, project, findings, references, online=online, metadata=metadata,
-        lookup=lambda refs: _hub_lookup(args, config, refs))
+        lookup=lambda refs: _hub_lookup(args, config, refs), store=lambda: _fix_store(args, config, root))
     if diff is not None:  # --diff: the patch is the output; the exit code says whether there is one
         _write_bytes(diff, args.output)
         for note in fix_notes:
@@ -389,11 +406,11 @@ def cmd_outdated(args: argparse.Namespace) -> int:
 
 
 def _fixes(args: argparse.Namespace, root: Path, rules, selection, project, findings, references, *,
-           online: bool = False, metadata=None, lookup=None):
+           online: bool = False, metadata=None, lookup=None, store=None):
     """Attach fixes to the findings; with --fix / --diff apply them. -> (findings, references, notes, diff)."""
     if not (args.fix or args.diff) and not any(f.reference is not None and not f.suppressed for f in findings):
         return findings, references, [], None  # nothing to fix: never import libcst (pre-commit startup)
-    from .fix.engine import FixOptions, attach_fixes, fix_loop, make_recheck, render_diff, write_changes
+    from .fix.suggest import FixOptions, attach_fixes
 
     def read(rel: str) -> bytes | None:
         try:
@@ -402,9 +419,10 @@ def _fixes(args: argparse.Namespace, root: Path, rules, selection, project, find
             return None
 
     options = FixOptions(online=online, metadata=metadata, lookup=lookup)
-    findings = attach_fixes(findings, references, read, options)
+    findings = attach_fixes(findings, references, read, options, store() if store is not None else None)
     if not (args.fix or args.diff):
         return findings, references, [], None
+    from .fix.engine import fix_loop, make_recheck, render_diff, write_changes
     outcome = fix_loop(references, findings, read, make_recheck(root, rules, selection, project),
                        unsafe=args.unsafe_fixes, options=options)
     remaining = sum(1 for f in outcome.findings if not f.suppressed)

@@ -1,6 +1,6 @@
 """The fix stage: findings + references + file contents -> fixes (text edits) -> fixed files.
 
-1. :func:`attach_fixes` cuts each fixable finding's call out of its file (or notebook cell) by
+1. :func:`fixes_for_file` (through :func:`.suggest.attach_fixes`, which caches its answers) cuts each fixable finding's call out of its file (or notebook cell) by
    position, parses just that call, lets the rule's fixer rewrite it with libcst, and turns the
    rewritten text into minimal `(Span, text)` edits: `Finding.fix`, which the reporters show
    (text `[*]`, SARIF `fixes`, JSON `fix`). Only a fixer that needs more than the call (the
@@ -25,7 +25,7 @@ import tempfile
 import tokenize
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import libcst as cst
@@ -38,45 +38,8 @@ from .cst_tools import CallUnit, CodeMap, Unit
 from .edits import apply_offsets, compute_edits, conflicts, edit_offsets, line_starts, split_lines, unified_diff
 from .fixers import FIXERS, FixContext, Proposal
 from .notebook import NotebookFormatError, replace_sources
-from .pins import how_to_pin, Pin, resolve_pin
-
-PinFn = Callable[[Reference, "str | None"], "Pin | None"]
-
-
-@dataclass
-class FixOptions:
-    online: bool = False
-    pin: PinFn | None = None  # override the pin source (tests, a metadata resolver)
-    # Hub metadata the run already has (hub.resolver.MetadataResult.by_key), and how to look up more
-    # (`lookup(references) -> MetadataResult`, e.g. honouring --cache-dir); both optional.
-    metadata: Mapping | None = None
-    lookup: Callable | None = None
-    _cache: dict = field(default_factory=dict, repr=False)
-
-    def resolve(self, ref: Reference, revision: str | None) -> Pin | None:
-        key = (ref.hub, ref.model, ref.canonical, ref.role, revision)
-        if key not in self._cache:
-            if self.pin is not None:
-                self._cache[key] = self.pin(ref, revision)
-            else:
-                self._cache[key] = resolve_pin(ref, online=self.online, revision=revision, lookup=self.lookup,
-                                               known=self._known)
-        return self._cache[key]
-
-    def _known(self, ref: Reference, revision: str | None) -> Pin | None:
-        """A commit the run's metadata already holds for exactly this (id, revision)."""
-        if not self.metadata or ref.hub != "huggingface" or ref.canonical is None:
-            return None
-        meta = self.metadata.get(("huggingface", ref.canonical, revision))
-        wanted = "dataset" if ref.role == "dataset" else "model"
-        if meta is None or getattr(meta, "repo_type", wanted) != wanted:
-            return None
-        if getattr(meta, "source", "") == "hf-cache":
-            return None  # the local cache is read directly (same answer, with the folder named)
-        from .pins import pin_from_meta
-
-        return pin_from_meta(meta, revision)
-
+from .pins import how_to_pin
+from .suggest import FixOptions, attach_fixes  # noqa: F401 - attach_fixes: part of this module's API
 
 # -- one file's text ------------------------------------------------------------------------------
 class FileText:
@@ -264,26 +227,6 @@ def _propose(unit: Unit, call: cst.Call, ref: Reference, finding: Finding, loade
             return None  # NeedsModule, or a failure of the call-only path: the whole unit decides
         proposal = None
     return unit, proposal, ctx.hints
-
-
-def attach_fixes(findings: Sequence[Finding], references: Sequence[Reference], read: Callable[[str], bytes | None],
-                 options: FixOptions | None = None) -> list[Finding]:
-    """Every finding, with fixes attached where one exists (files are read through `read`)."""
-    options = options or FixOptions()
-    catalog = default_catalog()
-    by_path: dict[str, list[int]] = {}
-    for i, f in enumerate(findings):
-        if f.rule in FIXERS and not f.suppressed and f.reference is not None:
-            by_path.setdefault(f.path, []).append(i)
-    out = list(findings)
-    for path, indexes in by_path.items():
-        data = read(path)
-        if data is None:
-            continue
-        fixed = fixes_for_file(path, data, [findings[i] for i in indexes], references, options, catalog)
-        for i, f in zip(indexes, fixed):
-            out[i] = f
-    return out
 
 
 # -- 2. apply -------------------------------------------------------------------------------------
