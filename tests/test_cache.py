@@ -295,9 +295,12 @@ def _no_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*args, **kwargs):
         raise AssertionError("a file was read and hashed although its stat was unchanged")
 
+    from ptm_lint.scan import project
+
     _no_rescans(monkeypatch)
     monkeypatch.setattr(cache_mod, "content_digest", boom)
     monkeypatch.setattr(pipeline, "_has_token", boom)
+    monkeypatch.setattr(project, "file_state", boom)  # dependencies (config.py) too
 
 
 def _tree(root: Path) -> Path:

@@ -287,6 +287,7 @@ def test_formatting_encoding_bom_and_crlf_are_preserved(tmp_path):
     data = b"\xef\xbb\xbf" + text.encode("utf-8")
     root = project(tmp_path, {"app.py": data})
     code = main(["check", str(root), "--root", str(root), "--fix", "--select", "PTM101,PTM305"])
+    assert code == 0  # both findings fixed: nothing left to report
     new = (root / "app.py").read_bytes()
     assert new.startswith(b"\xef\xbb\xbf")
     assert new == data.replace(b'( "gpt2" )', b'( "openai-community/gpt2", revision="%s" )' % SHA_GPT2.encode())

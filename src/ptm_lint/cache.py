@@ -187,14 +187,16 @@ class ResultCache:
             if not isinstance(deps, dict):
                 return None
             for dep, state in deps.items():
-                if not isinstance(dep, str) or self._state(dep) != state:
+                if not isinstance(dep, str) or self.dependency_state(dep) != state:
                     return None
             scan = decode(entry["scan"])
         except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return None
         return scan if isinstance(scan, FileScan) and scan.path == rel else None
 
-    def _state(self, rel: str) -> str:
+    def dependency_state(self, rel: str) -> str:
+        """What an entry records of a file it depends on (scan.project.file_state), remembered by
+        stat in the manifest."""
         state = self._states.get(rel)
         if state is None:
             known = self.manifest.state(rel) if self.manifest is not None else None
@@ -203,7 +205,7 @@ class ResultCache:
             else:
                 from .scan.project import file_state
 
-                stat = _stat(os.path.join(str(self.root), rel))
+                stat = file_stat(os.path.join(str(self.root), rel))
                 state = file_state(self.root / rel, self.root)
                 if self.manifest is not None and stat is not None:
                     self.manifest.record_state(rel, stat, state)
@@ -240,7 +242,7 @@ EMPTY = "-"  # a manifest value: the file holds nothing for the scanner (no load
 RACY_NS = 2_000_000_000  # a file changed this recently may change again within the same mtime tick
 
 
-def _stat(path: str) -> tuple[int, int, int, int] | None:
+def file_stat(path: str) -> tuple[int, int, int, int] | None:
     """What identifies one version of a file without reading it (following links, like open())."""
     try:
         st = os.stat(path)
@@ -291,11 +293,10 @@ class Manifest:
         return None if stat is None else self._match(self.files.get(rel), stat)
 
     def state(self, rel: str) -> str | None:
+        """The recorded state of a dependency file (see file_state) when its stat is the recorded one."""
         entry = self.states.get(rel)
-        return None if entry is None else self._match(entry, _stat(self.path_of(rel)) or (-1, -1, -1, -1))
-
-    def path_of(self, rel: str) -> str:
-        return os.path.join(self.root, rel)
+        stat = file_stat(os.path.join(self.root, rel)) if entry is not None else None
+        return None if stat is None else self._match(entry, stat)
 
     def _trusted(self, rel: str, stat: tuple[int, int, int, int]) -> bool:
         return stat[1] <= self.started - RACY_NS and not _names_a_secret(rel)

@@ -205,12 +205,16 @@ def _fix_store(args: argparse.Namespace, config, root: Path):
     """Where fix suggestions are cached (cache.FixStore), or None with --no-cache."""
     if getattr(args, "no_cache", False):
         return None
+    import hashlib
+
     from .cache import FixStore, resolve_cache_dir, salt
-    from .catalog import default_catalog
+    from .catalog import default_catalog, rules_dir
 
     cache_dir, config_dir = _cache_location(args, config)
+    # Fixers also read rule data outside the loader catalog (torchvision's weights table).
+    rules = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(rules_dir().rglob("*.toml")))).hexdigest()
     return FixStore(resolve_cache_dir(cache_dir, root, Path(config_dir) if config_dir else None),
-                    salt(default_catalog().digest))
+                    salt(default_catalog().digest, {"rules": rules}))
 
 
 def _stderr_is_terminal() -> bool:

@@ -325,6 +325,9 @@ def _scan_cached(root: Path, rels: list[str], options: ScanOptions, catalog: Cat
     if progress is not None:
         progress.close()
     if cache is not None:
+        for scan in scans:  # so that the next run checks these dependencies by stat as well
+            for dep in scan.depends_on:
+                cache.dependency_state(dep)
         manifest.save()  # type: ignore[union-attr]
         if scans:
             cache.prune()
@@ -333,11 +336,11 @@ def _scan_cached(root: Path, rels: list[str], options: ScanOptions, catalog: Cat
 
 def _answer(path: str, rel: str, trigger: Callable[[], Callable[[bytes], bool]], cache, manifest) -> FileScan | None:
     """The file's result without scanning it (the prefilter rejects it, or the cache has it), or None."""
-    from .cache import EMPTY, _stat, content_digest
+    from .cache import EMPTY, content_digest, file_stat
 
     stat = known = None
     if manifest is not None:
-        stat = _stat(path)
+        stat = file_stat(path)
         known = manifest.known(rel, stat)
         if known == EMPTY:
             return FileScan(rel)
