@@ -28,7 +28,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -430,6 +429,8 @@ def _without_secrets(obj: Any) -> Any:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
+    import tempfile  # here: a warm run that writes nothing never needs it
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as handle:

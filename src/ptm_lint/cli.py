@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -36,8 +37,38 @@ def _common(parser: argparse.ArgumentParser) -> None:
                              "internal error); by default such files are reported and the run goes on")
 
 
+@functools.lru_cache(maxsize=1)
+def _columns() -> int:
+    """The terminal width, as shutil.get_terminal_size finds it ($COLUMNS, else the terminal, else 80)."""
+    try:
+        return max(int(os.environ.get("COLUMNS", "")), 1)
+    except ValueError:
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter with the width computed once: argparse makes one per add_argument, each
+    asking shutil (itself a few ms to import) for the terminal size."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position, _columns() - 2 if width is None else width)
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser using _Formatter, also for the subcommands (add_subparsers uses this class)."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - argparse's own signature
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ptm-lint",
         description="Find, pin and audit the pre-trained models your code loads.",
         epilog="Without a subcommand, `check` runs: `ptm-lint .` checks the current directory.",

@@ -18,11 +18,9 @@ import json
 import os
 import re
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from urllib.parse import quote, urlsplit
 
 from .model import ModelMeta, meta_from_json, meta_to_json
 
@@ -45,6 +43,8 @@ def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
 
 def endpoint_slug(endpoint: str) -> str:
     """A folder name for an endpoint: entries from a mirror or a test server never mix with huggingface.co's."""
+    from urllib.parse import urlsplit  # here (quote and tempfile too): only metadata lookups need them
+
     parts = urlsplit(endpoint)
     text = (parts.hostname or "unknown") + (f"_{parts.port}" if parts.port else "") + parts.path.rstrip("/")
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "unknown"
@@ -72,6 +72,8 @@ class MetaStore:
         if revision is None:
             name = "default.json"
         else:
+            from urllib.parse import quote
+
             quoted = quote(revision, safe="")
             if len(quoted) > 180:
                 import hashlib
@@ -129,6 +131,8 @@ class MetaStore:
         tmp_name = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile
+
             fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
