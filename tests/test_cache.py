@@ -18,6 +18,7 @@ from ptm_lint.cache import ResultCache, decode, encode, prune, resolve_cache_dir
 from ptm_lint.catalog import default_catalog
 from ptm_lint.core import FileScan
 from ptm_lint.pipeline import ScanOptions, scan_paths
+from ptm_lint.scan import scanner
 
 REPO = Path(__file__).resolve().parents[1]
 TESTDATA = REPO / "testdata"
@@ -50,7 +51,7 @@ def _no_rescans(monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*args, **kwargs):
         raise AssertionError("a file was scanned again instead of being read from the cache")
 
-    monkeypatch.setattr(pipeline, "scan_bytes", boom)
+    monkeypatch.setattr(scanner, "scan_bytes", boom)
 
 
 # -- equivalence -----------------------------------------------------------------------------

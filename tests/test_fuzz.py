@@ -41,7 +41,7 @@ from ptm_lint.core import Report
 from ptm_lint.discover.project import read_project
 from ptm_lint.pipeline import ScanOptions, scan_paths
 from ptm_lint.report import findings_json, github, inventory, sarif, text
-from ptm_lint.scan.scanner import mask_secrets
+from ptm_lint.scan.secrets import mask_secrets
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "testdata" / "demo-app"

@@ -25,6 +25,8 @@ import pytest
 
 from ptm_lint import cli, pipeline
 from ptm_lint.pipeline import ScanOptions, scan_files, scan_paths
+from ptm_lint.resolve import classify as classify_mod
+from ptm_lint.scan import scanner
 from ptm_lint.report.sarif import preflight
 
 REPO = Path(__file__).resolve().parents[1]
@@ -474,14 +476,14 @@ def test_internal_error_is_per_file_and_fatal_only_when_asked(
     (root / "good.py").write_text(load("org/good") + '\nAutoModel.from_pretrained("org/pinned", revision="' + "a" * 40 + '")\n',
                                   encoding="utf-8")
     (root / "bad.py").write_text(load("org/bad"), encoding="utf-8")
-    real = pipeline.scan_bytes
+    real = scanner.scan_bytes
 
     def buggy(data, rel, *args, **kwargs):
         if rel == "bad.py":
             raise KeyError("a bug in ptm-lint")
         return real(data, rel, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "scan_bytes", buggy)
+    monkeypatch.setattr(scanner, "scan_bytes", buggy)
     out = tmp_path / "out.json"
     assert _cli("check", root, "--format", "json", "-o", out, "--jobs", "1", "--exit-zero") == 0
     doc = json.loads(out.read_text(encoding="utf-8"))
@@ -509,14 +511,14 @@ def test_internal_error_while_classifying_is_per_file(tmp_path: Path, monkeypatc
     root = _project(tmp_path / "root")
     (root / "good.py").write_text(load("org/good"), encoding="utf-8")
     (root / "bad.py").write_text(load("org/bad"), encoding="utf-8")
-    real = pipeline.classify
+    real = classify_mod.classify
 
     def buggy(site, loader):
         if site.path == "bad.py":
             raise ValueError("a bug in classification")
         return real(site, loader)
 
-    monkeypatch.setattr(pipeline, "classify", buggy)
+    monkeypatch.setattr(classify_mod, "classify", buggy)
     result = scan_paths([root], ScanOptions(jobs=1), root=root)
     assert [r.model for r in result.references] == ["org/good"]
     assert [(e.path, e.kind) for e in result.errors] == [("bad.py", "internal")]

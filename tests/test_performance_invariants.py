@@ -16,7 +16,9 @@ import pytest
 from ptm_lint import pipeline
 from ptm_lint.catalog import default_catalog
 from ptm_lint.progress import Progress
+from ptm_lint.scan import prefilter as prefilter_mod
 from ptm_lint.scan import scanner
+from ptm_lint.scan import secrets as secrets_mod
 from ptm_lint.scan.scopes import Scope, collect
 
 REPO = Path(__file__).resolve().parents[1]
@@ -122,7 +124,7 @@ SUPERSET = {b"from torch.hub import load\tas\tfetch\nfetch.x\n", b"a as snapshot
 
 def test_common_word_triggers_need_their_package():
     catalog = default_catalog()
-    fast = scanner.prefilter(catalog)
+    fast = prefilter_mod.prefilter(catalog)
     assert not fast(b"import json\nwith open(p) as f:\n    data = json.load(f)\n")
     assert not fast(b"from django.urls import resolve\nmatch = resolve('/x/')\n")
     assert fast(b"import torch\nstate = torch.load(p)\n")
@@ -133,7 +135,7 @@ def test_common_word_triggers_need_their_package():
 @pytest.mark.parametrize("data", EDGE_CASES)
 def test_prefilter_matches_its_specification_on_edge_cases(data):
     catalog = default_catalog()
-    fast, slow = scanner.prefilter(catalog), ReferencePrefilter(catalog.triggers, catalog.mentions)
+    fast, slow = prefilter_mod.prefilter(catalog), ReferencePrefilter(catalog.triggers, catalog.mentions)
     if slow(data):
         assert fast(data), data  # never a false negative
     elif data in SUPERSET:
@@ -144,7 +146,7 @@ def test_prefilter_matches_its_specification_on_edge_cases(data):
 
 def test_prefilter_matches_its_specification_on_every_test_and_source_file():
     catalog = default_catalog()
-    fast, slow = scanner.prefilter(catalog), ReferencePrefilter(catalog.triggers, catalog.mentions)
+    fast, slow = prefilter_mod.prefilter(catalog), ReferencePrefilter(catalog.triggers, catalog.mentions)
     for path in SOURCES:
         data = path.read_bytes()
         assert fast(data) == slow(data), path
@@ -155,7 +157,7 @@ def test_prefilter_matches_its_specification_on_every_test_and_source_file():
     b"t = 'hf_" + b"A1" * 20 + b"'", b"x" * 100 + b"hf_hub_download(", b"",
 ])
 def test_token_search_matches_the_regex(data):
-    assert scanner._has_token(data) == (scanner._TOKEN_BYTES.search(data) is not None)
+    assert secrets_mod._has_token(data) == (secrets_mod._TOKEN_BYTES.search(data) is not None)
 
 
 # -- the collector -------------------------------------------------------------------------------
@@ -240,6 +242,19 @@ def _loaded_after(argv: list[str], source: str, tmp_path: Path, watch: tuple[str
     return next((line for line in proc.stdout.splitlines() if line.startswith("LOADED")), proc.stdout + proc.stderr)
 
 
+def _loaded_modules_after(argv: list[str], source: str, tmp_path: Path, prefix: str) -> list[str]:
+    """The modules named `prefix...` loaded after running ptm-lint with `argv` in a fresh interpreter."""
+    (tmp_path / "app.py").write_text(source)
+    args = [a.format(file=tmp_path / "app.py") for a in argv]
+    code = (f"import sys\nfrom ptm_lint.cli import main\nmain({args!r})\n"
+            f"print('MODULES', sorted(m for m in sys.modules if m.startswith({prefix!r})))\n")
+    env = {"PTM_LINT_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    line = next((line for line in proc.stdout.splitlines() if line.startswith("MODULES ")), None)
+    assert line is not None, proc.stdout + proc.stderr
+    return ast.literal_eval(line[len("MODULES "):])
+
+
 @pytest.mark.parametrize("argv", [["check", "{file}", "--no-cache"], ["{file}"], ["inventory", "{file}", "--no-cache"]])
 def test_a_one_file_run_imports_no_heavy_library(argv, tmp_path):
     """What pre-commit runs: startup must stay lean (lazy imports; see docs/performance.md)."""
@@ -281,6 +296,9 @@ def test_a_small_project_imports_only_what_it_needs(files, cache, tmp_path):
     if not cache:
         assert _loaded_after(argv, CLEAN, tmp_path, START_UP) == "LOADED []"  # primes the cache
     assert _loaded_after(argv, CLEAN, tmp_path, START_UP) == "LOADED []"
+    # Nothing to parse: the scanner and its evaluator (scan.scanner, values, scopes) stay unloaded.
+    assert _loaded_modules_after(argv, CLEAN, tmp_path, "ptm_lint.scan.") == [
+        "ptm_lint.scan.prefilter", "ptm_lint.scan.secrets"]
 
 
 def test_the_rule_data_loads_without_tomllib():

@@ -6,7 +6,7 @@ import textwrap
 
 from ptm_lint.catalog import default_catalog
 from ptm_lint.pipeline import scan_text
-from ptm_lint.scan.scanner import prefilter
+from ptm_lint.scan.prefilter import prefilter
 
 
 def refs(source: str):

@@ -379,7 +379,7 @@ def _names_a_secret(rel: str) -> bool:
     """A hub token in a file name: such names are never written to the cache (entries quote them)."""
     if "hf_" not in rel and "api_org_" not in rel:
         return False
-    from .scan.scanner import mask_secrets
+    from .scan.secrets import mask_secrets
 
     return mask_secrets(rel) != rel
 
@@ -418,7 +418,7 @@ def _without_secrets(obj: Any) -> Any:
     if isinstance(obj, str):
         if "hf_" not in obj and "api_org_" not in obj:
             return obj
-        from .scan.scanner import _TOKEN
+        from .scan.secrets import _TOKEN
 
         return _TOKEN.sub(lambda m: m.group(1) + "0" * (m.end() - m.start() - len(m.group(1))), obj)
     if isinstance(obj, list):

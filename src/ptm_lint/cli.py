@@ -183,7 +183,7 @@ def _csv(text: str) -> list[str]:
 def _write(text: str, output: Path | None) -> None:
     import re
 
-    from .scan.scanner import mask_secrets
+    from .scan.secrets import mask_secrets
 
     text = mask_secrets(text)  # last line of defence: no output ever carries a hub token
     if not text.isascii():  # undecodable file names (lone surrogates) cannot be encoded: \udcXX
@@ -635,7 +635,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - a bug must exit 2 (not Python's 1, which means findings)
         import traceback
 
-        from .scan.scanner import mask_secrets
+        from .scan.secrets import mask_secrets
 
         trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         print(mask_secrets(trace) + mask_secrets(f"ptm-lint: internal error: {type(exc).__name__}: {exc}"),

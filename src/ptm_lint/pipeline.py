@@ -10,13 +10,16 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .catalog import Catalog, default_catalog
 from .core import FileError, FileScan, Reference, Report
-from .resolve.classify import classify
-from .scan.project import ModuleIndex
-from .scan.scanner import _has_token, mask_secrets, prefilter, scan_bytes
+from .scan.prefilter import prefilter
+from .scan.secrets import _has_token, mask_secrets
+
+if TYPE_CHECKING:
+    from .scan.project import ModuleIndex
 
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 48
@@ -40,6 +43,9 @@ class ScanOptions:
 def scan_text(source: str, path: str = "example.py", *, catalog: Catalog | None = None,
               root: Path | None = None) -> tuple[Reference, ...]:
     """References in one in-memory source (used by rule examples and tests)."""
+    from .scan.project import ModuleIndex
+    from .scan.scanner import scan_bytes
+
     catalog = catalog or default_catalog()
     index = ModuleIndex(root) if root is not None else None
     scan = scan_bytes(source.encode("utf-8"), path, catalog, index)
@@ -47,6 +53,12 @@ def scan_text(source: str, path: str = "example.py", *, catalog: Catalog | None 
 
 
 def _classify(scan: FileScan, catalog: Catalog) -> Iterable[Reference]:
+    if not scan.calls:
+        return
+    # The scanner and classifier modules (ast, the evaluator) are imported only when a file has
+    # calls or must be parsed: a warm run, or a tree without model loads, never needs them.
+    from .resolve.classify import classify
+
     for site in scan.calls:
         loader = catalog.by_id(site.loader)
         if loader is None:
@@ -63,6 +75,8 @@ def _scan_one(root: Path, rel: str, catalog: Catalog, index: ModuleIndex, trigge
             data = handle.read()
     except OSError as exc:
         return FileScan(rel, errors=(FileError(rel, f"cannot read: {exc.strerror or exc}", "io"),))
+    from .scan.scanner import scan_bytes
+
     index.begin()
     try:
         scan = scan_bytes(data, rel, catalog, index, trigger)
@@ -84,6 +98,8 @@ def _internal_error(rel: str, stage: str, exc: BaseException | str) -> FileScan:
 
 def _scan_chunk(root: str, rels: Sequence[str], cache=None, progress=None) -> list[FileScan]:
     """Scan `rels` in this process; with a cache.CacheSpec, store each result as it comes."""
+    from .scan.project import ModuleIndex
+
     catalog = default_catalog()
     index = ModuleIndex(Path(root))
     trigger = prefilter(catalog)

@@ -32,7 +32,7 @@ import libcst as cst
 
 from ..catalog import Catalog, Loader, default_catalog
 from ..core import Finding, Fix, Reference
-from ..scan.scanner import _TOKEN, _TOKEN_BYTES
+from ..scan.secrets import _TOKEN, _TOKEN_BYTES
 from ..scan.source import SourceError, _neutralise, decode_python
 from .cst_tools import CallUnit, CodeMap, Unit
 from .edits import apply_offsets, compute_edits, conflicts, edit_offsets, line_starts, split_lines, unified_diff

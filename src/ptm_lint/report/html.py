@@ -221,7 +221,7 @@ def _snippets(ov: Overview, read_source) -> dict[int, str]:
     if read_source is None:
         return {}
     try:
-        from ..scan.scanner import mask_secrets
+        from ..scan.secrets import mask_secrets
     except ImportError:  # no masking available: show no source rather than risk a token
         return {}
     out: dict[int, str] = {}

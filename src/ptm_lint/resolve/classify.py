@@ -9,8 +9,7 @@ from typing import Any
 
 from ..catalog import Loader
 from ..core import CallSite, Reference, Value
-from ..scan.scanner import mask_secrets
-from ..scan.values import LocalPath, ModuleRef, _plain
+from ..scan.secrets import mask_secrets
 from .hf_ids import LEGACY_IDS
 
 UNRESOLVED = "<unresolved>"
@@ -61,6 +60,8 @@ def revision_pin(rev: str) -> str:
 
 
 def is_local_path(text: str) -> bool:
+    from ..scan.values import LocalPath  # (here and below: the evaluator is loaded only when a file has calls)
+
     if isinstance(text, LocalPath):
         return True
     if text.startswith(("/", "./", "../", "~", ".\\", "file://")) or "\\" in text or text in (".", ".."):
@@ -82,6 +83,8 @@ def hf_canonical(repo_id: str, prefix: str | None = None) -> str:
 
 def plain(value: Value) -> Any:
     """A JSON-able rendering of a resolved value for options/args."""
+    from ..scan.values import ModuleRef, _plain
+
     if not value.known:
         return UNRESOLVED
     obj = value.value
@@ -271,6 +274,8 @@ def _hf_prefixed(draft: _Draft, text: str, site: CallSite) -> bool:
 
 
 def _enum_name(value: Value) -> str | None:
+    from ..scan.values import ModuleRef
+
     if not value.known:
         return None
     obj = value.value

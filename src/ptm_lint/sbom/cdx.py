@@ -36,7 +36,7 @@ from packageurl import PackageURL
 
 from ..core import Reference
 from ..hub.model import ModelMeta
-from ..scan.scanner import mask_secrets
+from ..scan.secrets import mask_secrets
 from .identity import HF, HF_DATASETS
 from .plan import Entry, Library, Plan
 

@@ -19,7 +19,7 @@ from ..core import Reference
 from ..hub.model import ModelMeta
 from ..report.inventory import model_key
 from ..resolve.classify import hf_canonical
-from ..scan.scanner import mask_secrets
+from ..scan.secrets import mask_secrets
 from .identity import Identity, identify
 
 # (hub, canonical id, revision): the key hub metadata is looked up by (hub/resolver.py `by_key`).
