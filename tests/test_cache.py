@@ -373,3 +373,17 @@ def test_a_token_in_a_file_name_never_reaches_the_manifest(cache_dir, tmp_path):
     scan_paths([root], ScanOptions(jobs=1, cache=True), root=root)
     text = _manifests(cache_dir)[0].read_text()
     assert "hf_" not in text and "plain.py" in text
+
+
+def test_deleted_files_leave_the_manifest(cache_dir, tmp_path):
+    root = _tree(tmp_path / "repo")
+    (root / "gone.py").write_text("x = 1\n")
+    _age(root)
+    scan_paths([root], ScanOptions(jobs=1, cache=True), root=root)
+    assert "gone.py" in json.loads(_manifests(cache_dir)[0].read_text())["files"]
+    (root / "gone.py").unlink()
+    (root / "new.py").write_text("y = 2\n")
+    _age(root)
+    scan_paths([root / "new.py"], ScanOptions(jobs=1, cache=True), root=root)  # a run on one file
+    files = json.loads(_manifests(cache_dir)[0].read_text())["files"]
+    assert "gone.py" not in files and {"new.py", "app.py", "plain.py"} <= set(files)

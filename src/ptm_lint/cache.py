@@ -272,6 +272,7 @@ class Manifest:
         self.files: dict[str, list] = {}
         self.states: dict[str, list] = {}
         self.changed = False
+        self.seen: set[str] = set()  # paths this run asked about
         try:
             data = read_json(path)
             if isinstance(data, dict) and data.get("schema") == SCHEMA:
@@ -289,6 +290,7 @@ class Manifest:
 
     def known(self, rel: str, stat: tuple[int, int, int, int] | None) -> str | None:
         """EMPTY or the file's sha256 when its stat is the recorded one, else None."""
+        self.seen.add(rel)
         return None if stat is None else self._match(self.files.get(rel), stat)
 
     def state(self, rel: str) -> str | None:
@@ -314,6 +316,10 @@ class Manifest:
         """Write the manifest if it changed; never raises (a manifest that cannot be written is just slower)."""
         if not self.changed:
             return
+        # Files deleted since they were recorded go (a run on part of the tree keeps the rest).
+        for table in (self.files, self.states):
+            for rel in [r for r in table if r not in self.seen and not os.path.lexists(os.path.join(self.root, r))]:
+                del table[rel]
         try:
             text = json.dumps({"schema": SCHEMA, "files": self.files, "states": self.states},
                               separators=(",", ":"), ensure_ascii=False)
