@@ -97,12 +97,18 @@ def make_handler(hub: FakeHub):
     class Handler(BaseHTTPRequestHandler):
         server_version = "fake-hub/1"
 
+        _entry: Request | None = None  # this request's log entry
+
         def log_message(self, *args) -> None:  # quiet
             pass
 
         # -- responses ----------------------------------------------------------------------------
         def _send(self, status: int, body=None, headers: dict[str, str] | None = None) -> None:
             data = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+            # Logged before a byte is sent: a client that got the answer may read the log at once.
+            self._status = status
+            if self._entry is not None:
+                self._entry.status = status
             self.send_response(status)
             ctype = "application/json" if not isinstance(body, bytes) else "application/octet-stream"
             self.send_header("Content-Type", ctype)
@@ -113,7 +119,6 @@ def make_handler(hub: FakeHub):
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(data)
-            self._status = status
 
         def _error(self, status: int, code: str | None, message: str) -> None:
             headers = {"X-Error-Message": message}
@@ -136,6 +141,7 @@ def make_handler(hub: FakeHub):
             with hub.lock:
                 hub.log.append(entry)
             self._status = 0
+            self._entry = entry
             try:
                 self._route(parts.path, parse_qs(parts.query), auth is not None)
             finally:
