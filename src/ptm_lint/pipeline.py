@@ -173,22 +173,23 @@ class _Batch:
             except _no_processes():
                 self.no_pool = True
                 return
-        if self.pool is not None and len(self.pending) >= self.CHUNK:
+        if self.pool is not None:
             self._submit()
 
-    def _submit(self) -> None:
-        chunk, self.pending = self.pending, []
-        self.chunks.append(chunk)
-        try:
-            self.futures.append(self.pool.submit(_scan_chunk, self.root, chunk, self.cache))  # type: ignore[union-attr]
-        except Exception:  # noqa: BLE001 - a broken pool: the chunk is retried in finish()
-            self.futures.append(None)
+    def _submit(self, rest: bool = False) -> None:
+        """Send the pending files in chunks of CHUNK (and, with `rest`, the last smaller one)."""
+        while len(self.pending) >= self.CHUNK or (rest and self.pending):
+            chunk, self.pending = self.pending[: self.CHUNK], self.pending[self.CHUNK :]
+            self.chunks.append(chunk)
+            try:
+                self.futures.append(self.pool.submit(_scan_chunk, self.root, chunk, self.cache))  # type: ignore[union-attr]
+            except Exception:  # noqa: BLE001 - a broken pool: the chunk is retried in finish()
+                self.futures.append(None)
 
     def finish(self) -> list[FileScan]:
         if self.pool is None:  # few files (or no processes): all of them here
             return _scan_chunk(self.root, self.pending, self.cache, self.progress) if self.pending else []
-        if self.pending:
-            self._submit()
+        self._submit(rest=True)
         results: dict[int, list[FileScan]] = {}
         try:
             with self.pool:
