@@ -238,7 +238,7 @@ class ResultCache:
 
 # -- the stat manifest ---------------------------------------------------------------------
 EMPTY = "-"  # a manifest value: the file holds nothing for the scanner (no loader call, no token)
-RACY_NS = 2_000_000_000  # a file changed this recently may change again within the same mtime tick
+RACY_NS = 3_000_000_000  # changed this recently, a file may change again within one mtime tick (FAT: 2 s)
 
 
 def file_stat(path: str) -> tuple[int, int, int, int] | None:
