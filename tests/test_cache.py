@@ -284,11 +284,11 @@ def test_prune_keeps_the_cache_under_its_cap(tmp_path):
 
 # -- the stat manifest -------------------------------------------------------------------------
 def _age(root: Path, seconds: float = 60) -> None:
-    """Make every file under root look last modified `seconds` ago (older than the racy window)."""
-    for path in root.rglob("*"):
-        if path.is_file():
-            then = path.stat().st_mtime - seconds
-            os.utime(path, (then, then))
+    """Make every file and directory under root look last modified `seconds` ago (older than the
+    racy window)."""
+    for path in [*root.rglob("*"), root]:
+        then = path.stat().st_mtime - seconds
+        os.utime(path, (then, then))
 
 
 def _no_reads(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -387,3 +387,131 @@ def test_deleted_files_leave_the_manifest(cache_dir, tmp_path):
     scan_paths([root / "new.py"], ScanOptions(jobs=1, cache=True), root=root)  # a run on one file
     files = json.loads(_manifests(cache_dir)[0].read_text())["files"]
     assert "gone.py" not in files and {"new.py", "app.py", "plain.py"} <= set(files)
+
+
+# -- directory listings in the manifest ----------------------------------------------------------
+def _no_listing(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
+    """From here on, reading a directory under root is a test failure: its recorded listing must answer."""
+    real = os.scandir
+
+    def boom(path="."):
+        if os.fspath(path).startswith(str(root)):
+            raise AssertionError(f"{path} was read although it is unchanged")
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", boom)
+
+
+def _dirs(cache_dir: Path) -> dict[str, list]:
+    [manifest] = _manifests(cache_dir)
+    return json.loads(manifest.read_text())["dirs"]
+
+
+def _nested(root: Path) -> Path:
+    _tree(root)
+    (root / "pkg" / "sub").mkdir(parents=True)
+    (root / "pkg" / "sub" / "deep.py").write_text("y = 2\n")
+    (root / "pkg" / "data.csv").write_text("a,b\n")
+    return root
+
+
+def test_unchanged_directories_are_answered_from_their_listing(cache_dir, tmp_path, monkeypatch):
+    root = _nested(tmp_path / "repo")
+    _age(root)
+    first = scan_paths([root], ScanOptions(jobs=1, cache=True), root=root)
+    assert set(_dirs(cache_dir)) == {".", "pkg", "pkg/sub"}
+    assert _dirs(cache_dir)["pkg"][-1] == "dsub"  # only what discovery looks at: no data.csv
+    _no_listing(monkeypatch, root)
+    _no_reads(monkeypatch)
+    other = scan_paths([root], ScanOptions(jobs=1, cache=True, extend_exclude=("*.txt",)), root=root)
+    assert other == first  # other options: a walk of its own, from the recorded listings
+
+
+def test_a_warm_run_replays_the_walk(cache_dir, tmp_path, monkeypatch):
+    from ptm_lint.discover import files
+
+    root = _nested(tmp_path / "repo")
+    _age(root)
+    first = scan_paths([root], ScanOptions(jobs=1, cache=True), root=root)
+    assert json.loads(_manifests(cache_dir)[0].read_text())["walk"][1]["files"] == [
+        "app.py", "config.py", "pkg/sub/deep.py", "plain.py"]
+
+    def boom(*args):
+        raise AssertionError("the walk was not replayed")
+
+    monkeypatch.setattr(files._Walker, "_list", boom)
+    _no_reads(monkeypatch)
+    assert scan_paths([root], ScanOptions(jobs=1, cache=True), root=root) == first
+    (root / "pkg" / "new.py").write_text("x = 1\n")  # a new entry: the directory is listed again
+    with pytest.raises(AssertionError, match="not replayed"):
+        scan_paths([root], ScanOptions(jobs=1, cache=True), root=root)
+
+
+def test_a_walk_that_read_a_fresh_ignore_file_is_not_recorded(cache_dir, tmp_path):
+    root = _nested(tmp_path / "repo")
+    _age(root)
+    (root / ".gitignore").write_text("plain.py\n")
+    then = (root / "pkg").stat().st_mtime
+    os.utime(root, (then, then))  # only the ignore file is recent
+    scan_paths([root], ScanOptions(jobs=1, cache=True), root=root)
+    manifest = json.loads(_manifests(cache_dir)[0].read_text())
+    assert manifest["walk"] is None and set(manifest["dirs"]) == {".", "pkg", "pkg/sub"}
+
+
+def test_a_file_added_to_a_listed_directory_is_scanned(cache_dir, tmp_path):
+    root = _nested(tmp_path / "repo")
+    _age(root)
+    assert _models(root) == {"app.py:3": "bert-base-uncased"}
+    (root / "pkg" / "sub" / "more.py").write_text("from transformers import AutoModel\nAutoModel.from_pretrained('gpt2')\n")
+    assert _models(root) == {"app.py:3": "bert-base-uncased", "pkg/sub/more.py:2": "gpt2"}
+    (root / "pkg" / "sub" / "more.py").rename(root / "pkg" / "moved.py")
+    assert _models(root) == {"app.py:3": "bert-base-uncased", "pkg/moved.py:2": "gpt2"}
+
+
+def test_racily_fresh_directories_are_not_recorded(cache_dir, tmp_path):
+    root = _nested(tmp_path / "repo")
+    for path in root.rglob("*.py"):  # old files in directories changed just now
+        os.utime(path, (1_000_000, 1_000_000))
+    scan_paths([root], ScanOptions(jobs=1, cache=True), root=root)
+    assert _dirs(cache_dir) == {}
+    _age(root)
+    scan_paths([root], ScanOptions(jobs=1, cache=True), root=root)
+    assert set(_dirs(cache_dir)) == {".", "pkg", "pkg/sub"}
+
+
+def test_removed_directories_leave_the_manifest(cache_dir, tmp_path):
+    root = _nested(tmp_path / "repo")
+    _age(root)
+    scan_paths([root], ScanOptions(jobs=1, cache=True), root=root)
+    (root / "pkg" / "sub" / "deep.py").unlink()
+    (root / "pkg" / "sub").rmdir()
+    _age(root)
+    scan_paths([root / "app.py"], ScanOptions(jobs=1, cache=True), root=root)  # one file: no walk
+    assert "pkg/sub" in _dirs(cache_dir)
+    scan_paths([root], ScanOptions(jobs=1, cache=True), root=root)
+    assert set(_dirs(cache_dir)) == {".", "pkg"}
+
+
+@pytest.mark.parametrize("listing", ["f../../outside.py", "fa.py/f../x.py", "x", "fa\u0000b.py", "f..", "d.",
+                                     "dpkg//fapp.py", "qapp.py"])
+def test_a_tampered_listing_is_a_miss(listing, cache_dir, tmp_path):
+    root = _nested(tmp_path / "repo")
+    _age(root)
+    expected = _models(root)
+    [manifest] = _manifests(cache_dir)
+    data = json.loads(manifest.read_text())
+    data["dirs"]["."][-1] = listing
+    data["dirs"]["pkg"] = [1, 2]
+    manifest.write_text(json.dumps(data))
+    found = scan_paths([root], ScanOptions(jobs=1, cache=True), root=root)
+    assert {s.path for s in found.scans} == {"app.py", "config.py", "plain.py", "pkg/sub/deep.py"}
+    assert _models(root) == expected
+
+
+def test_a_token_in_a_directory_entry_never_reaches_the_manifest(cache_dir, tmp_path):
+    root = _nested(tmp_path / "repo")
+    (root / "pkg" / ("hf_" + "a1B2" * 9)).mkdir()
+    _age(root)
+    scan_paths([root], ScanOptions(jobs=1, cache=True), root=root)
+    text = _manifests(cache_dir)[0].read_text()
+    assert "hf_" not in text and "pkg/sub" in text

@@ -46,8 +46,53 @@ def root(tmp_path: Path) -> Path:
     return r
 
 
-def run(root: Path, *paths: str | Path, **kw: object) -> Discovered:
-    return discover([root / p for p in paths] or [root], root, **kw)  # type: ignore[arg-type]
+class MemoryListings:
+    """A Listings store without the racy rule (cache.Manifest's is tested in test_cache)."""
+
+    def __init__(self) -> None:
+        self.dirs: dict[str, tuple[tuple[int, int, int, int], list[str]]] = {}
+        self.hits = 0
+        self.walks: dict[str, object] = {}
+        self.asked = 0
+
+    def listing(self, path: str, stat: tuple[int, int, int, int]) -> list[str] | None:
+        self.asked += 1
+        known = self.dirs.get(path)
+        if known is None or known[0] != stat:
+            return None
+        self.hits += 1
+        return known[1]
+
+    def record_listing(self, path: str, stat: tuple[int, int, int, int], entries: list[str]) -> bool:
+        self.dirs[path] = (stat, list(entries))
+        return True
+
+    def walk(self, key: str) -> object:
+        for path, (stat, _) in self.dirs.items():
+            try:
+                st = os.stat(path)
+            except OSError:
+                return None
+            if (st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev) != stat:
+                return None
+        return self.walks.get(key)
+
+    def record_walk(self, key: str, walk: object, newest_mtime_ns: int) -> None:
+        self.walks[key] = walk
+
+
+def run(root: Path, *paths: str | Path, replay: bool = True, **kw: object) -> Discovered:
+    """discover(); with `replay`, also checks that walks from recorded listings, and replays of a
+    recorded walk, find the same."""
+    given = [root / p for p in paths] or [root]
+    result = discover(given, root, **kw)  # type: ignore[arg-type]
+    if replay:
+        listings = MemoryListings()
+        assert discover(given, root, listings=listings, **kw) == result  # type: ignore[arg-type]
+        assert discover(given, root, listings=listings, **kw) == result  # type: ignore[arg-type]
+        assert listings.hits in (0, len(listings.dirs))  # (0: the recorded walk was replayed)
+        assert discover(given, root, listings=listings, **kw) == result  # type: ignore[arg-type]
+    return result
 
 
 # --- constants and helpers --------------------------------------------------------------------
@@ -448,32 +493,139 @@ def test_file_vanishing_during_the_walk(root: Path, monkeypatch: pytest.MonkeyPa
     touch(root, "a.py", "b.py")
     real_scandir = os.scandir
 
-    class Gone:
-        def __init__(self, entry: os.DirEntry[str]) -> None:
-            self._e = entry
-            self.name, self.path = entry.name, entry.path
-
-        def __getattr__(self, attr: str) -> object:
-            return getattr(self._e, attr)
-
-        def stat(self, *, follow_symlinks: bool = True) -> os.stat_result:
-            raise FileNotFoundError(2, "No such file or directory", self.path)
-
     class Listing:
+        """Lists the directory, then b.py is deleted before discovery stats it."""
+
         def __init__(self, path: str) -> None:
             self._it = real_scandir(path)
 
         def __enter__(self):  # type: ignore[no-untyped-def]
-            return [Gone(e) if e.name == "b.py" else e for e in self._it]
+            entries = list(self._it)
+            (root / "b.py").unlink()
+            return entries
 
         def __exit__(self, *exc: object) -> None:
             self._it.close()
 
     monkeypatch.setattr(F.os, "scandir", Listing)
-    r = run(root)
+    r = run(root, replay=False)  # (b.py is gone for a second walk)
     assert rels(r, root) == ["a.py"]
     assert [(e.path, e.kind, e.message) for e in r.errors] == [
         ("b.py", "io", "file disappeared during discovery")]
+
+
+# --- recorded listings (discover.files.Listings) ---------------------------------------------
+
+
+def test_recorded_listings_see_every_kind_of_change(root: Path) -> None:
+    touch(root, "a.py", "pkg/b.py", "pkg/sub/c.py", "pkg/notes.txt")
+    listings = MemoryListings()
+    assert rels(discover([root], root, listings=listings), root) == ["a.py", "pkg/b.py", "pkg/sub/c.py"]
+    assert "fnotes.txt" not in listings.dirs[str(root / "pkg")][1]  # only what discovery looks at
+    touch(root, "pkg/new.py")  # added
+    (root / "pkg" / "sub" / "c.py").rename(root / "pkg" / "sub" / "d.py")  # renamed
+    (root / "a.py").unlink()
+    (root / "a.py").mkdir()  # a file replaced by a directory
+    touch(root, "a.py/e.py", "pkg/sub/deeper/f.py")
+    before = listings.hits
+    found = discover([root], root, listings=listings)
+    assert found == discover([root], root)
+    assert rels(found, root) == ["a.py/e.py", "pkg/b.py", "pkg/new.py", "pkg/sub/d.py", "pkg/sub/deeper/f.py"]
+    assert listings.hits == before  # every directory changed: none was answered from its listing
+
+
+def test_a_directory_whose_mtime_is_set_back_is_read_again(root: Path) -> None:
+    touch(root, "pkg/a.py")
+    pkg = root / "pkg"
+    listings = MemoryListings()
+    discover([root], root, listings=listings)
+    old = pkg.stat()
+    touch(root, "pkg/b.py")
+    os.utime(pkg, ns=(old.st_atime_ns, old.st_mtime_ns))  # mtime as recorded: only ctime moved
+    assert rels(discover([root], root, listings=listings), root) == ["pkg/a.py", "pkg/b.py"]
+
+
+def test_a_recorded_listing_does_not_hide_a_changed_ignore_file(root: Path) -> None:
+    touch(root, "a.py", "b.py")
+    (root / ".gitignore").write_text("a.py\n", encoding="utf-8")
+    listings = MemoryListings()
+    assert rels(discover([root], root, listings=listings), root) == ["b.py"]
+    (root / ".gitignore").write_text("b.py\n", encoding="utf-8")  # the directory itself is unchanged
+    assert rels(discover([root], root, listings=listings), root) == ["a.py"]
+    assert rels(discover([root], root, listings=listings, extend_exclude=["a.py"]), root) == []
+
+
+def _replayed(root: Path, listings: MemoryListings, **kw: object) -> tuple[Discovered, bool]:
+    """(what discovery finds with `listings`, checked against a plain walk; whether it was a replay)."""
+    before = listings.asked
+    found = discover([root], root, listings=listings, **kw)  # type: ignore[arg-type]
+    assert found == discover([root], root, **kw)  # type: ignore[arg-type]
+    return found, listings.asked == before  # a replay lists no directory
+
+
+def test_a_recorded_walk_is_replayed_while_nothing_it_read_changed(root: Path) -> None:
+    touch(root, "a.py", "pkg/b.py", "pkg/c.txt")
+    (root / ".gitignore").write_text("c.py\n", encoding="utf-8")
+    listings = MemoryListings()
+    assert _replayed(root, listings) == (discover([root], root), False)
+    found, replayed = _replayed(root, listings)
+    assert replayed and rels(found, root) == ["a.py", "pkg/b.py"]
+    assert _replayed(root, listings, extend_exclude=["pkg"])[1] is False  # other options: a walk of their own
+    assert _replayed(root, listings, extend_exclude=["pkg"])[1] is True
+
+    (root / "pkg" / "b.py").write_text("x = 1\n", encoding="utf-8")  # content only: still a replay
+    found, replayed = _replayed(root, listings)
+    assert replayed and found.stats[1] == F._file_stat(os.stat(root / "pkg" / "b.py"))
+
+    (root / ".gitignore").write_text("b.py\n", encoding="utf-8")  # an ignore file it read
+    assert _replayed(root, listings) == (discover([root], root), False)
+    assert rels(discover([root], root), root) == ["a.py"]
+    assert _replayed(root, listings)[1] is True
+
+    (root / "pkg" / ".gitignore").write_text("", encoding="utf-8")  # an entry in a listed directory
+    assert _replayed(root, listings)[1] is False
+    assert _replayed(root, listings)[1] is True
+
+
+def test_a_replay_rechecks_every_file_it_found(root: Path) -> None:
+    touch(root, "a.py", "b.py")
+    listings = MemoryListings()
+    discover([root], root, listings=listings, max_bytes=10)
+    (root / "b.py").write_text("x" * 11, encoding="utf-8")  # now over the limit: reported, not scanned
+    found, replayed = _replayed(root, listings, max_bytes=10)
+    assert not replayed and rels(found, root) == ["a.py"] and errs(found) == [("b.py", "skipped")]
+
+
+def test_a_git_folder_appearing_above_the_root_is_seen(tmp_path: Path) -> None:
+    root = tmp_path / "top" / "proj"
+    touch(root, "a.py", "b.py")
+    (tmp_path / "top" / ".gitignore").write_text("b.py\n", encoding="utf-8")
+    listings = MemoryListings()
+    assert rels(discover([root], root, listings=listings), root) == ["a.py", "b.py"]
+    assert _replayed(root, listings)[1] is True
+    (tmp_path / "top" / ".git").mkdir()  # now the .gitignore above the root applies
+    found, replayed = _replayed(root, listings)
+    assert not replayed and rels(found, root) == ["a.py"]
+
+
+def test_walks_with_links_or_named_files_are_not_replayed(root: Path) -> None:
+    touch(root, "pkg/a.py", "b.py")
+    listings = MemoryListings()
+    discover([root / "b.py", root / "pkg"], root, listings=listings)
+    assert not listings.walks
+    (root / "link").symlink_to(root / "pkg", target_is_directory=True)
+    discover([root], root, listings=listings)
+    assert not listings.walks
+
+
+@pytest.mark.parametrize("rel", ["../outside.py", "/etc/passwd", "a/../../x.py", "", "a//b.py", "a\x00.py", 7])
+def test_a_tampered_walk_is_not_replayed(root: Path, rel: object) -> None:
+    touch(root, "a.py")
+    listings = MemoryListings()
+    discover([root], root, listings=listings)
+    [walk] = listings.walks.values()
+    walk["files"] = ["a.py", rel]  # type: ignore[index]
+    assert _replayed(root, listings) == (discover([root], root), False)
 
 
 # --- the matcher's fast path agrees with pathspec ---------------------------------------------

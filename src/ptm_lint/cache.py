@@ -27,6 +27,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import sys
 import time
 from collections.abc import Mapping
@@ -237,6 +238,9 @@ class ResultCache:
 
 
 # -- the stat manifest ---------------------------------------------------------------------
+# In a recorded listing ("/"-separated kind + name entries): an unknown kind, a name that is empty,
+# "." or "..", or a NUL.
+_BAD_LISTING = re.compile(r"(?:^|/)(?:[^dlf]|[dlf]\.{0,2}(?:/|$))|/$|\x00")
 EMPTY = "-"  # a manifest value: the file holds nothing for the scanner (no loader call, no token)
 RACY_NS = 3_000_000_000  # changed this recently, a file may change again within one mtime tick (FAT: 2 s)
 
@@ -263,6 +267,10 @@ class Manifest:
     timestamp tick could leave its stat unchanged. Any later write sets mtime to a newer time, and
     setting mtime back (touch -d) changes ctime, so a recorded stat that still matches means the
     same bytes. The states of dependency files (scan.project.file_state) are remembered the same way.
+
+    It also keeps discovery's directory listings (discover.files.Listings), keyed by the
+    directory's (mtime, ctime, inode, device), with the same racy rule: a warm run stats each
+    directory instead of reading it, as git's untracked cache does.
     """
 
     def __init__(self, path: str, root: str, now_ns: int | None = None) -> None:
@@ -271,14 +279,19 @@ class Manifest:
         self.started = time.time_ns() if now_ns is None else now_ns
         self.files: dict[str, list] = {}
         self.states: dict[str, list] = {}
+        self.dirs: dict[str, list] = {}
         self.changed = False
         self.seen: set[str] = set()  # paths this run asked about
+        self.listed: set[str] = set()  # directories this run asked about
+        self.last_walk: Any = None  # [key, walk] (discover.files.Listings.record_walk)
+        self._walk_is_new = False
         try:
             data = read_json(path)
             if isinstance(data, dict) and data.get("schema") == SCHEMA:
-                files, states = data.get("files"), data.get("states")
-                if isinstance(files, dict) and isinstance(states, dict):
-                    self.files, self.states = files, states
+                files, states, dirs = data.get("files"), data.get("states"), data.get("dirs", {})
+                if isinstance(files, dict) and isinstance(states, dict) and isinstance(dirs, dict):
+                    self.files, self.states, self.dirs = files, states, dirs
+                    self.last_walk = data.get("walk")
         except (OSError, ValueError, RecursionError):
             pass  # no manifest, or a broken one: every file is read
 
@@ -312,6 +325,67 @@ class Manifest:
             self.states[rel] = [*stat, state]
             self.changed = True
 
+    def _dir_key(self, path: str) -> str:
+        """A directory's key: its path relative to the root ("." for the root), else the absolute path."""
+        if path == self.root:
+            return "."
+        prefix = self.root if self.root.endswith(os.sep) else self.root + os.sep
+        return path[len(prefix):] if path.startswith(prefix) else path
+
+    def listing(self, path: str, stat: tuple[int, int, int, int]) -> list[str] | None:
+        """The recorded listing of the directory at `path` (absolute) if its stat is the recorded one."""
+        key = self._dir_key(path)
+        self.listed.add(key)
+        entry = self.dirs.get(key)
+        if not (isinstance(entry, list) and len(entry) == 5 and tuple(entry[:4]) == stat and isinstance(entry[4], str)):
+            return None
+        # A manifest is only a cache: names that could leave the directory are a miss, not a path.
+        text = entry[4]
+        if _BAD_LISTING.search(text) or (os.sep != "/" and os.sep in text):
+            return None
+        return text.split("/") if text else []
+
+    def record_listing(self, path: str, stat: tuple[int, int, int, int], entries: list[str]) -> bool:
+        key = self._dir_key(path)
+        self.listed.add(key)
+        text = "/".join(entries)  # file names never hold "/"
+        if stat[0] > self.started - RACY_NS or _names_a_secret(key) or (
+                ("hf_" in text or "api_org_" in text) and _names_a_secret("/".join(e[1:] for e in entries))):
+            return False
+        value = [*stat, text]
+        if self.dirs.get(key) != value:
+            self.dirs[key] = value
+            self.changed = True
+            if not self._walk_is_new:  # the recorded walk may depend on the old listing
+                self.last_walk = None
+        return True
+
+    def walk(self, key: str) -> Any:
+        """The walk recorded under `key` if every recorded directory still has its recorded stat.
+
+        A recorded walk listed only directories that are in self.dirs (each of its listings was
+        recorded, or it was not kept), and it is dropped whenever one of them changes."""
+        if not (isinstance(self.last_walk, list) and len(self.last_walk) == 2 and self.last_walk[0] == key):
+            return None
+        prefix = self.root if self.root.endswith(os.sep) else self.root + os.sep
+        stat = os.stat
+        try:
+            for rel, entry in self.dirs.items():
+                st = stat(self.root if rel == "." else rel if os.path.isabs(rel) else prefix + rel)
+                # (field by field: no tuple per directory; this loop is most of a warm run's walk)
+                if not (entry[0] == st.st_mtime_ns and entry[1] == st.st_ctime_ns and entry[2] == st.st_ino
+                        and entry[3] == st.st_dev):
+                    return None
+        except (OSError, ValueError, TypeError, IndexError):
+            return None
+        return self.last_walk[1]
+
+    def record_walk(self, key: str, walk: Any, newest_mtime_ns: int) -> None:
+        if newest_mtime_ns > self.started - RACY_NS:
+            return
+        self.last_walk = [key, walk]
+        self._walk_is_new = self.changed = True
+
     def save(self) -> None:
         """Write the manifest if it changed; never raises (a manifest that cannot be written is just slower)."""
         if not self.changed:
@@ -320,9 +394,14 @@ class Manifest:
         for table in (self.files, self.states):
             for rel in [r for r in table if r not in self.seen and not os.path.lexists(os.path.join(self.root, r))]:
                 del table[rel]
+        if "." in self.listed:  # a walk of the whole root: directories it did not reach are gone or excluded
+            kept = {key: value for key, value in self.dirs.items() if key in self.listed}
+            if len(kept) != len(self.dirs) and not self._walk_is_new:
+                self.last_walk = None
+            self.dirs = kept
         try:
-            text = json.dumps({"schema": SCHEMA, "files": self.files, "states": self.states},
-                              separators=(",", ":"), ensure_ascii=False)
+            text = json.dumps({"schema": SCHEMA, "files": self.files, "states": self.states, "dirs": self.dirs,
+                               "walk": self.last_walk}, separators=(",", ":"), ensure_ascii=False)
             path = Path(self.path)
             path.parent.mkdir(parents=True, exist_ok=True)
             _atomic_write(path, text.encode("utf-8"))

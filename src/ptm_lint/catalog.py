@@ -50,6 +50,8 @@ class ArgSpec:
 
 @dataclass(frozen=True, slots=True)
 class Deprecation:
+    """An argument of a loader that is deprecated or removed in some version of its package."""
+
     arg: str
     package: str
     since: str | None = None
@@ -60,6 +62,8 @@ class Deprecation:
 
 @dataclass(frozen=True, slots=True)
 class Loader:
+    """One loader API: how calls to it are recognised and where its model id and revision are passed."""
+
     id: str
     library: str
     hub: str
@@ -100,6 +104,8 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 @dataclass(frozen=True)
 class Catalog:
+    """Every loader of rules/loaders/*.toml, with the digest of their text (part of cache keys)."""
+
     loaders: tuple[Loader, ...]
     digest: str
     roots: frozenset[str] = field(default=frozenset())
@@ -254,12 +260,9 @@ def _loader(raw: dict[str, Any], source: str, *, checked: bool = False) -> Loade
 
 def load_catalog(directory: Path | None = None) -> Catalog:
     """Read every rules/loaders/*.toml file; raise CatalogError on malformed data."""
-    directory = directory or rules_dir() / "loaders"
+    files = _loader_files(directory)
     loaders: list[Loader] = []
-    digest = hashlib.sha256()
-    for path in sorted(directory.glob("*.toml")):
-        data = path.read_bytes()
-        digest.update(path.name.encode() + b"\0" + data)
+    for path, data in files:
         doc, checked = _parse(data.decode("utf-8"), path.name)
         for raw in doc.get("loader", []):
             loaders.append(_loader(raw, path.name, checked=checked))
@@ -275,7 +278,23 @@ def load_catalog(directory: Path | None = None) -> Catalog:
                 raise CatalogError(f"{loader.source}: loader {loader.id!r}: match must start with a module name")
             roots.add(root.group(0))
     triggers = tuple(sorted({t for loader in loaders for t in loader.triggers}))
-    return Catalog(tuple(loaders), digest.hexdigest(), frozenset(roots), triggers)
+    return Catalog(tuple(loaders), _digest(files), frozenset(roots), triggers)
+
+
+def catalog_digest(directory: Path | None = None) -> str:
+    """load_catalog(directory).digest without parsing the catalog (a warm run may need nothing else)."""
+    return _digest(_loader_files(directory))
+
+
+def _loader_files(directory: Path | None) -> list[tuple[Path, bytes]]:
+    return [(path, path.read_bytes()) for path in sorted((directory or rules_dir() / "loaders").glob("*.toml"))]
+
+
+def _digest(files: list[tuple[Path, bytes]]) -> str:
+    digest = hashlib.sha256()
+    for path, data in files:
+        digest.update(path.name.encode() + b"\0" + data)
+    return digest.hexdigest()
 
 
 @functools.lru_cache(maxsize=1)

@@ -67,7 +67,9 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: Sequence[str] = SUBCOMMANDS) -> argparse.ArgumentParser:
+    """The command line parser, with the subcommands in `commands` (main() adds only the one that
+    runs: each costs a few dozen add_argument calls)."""
     parser = _Parser(
         prog="ptm-lint",
         description="Find, pin and audit the pre-trained models your code loads.",
@@ -75,7 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"ptm-lint {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, add in _SUBPARSERS.items():
+        if name in commands:
+            add(sub)
+    return parser
 
+
+def _add_check(sub: argparse._SubParsersAction) -> None:
     check = sub.add_parser("check", help="report findings (the default command)")
     _common(check)
     check.add_argument("--format", choices=("text", "json", "sarif", "github", "markdown"), default="text",
@@ -98,19 +106,27 @@ def build_parser() -> argparse.ArgumentParser:
     _hub_options(check)
     check.set_defaults(func=cmd_check)
 
+
+def _add_rules(sub: argparse._SubParsersAction) -> None:
     rules = sub.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=("text", "json"), default="text")
     rules.set_defaults(func=cmd_rules)
 
+
+def _add_rule(sub: argparse._SubParsersAction) -> None:
     rule = sub.add_parser("rule", help="explain one rule")
     rule.add_argument("rule_id", metavar="RULE", help="rule id or name, e.g. PTM101")
     rule.set_defaults(func=cmd_rule)
 
+
+def _add_inventory(sub: argparse._SubParsersAction) -> None:
     inv = sub.add_parser("inventory", help="list every model reference (the inventory contract)")
     _common(inv)
     inv.add_argument("--format", choices=("json", "text"), default="text")
     inv.set_defaults(func=cmd_inventory)
 
+
+def _add_outdated(sub: argparse._SubParsersAction) -> None:
     outdated = sub.add_parser("outdated", help="list pinned models whose default branch moved since (pip list --outdated)")
     _common(outdated)
     outdated.add_argument("--format", choices=("text", "json"), default="text")
@@ -119,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     _hub_options(outdated)
     outdated.set_defaults(func=cmd_outdated)
 
+
+def _add_graph(sub: argparse._SubParsersAction) -> None:
     graph = sub.add_parser("graph", help="export the model dependency graph")
     _common(graph)
     graph.add_argument("--format", choices=("json", "dot", "mermaid", "graphml"), default="json",
@@ -129,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="use no hub metadata (licences, base models), not even the local caches")
     graph.set_defaults(func=cmd_graph)
 
+
+def _add_sbom(sub: argparse._SubParsersAction) -> None:
     sbom = sub.add_parser("sbom", help="write a CycloneDX ML-BOM of every model the code depends on")
     _common(sbom)
     sbom.add_argument("--format", choices=("cyclonedx-json", "cyclonedx-xml"), default="cyclonedx-json")
@@ -146,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     sbom.add_argument("--no-validate", action="store_true", help="do not validate the SBOM against the CycloneDX schema")
     sbom.set_defaults(func=cmd_sbom)
 
+
+def _add_report(sub: argparse._SubParsersAction) -> None:
     report = sub.add_parser("report", help="write a self-contained HTML report (findings, models, graph)")
     _common(report)
     report.add_argument("--select", type=_csv, default=None, metavar="IDS", help="rules to enable (as for check)")
@@ -156,7 +178,6 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--cache-dir", default=None, metavar="DIR", help="ptm-lint's hub-metadata cache directory")
     report.add_argument("--no-metadata", action="store_true", help="use no hub metadata, not even the local caches")
     report.set_defaults(func=cmd_report)
-    return parser
 
 
 def _fix_options(check: argparse.ArgumentParser) -> None:
@@ -239,13 +260,13 @@ def _fix_store(args: argparse.Namespace, config, root: Path):
     import hashlib
 
     from .cache import FixStore, resolve_cache_dir, salt
-    from .catalog import default_catalog, rules_dir
+    from .catalog import catalog_digest, rules_dir
 
     cache_dir, config_dir = _cache_location(args, config)
     # Fixers also read rule data outside the loader catalog (torchvision's weights table).
     rules = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(rules_dir().rglob("*.toml")))).hexdigest()
     return FixStore(resolve_cache_dir(cache_dir, root, Path(config_dir) if config_dir else None),
-                    salt(default_catalog().digest, {"rules": rules}))
+                    salt(catalog_digest(), {"rules": rules}))
 
 
 def _stderr_is_terminal() -> bool:
@@ -263,7 +284,7 @@ def _paths(args: argparse.Namespace) -> list[Path]:
 def cmd_inventory(args: argparse.Namespace) -> int:
     from .report.inventory import render_json, render_text
 
-    _, result = _scan(args, _config(args, [r.id for r in _rules()]))
+    _, result = _scan(args, _config(args, _rule_ids()))
     report = result.report()
     _write(render_json(report) if args.format == "json" else render_text(report), args.output)
     return EXIT_ERROR if _fatal(args, report.errors) else EXIT_OK
@@ -279,7 +300,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
     from .graph.build import build_graph
     from .graph.export import render
 
-    config = _config(args, [r.id for r in _rules()])
+    config = _config(args, _rule_ids())
     root, result = _scan(args, config)
     project = read_project(root)
     metadata = None
@@ -309,7 +330,25 @@ def _rules():
         raise UsageError(f"the rule data is broken: {exc}") from None
 
 
-def _config(args: argparse.Namespace, rule_ids: list[str]):
+def _rule_ids() -> tuple[str, ...]:
+    """Every rule id, for validating the configuration, without building the rules (_rules)."""
+    from .catalog import CatalogError
+    from .check.rulebook import rule_ids
+
+    try:
+        return rule_ids()
+    except CatalogError as exc:
+        raise UsageError(f"the rule data is broken: {exc}") from None
+
+
+def _selection(config):
+    """The rule selection of the configuration (check.engine.Selection)."""
+    from .check.engine import Selection
+
+    return Selection(config.select, config.extend_select, config.ignore, config.per_file_ignores)
+
+
+def _config(args: argparse.Namespace, rule_ids: Sequence[str]):
     from .config import ConfigError, load_config, validate_selectors
 
     start = Path(os.path.commonpath([str(p.resolve()) for p in _paths(args)]))
@@ -333,56 +372,92 @@ def _config(args: argparse.Namespace, rule_ids: list[str]):
     return dataclasses.replace(config, **overrides)
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    from .catalog import default_catalog
-    from .check.engine import Selection, fails, run_checks
-    from .check.rules import Context
-    from .core import Report
-    from .discover.project import read_project
+# The formats whose output lists every enabled rule (SARIF's rule descriptors); the others name
+# only the rules of the findings they show.
+_LISTS_RULES = ("sarif",)
 
-    rules = _rules()
-    config = _config(args, [r.id for r in rules])
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .core import Report
+
+    config = _config(args, _rule_ids())
     root, result = _scan(args, config)
-    project = read_project(root)
-    selection = Selection(config.select, config.extend_select, config.ignore, config.per_file_ignores)
-    hub = _hub_metadata(args, config, result.references, rules, selection)
-    available = hub is not None and (hub.online or hub.available)
-    enabled = selection.enabled(rules, available)
-    metadata = hub.by_key if hub is not None else None
-    if metadata and any(r.id == "PTM503" for r in enabled):  # the base models' licences too
-        metadata = _lineage_metadata(args, config, metadata)
-    ctx = Context(project=project, catalog=default_catalog(), references=result.references,
-                  metadata=metadata)
-    findings, unused = run_checks(result.references, result.by_path, rules, selection, ctx,
-                                  metadata_available=available)
-    references = result.references
-    notes = []
-    online = bool(getattr(config, "online", False) if getattr(args, "online", None) is None else args.online)
+    online = bool(config.online if getattr(args, "online", None) is None else args.online)
+    hub_errors: tuple[str, ...] = ()
+    if _nothing_to_check(result):
+        # No finding is possible: the checks, the rules, the project's requirements and hub
+        # metadata are not loaded. With no reference the hub would have had no metadata, so only
+        # --online could have enabled the rules that need it (Selection.enabled).
+        rules = selection = project = metadata = None
+        enabled = _selection(config).enabled(_rules(), online) if args.format in _LISTS_RULES else ()
+        project_errors = _project_errors(root)
+        findings: list = []
+        notes: list[str] = []
+    else:
+        from .catalog import default_catalog
+        from .check.engine import run_checks
+        from .check.rules import Context
+        from .discover.project import read_project
+
+        rules = _rules()
+        project = read_project(root)
+        project_errors = project.errors
+        selection = _selection(config)
+        hub = _hub_metadata(args, config, result.references, rules, selection)
+        available = hub is not None and (hub.online or hub.available)
+        enabled = selection.enabled(rules, available)
+        metadata = hub.by_key if hub is not None else None
+        if metadata and any(r.id == "PTM503" for r in enabled):  # the base models' licences too
+            metadata = _lineage_metadata(args, config, metadata)
+        ctx = Context(project=project, catalog=default_catalog(), references=result.references,
+                      metadata=metadata)
+        findings, unused = run_checks(result.references, result.by_path, rules, selection, ctx,
+                                      metadata_available=available)
+        notes = []
+        if hub is not None:
+            hub_errors = hub.errors
+            notes.extend(hub.notes)
+            if hub.summary_note():
+                notes.append(hub.summary_note())
+        if args.report_unused_suppressions:
+            notes.extend(f"{path}{f':cell {cell}' if cell is not None else ''}:{line}: unused suppression ({ids})"
+                         for path, cell, line, ids in unused)
     findings, references, fix_notes, diff = _fixes(
-        args, root, rules, selection, project, findings, references, online=online, metadata=metadata,
+        args, root, rules, selection, project, findings, result.references, online=online, metadata=metadata,
         lookup=lambda refs: _hub_lookup(args, config, refs), store=lambda: _fix_store(args, config, root))
     if diff is not None:  # --diff: the patch is the output; the exit code says whether there is one
         _write_bytes(diff, args.output)
         for note in fix_notes:
             print(f"ptm-lint: {note}", file=sys.stderr)
         return EXIT_FINDINGS if diff or any("diff not shown" in n for n in fix_notes) else EXIT_OK
-    notes.extend(fix_notes)
-    if hub is not None:
-        notes.extend(hub.notes)
-        if hub.summary_note():
-            notes.append(hub.summary_note())
-    if args.report_unused_suppressions:
-        notes.extend(f"{path}{f':cell {cell}' if cell is not None else ''}:{line}: unused suppression ({ids})"
-                     for path, cell, line, ids in unused)
     report = Report(root=str(root), references=references, findings=tuple(findings),
-                    errors=(*result.errors, *project.errors), rules=enabled, notes=tuple(notes),
+                    errors=(*result.errors, *project_errors), rules=enabled, notes=(*fix_notes, *notes),
                     tool_version=__version__)
     _write(_render_check(report, args), args.output)
-    if _fatal(args, report.errors) or (getattr(args, "errors_fatal", False) and hub is not None and hub.errors):
+    if _fatal(args, report.errors) or (getattr(args, "errors_fatal", False) and hub_errors):
         return EXIT_ERROR
-    if args.exit_zero:
+    if args.exit_zero or not findings:
         return EXIT_OK
+    from .check.engine import fails
+
     return EXIT_FINDINGS if fails(findings, config.fail_on) else EXIT_OK
+
+
+def _nothing_to_check(result) -> bool:
+    """True when the scan found no model reference, no hard-coded token and no suppression comment:
+    what every finding and every unused-suppression note comes from (check.engine.run_checks)."""
+    return not result.references and not any(scan.secrets or scan.suppressions for scan in result.scans)
+
+
+def _project_errors(root: Path) -> tuple:
+    """The errors of reading the project's declarations (reported by `check` even without findings)."""
+    from .discover.declarations import declares_nothing
+
+    if declares_nothing(root):
+        return ()
+    from .discover.project import read_project
+
+    return read_project(root).errors
 
 
 def _hub_options(parser: argparse.ArgumentParser) -> None:
@@ -428,7 +503,7 @@ def _hub_metadata(args: argparse.Namespace, config, references, rules, selection
 def cmd_outdated(args: argparse.Namespace) -> int:
     from .hub.outdated import render_json, render_text, outdated_rows
 
-    config = _config(args, [r.id for r in _rules()])
+    config = _config(args, _rule_ids())
     root, result = _scan(args, config)
     hub = _hub_lookup(args, config, result.references)
     rows = outdated_rows(result.references, hub)
@@ -445,6 +520,8 @@ def _fixes(args: argparse.Namespace, root: Path, rules, selection, project, find
     """Attach fixes to the findings; with --fix / --diff apply them. -> (findings, references, notes, diff)."""
     if not (args.fix or args.diff) and not any(f.reference is not None and not f.suppressed for f in findings):
         return findings, references, [], None  # nothing to fix: never import libcst (pre-commit startup)
+    if not findings:  # --fix / --diff with nothing to fix: what the fix engine would answer, without it
+        return findings, references, [_fixed_note(args, 0, 0)], b"" if args.diff else None
     from .fix.suggest import FixOptions, attach_fixes
 
     def read(rel: str) -> bytes | None:
@@ -462,18 +539,21 @@ def _fixes(args: argparse.Namespace, root: Path, rules, selection, project, find
                        unsafe=args.unsafe_fixes, options=options)
     remaining = sum(1 for f in outcome.findings if not f.suppressed)
     if args.diff:
-        n = outcome.fixed
         patch, withheld = render_diff(outcome.changed, prefix=not args.no_diff_prefix)
         notes = [f"{rel}: diff not shown because it would print a hard-coded token; use --fix" for rel in withheld]
-        notes.append(f"Would fix {n} finding{'s' if n != 1 else ''} ({remaining} remaining).")
+        notes.append(_fixed_note(args, outcome.fixed, remaining))
         return outcome.findings, outcome.references, notes, patch
     errors = write_changes(root, outcome.changed)
     if errors:  # what could not be written is not fixed: report the findings as they were
         for message in errors:
             print(f"ptm-lint: {message}", file=sys.stderr)
         return findings, references, [f"Fixed nothing: {len(errors)} file(s) could not be written."], None
-    n = outcome.fixed
-    return outcome.findings, outcome.references, [f"Fixed {n} finding{'s' if n != 1 else ''} ({remaining} remaining)."], None
+    return outcome.findings, outcome.references, [_fixed_note(args, outcome.fixed, remaining)], None
+
+
+def _fixed_note(args: argparse.Namespace, fixed: int, remaining: int) -> str:
+    """The summary of --fix ("Fixed ...") or --diff ("Would fix ...")."""
+    return f"{'Would fix' if args.diff else 'Fixed'} {fixed} finding{'s' if fixed != 1 else ''} ({remaining} remaining)."
 
 
 def _write_bytes(data: bytes, output: Path | None) -> None:
@@ -492,7 +572,7 @@ def cmd_sbom(args: argparse.Namespace) -> int:
     from .discover.project import read_project
     from .sbom import SbomError, SbomOptions, generate
 
-    config = _config(args, [r.id for r in _rules()])
+    config = _config(args, _rule_ids())
     root, result = _scan(args, config)
     project = read_project(root)
     metadata = None
@@ -523,6 +603,8 @@ def _report_metadata(report, args: argparse.Namespace):
     caches (the Hub only with --online); None with --no-metadata or when nothing is available."""
     if getattr(report, "metadata", None) is not None or getattr(args, "no_metadata", False):
         return getattr(report, "metadata", None)
+    if not report.references:  # what lookup_all answers for none, without importing it
+        return {}
     try:
         from .hub.resolver import lookup_all
 
@@ -573,7 +655,7 @@ def _render_check(report, args: argparse.Namespace) -> str:
 def cmd_report(args: argparse.Namespace) -> int:
     """`ptm-lint report PATH -o report.html`: runs `check` and renders HTML; exits 0 unless it fails."""
     # Every `check` option the report command does not take gets check's default.
-    merged = vars(build_parser().parse_args(["check"]))
+    merged = vars(build_parser(("check",)).parse_args(["check"]))
     merged.update(vars(args))
     merged.update(format="html", exit_zero=True, show_suppressed=True)
     return cmd_check(argparse.Namespace(**merged))
@@ -609,11 +691,18 @@ def cmd_rule(args: argparse.Namespace) -> int:
     raise UsageError(f"unknown rule {wanted!r} (see `ptm-lint rules`)")
 
 
+# Each subcommand's parser, in the order `ptm-lint --help` lists them.
+_SUBPARSERS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
+    "check": _add_check, "rules": _add_rules, "rule": _add_rule, "inventory": _add_inventory,
+    "outdated": _add_outdated, "graph": _add_graph, "sbom": _add_sbom, "report": _add_report,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv = ["check", *argv]
+    parser = build_parser((argv[0],) if argv[0] in SUBCOMMANDS else SUBCOMMANDS)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help

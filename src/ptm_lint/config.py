@@ -26,6 +26,8 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Config:
+    """The validated settings of one run (`path`: the file they came from, None for the defaults)."""
+
     path: Path | None = None
     select: tuple[str, ...] | None = None  # None: the default rule set
     extend_select: tuple[str, ...] = ()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .catalog import Catalog, default_catalog
+from .catalog import Catalog, catalog_digest, default_catalog
 from .core import FileError, FileScan, Reference, Report
 from .scan.prefilter import prefilter
 from .scan.secrets import _has_token, mask_secrets
@@ -27,6 +27,8 @@ PARALLEL_THRESHOLD = 48
 
 @dataclass(frozen=True)
 class ScanOptions:
+    """What to scan and how: file selection, workers, the result cache, progress."""
+
     exclude: tuple[str, ...] | None = None
     extend_exclude: tuple[str, ...] = ()
     respect_gitignore: bool = True
@@ -268,6 +270,8 @@ def _isolate(root: str, rels: Sequence[str], cache=None) -> dict[str, FileScan]:
 
 @dataclass(frozen=True)
 class ScanResult:
+    """Every file's scan, the model references found, and the files that could not be scanned."""
+
     root: Path
     scans: tuple[FileScan, ...]  # sorted by path
     references: tuple[Reference, ...]
@@ -283,23 +287,30 @@ class ScanResult:
 
 def scan_paths(paths: Sequence[Path], options: ScanOptions | None = None, *, root: Path | None = None) -> ScanResult:
     """Discover, scan and classify every file under `paths`."""
-    from .discover.files import discover, find_root, relpath
+    from .discover.files import discover, find_root
 
     options = options or ScanOptions()
     paths = [Path(p) for p in paths] or [Path.cwd()]
     root = (root or find_root(paths)).resolve()
+    cache = None
+    if options.cache:
+        from .cache import ResultCache, resolve_cache_dir, salt
+
+        directory = resolve_cache_dir(options.cache_dir, root,
+                                      Path(options.config_dir) if options.config_dir else None)
+        cache = ResultCache(directory, salt(catalog_digest()), root)
     found = discover(
         paths, root, exclude=options.exclude, extend_exclude=options.extend_exclude,
         respect_gitignore=options.respect_gitignore, max_bytes=options.max_bytes,
+        listings=cache.open_manifest() if cache is not None else None,
     )
-    rels = [relpath(p, root) for p in found.files]
-    catalog = default_catalog()
-    scans = sorted(_scan_cached(root, rels, options, catalog), key=lambda s: s.path)
+    scans = sorted(_scan_cached(root, found.rels, found.stats, options, cache), key=lambda s: s.path)
     references: list[Reference] = []
     failed: list[FileError] = []
     for scan in scans:
         try:
-            references.extend(list(_classify(scan, catalog)))
+            # (the catalog is built only for a file with calls: a warm run of a tree without any needs none)
+            references.extend(list(_classify(scan, default_catalog())) if scan.calls else ())
         except Exception as exc:  # noqa: BLE001 - one file's internal error must not cost the others
             failed.extend(_internal_error(scan.path, "while classifying", exc).errors)
     errors = sorted([*found.errors, *(e for scan in scans for e in scan.errors), *failed], key=lambda e: (e.path, e.line or 0))
@@ -308,30 +319,25 @@ def scan_paths(paths: Sequence[Path], options: ScanOptions | None = None, *, roo
     return ScanResult(root, tuple(scans), tuple(references), tuple(errors))
 
 
-def _scan_cached(root: Path, rels: list[str], options: ScanOptions, catalog: Catalog) -> list[FileScan]:
-    """Scan every file, answering from the result cache what it can (ptm_lint.cache).
+def _scan_cached(root: Path, rels: Sequence[str], stats: Sequence[tuple[int, int, int, int]], options: ScanOptions,
+                 cache=None) -> list[FileScan]:
+    """Scan every file, answering from the result cache (a cache.ResultCache, or None) what it can.
 
     Each file is read and prefiltered here: a file with no loader call and no token has an empty
     result and never reaches a worker or the cache (most files of most trees). With the cache, an
-    unchanged file is known from its stat alone (cache.Manifest) and the rest by content digest.
+    unchanged file is known from its stat (`stats`, taken by discovery) alone (cache.Manifest) and
+    the rest by content digest.
     """
     from .progress import Progress
 
     progress = Progress.maybe(len(rels), enabled=options.progress)
-    cache = manifest = None
-    if options.cache:
-        from .cache import ResultCache, resolve_cache_dir, salt
-
-        directory = resolve_cache_dir(options.cache_dir, root,
-                                      Path(options.config_dir) if options.config_dir else None)
-        cache = ResultCache(directory, salt(catalog.digest), root)
-        manifest = cache.open_manifest()
-    trigger = functools.cache(lambda: prefilter(catalog))  # built when a file must be read (~10 ms)
+    manifest = cache.open_manifest() if cache is not None else None
+    trigger = functools.cache(lambda: prefilter(default_catalog()))  # built when a file must be read (~10 ms)
     batch = _Batch(root, options.jobs, cache.spec if cache is not None else None, progress)
     done: list[FileScan] = []
     base = str(root)
-    for rel in rels:
-        scan = _answer(os.path.join(base, rel), rel, trigger, cache, manifest)
+    for rel, stat in zip(rels, stats):
+        scan = _answer(os.path.join(base, rel), rel, stat, trigger, cache, manifest)
         if scan is None:
             batch.add(rel)
         else:
@@ -351,13 +357,14 @@ def _scan_cached(root: Path, rels: list[str], options: ScanOptions, catalog: Cat
     return [*done, *scans]
 
 
-def _answer(path: str, rel: str, trigger: Callable[[], Callable[[bytes], bool]], cache, manifest) -> FileScan | None:
-    """The file's result without scanning it (the prefilter rejects it, or the cache has it), or None."""
-    from .cache import EMPTY, content_digest, file_stat
+def _answer(path: str, rel: str, stat: tuple[int, int, int, int], trigger: Callable[[], Callable[[bytes], bool]],
+            cache, manifest) -> FileScan | None:
+    """The file's result without scanning it (the prefilter rejects it, or the cache has it), or None.
+    `stat` is the file's stat from before it is read (so a change in between is seen next time)."""
+    from .cache import EMPTY, content_digest
 
-    stat = known = None
+    known = None
     if manifest is not None:
-        stat = file_stat(path)
         known = manifest.known(rel, stat)
         if known == EMPTY:
             return FileScan(rel)

@@ -65,10 +65,19 @@ def parse_rule(data: dict[str, Any], source: str) -> RuleMeta:
     )
 
 
+def _rule_files(directory: Path | None = None) -> list[Path]:
+    return sorted((directory or rules_dir() / "checks").glob("PTM*.toml"))
+
+
+def rule_ids(directory: Path | None = None) -> tuple[str, ...]:
+    """Every rule's id without reading the rules: each file is named after its rule (load_rules
+    checks it). Enough to validate --select/--ignore; the rule data is validated where it is read."""
+    return tuple(path.stem for path in _rule_files(directory))
+
+
 def load_rules(directory: Path | None = None) -> tuple[RuleMeta, ...]:
-    directory = directory or rules_dir() / "checks"
     rules = []
-    for path in sorted(directory.glob("PTM*.toml")):
+    for path in _rule_files(directory):
         data = parse_toml(path.read_text(encoding="utf-8"), path.name)
         rule = parse_rule(data, path.name)
         if path.stem != rule.id:

@@ -34,6 +34,8 @@ class Hit:
 
 @dataclass(frozen=True)
 class Context:
+    """What the rules may consult beyond the reference: the project, the catalog, every reference, hub metadata."""
+
     project: Project | None
     catalog: Catalog
     references: tuple[Reference, ...] = ()

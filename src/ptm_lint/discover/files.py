@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from ..core import FileError
 
@@ -37,6 +37,8 @@ _ANY_DEPTH = "^(?:.+/)?"
 # A pattern that is just a name (`build`, `.venv`, `__pycache__`: every default exclude) matches
 # that name at any depth; such lists are matched without pathspec (see _Names).
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_.-]*[A-Za-z0-9_-][A-Za-z0-9_.-]*")
+# A relative path that is empty, absolute, or leaves its directory, or holds a NUL or backslash.
+_ESCAPES = re.compile(r"^$|^/|//|/$|(?:^|/)\.\.?(?:/|$)|[\x00\\]")
 
 
 def find_root(paths: Sequence[Path]) -> Path:
@@ -69,12 +71,45 @@ def relpath(path: Path, root: Path) -> str:
     return rel.replace(os.sep, "/") if rel else "."
 
 
+# What identifies one version of a file without reading it: (size, mtime_ns, ctime_ns, inode).
+FileStat = tuple[int, int, int, int]
+
+
 @dataclass(frozen=True, slots=True)
 class Discovered:
     """The outcome of discovery: files to scan and the ones that were reported instead."""
 
-    files: tuple[Path, ...]  # absolute, deduplicated, sorted by relpath
+    paths: tuple[str, ...]  # absolute, deduplicated, sorted by relpath
+    rels: tuple[str, ...]  # each path relative to root, posix style (relpath())
+    stats: tuple[FileStat, ...]  # each file's stat as discovery saw it (following a link)
     errors: tuple[FileError, ...]  # path is the relpath (or the path as given outside root)
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        return tuple(Path(p) for p in self.paths)
+
+
+class Listings(Protocol):
+    """Directory listings kept between runs (cache.Manifest), as git's untracked cache keeps them.
+
+    A listing is what _Walker._entries returns; `stat` is the directory's (mtime_ns, ctime_ns,
+    inode, device), taken before listing it. Adding, removing or renaming an entry changes the
+    directory's mtime and ctime, so a listing is reused only while that stat is unchanged (the
+    store must refuse recently modified directories, whose next change could keep the same mtime).
+    """
+
+    def listing(self, path: str, stat: tuple[int, int, int, int]) -> list[str] | None: ...
+
+    def record_listing(self, path: str, stat: tuple[int, int, int, int], entries: list[str]) -> bool:
+        """Keep a listing; False when it is refused (too recent, or it names a secret)."""
+
+    def walk(self, key: str) -> Any:
+        """The walk recorded under `key` (record_walk) if every listing recorded since is unchanged: each
+        directory's stat is as recorded (the store checks them all), else None."""
+
+    def record_walk(self, key: str, walk: Any, newest_mtime_ns: int) -> None:
+        """Keep what a walk found (JSON data) and the ignore files it read; refused if `newest_mtime_ns`
+        (the most recent ignore file) is too recent."""
 
 
 def discover(
@@ -85,11 +120,14 @@ def discover(
     extend_exclude: Sequence[str] = (),
     respect_gitignore: bool = True,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    listings: Listings | None = None,
 ) -> Discovered:
     """Walk `paths` (files or directories) and return the source files to scan under `root`.
 
     Never raises for file-system trouble: it becomes a FileError and discovery goes on.
     Raises ValueError for an invalid exclude pattern (a configuration error).
+    `listings`: reuse unchanged directories' listings from an earlier run (a stat instead of a
+    directory read each).
     """
     configured = (*(exclude or ()), *extend_exclude)
     walker = _Walker(
@@ -99,10 +137,23 @@ def discover(
         configured=_Spec.compile(configured, strict=True) if configured else None,
         respect_gitignore=respect_gitignore,
         max_bytes=max_bytes,
+        listings=listings,
     )
+    key = None
+    if listings is not None:
+        # Everything besides the file system that decides the walk (the code is in the store's key).
+        key = repr((walker.root, [os.path.abspath(p) for p in paths], exclude, tuple(extend_exclude),
+                    respect_gitignore, max_bytes))
+        replayed = walker.replay(listings.walk(key))
+        if replayed is not None:
+            return replayed
     for p in paths:
         walker.add(Path(p))
-    return walker.result()
+    result = walker.result()
+    if key is not None and walker.replayable and not result.errors:
+        listings.record_walk(key, {"files": list(result.rels), "probes": walker.probes},  # type: ignore[union-attr]
+                             walker.newest)
+    return result
 
 
 # --- matching ---------------------------------------------------------------------------------
@@ -269,14 +320,16 @@ class _Found(NamedTuple):
     abs: str
     real: str
     is_link: bool
+    stat: FileStat
 
 
 class _Walker:
     """Mutable state of one discover() call (visited dirs, results); not shared."""
 
     def __init__(self, *, root: str, exclude: _Spec | _Names, configured: _Spec | _Names | None,
-                 respect_gitignore: bool, max_bytes: int) -> None:
+                 respect_gitignore: bool, max_bytes: int, listings: Listings | None = None) -> None:
         self.root = root
+        self.listings = listings
         self.exclude = exclude
         self.configured = configured
         self.respect_gitignore = respect_gitignore
@@ -286,6 +339,12 @@ class _Walker:
         self.visited: set[str] = set()
         self.root_base = _Base(root, "", root, "")
         self._above: tuple[_Ignore, ...] | None = None
+        # For Listings.record_walk: what besides the listed directories the walk depended on, and
+        # whether a later run may replay it (only directories inside the root, no symbolic link
+        # anywhere, every listing recorded).
+        self.probes: list[list[Any]] = []
+        self.newest = 0
+        self.replayable = True
 
     # -- explicit paths --
 
@@ -322,6 +381,7 @@ class _Walker:
             self._add_file(a, rel, shown, st)
 
     def _add_file(self, a: str, rel: str | None, shown: str, st: os.stat_result) -> None:
+        self.replayable = False  # files named one by one (pre-commit): nothing worth replaying
         if os.path.splitext(a)[1].lower() not in _EXPLICIT_SUFFIXES:
             return
         # Configured excludes still apply (keeps generated files out of pre-commit runs);
@@ -330,10 +390,12 @@ class _Walker:
                 rel if rel is not None else os.path.basename(a)):
             return
         if self._checked(shown, st):
-            self.found.append(_Found(shown, a, os.path.realpath(a), os.path.islink(a)))
+            self.found.append(_Found(shown, a, os.path.realpath(a), os.path.islink(a), _file_stat(st)))
 
     def _add_dir(self, a: str, rel: str | None, shown: str, given: Path) -> None:
         real = os.path.realpath(a)
+        if rel is None or real != a:
+            self.replayable = False
         if rel is None:  # outside root: a walk of its own, anchored at the given directory
             base = _Base(a, _prefix(given.as_posix()), real, None)
             self._walk(_Dir(a, "", real, (), base))
@@ -359,15 +421,15 @@ class _Walker:
             self._above = ()
             if self.respect_gitignore:
                 chain = [Path(self.root), *Path(self.root).parents]
-                top = next((d for d in chain if os.path.lexists(d / ".git")), None)
+                top = next((d for d in chain if self._exists(str(d / ".git"))), None)
                 if top is not None:
                     out = []
-                    info = _load_ignore(str(top / ".git" / "info" / "exclude"), "",
-                                        _prefix(relpath(Path(self.root), top)))
+                    info = self._load_ignore(str(top / ".git" / "info" / "exclude"), "",
+                                             _prefix(relpath(Path(self.root), top)))
                     out += [info] if info else []
                     for d in reversed(chain[1:chain.index(top) + 1]):
-                        ig = _load_ignore(str(d / ".gitignore"), "",
-                                          _prefix(relpath(Path(self.root), d)))
+                        ig = self._load_ignore(str(d / ".gitignore"), "",
+                                               _prefix(relpath(Path(self.root), d)))
                         out += [ig] if ig else []
                     self._above = tuple(out)
         return self._above
@@ -379,8 +441,8 @@ class _Walker:
             parts = rel.split("/") if rel else []
             for i in range(len(parts) + 1):
                 sub = "/".join(parts[:i])
-                ig = _load_ignore(os.path.join(self.root, *parts[:i], ".gitignore"),
-                                  _prefix(sub), "")
+                ig = self._load_ignore(os.path.join(self.root, *parts[:i], ".gitignore"),
+                                       _prefix(sub), "")
                 out += [ig] if ig else []
         return tuple(out)
 
@@ -405,48 +467,145 @@ class _Walker:
 
     def _list(self, d: _Dir, stack: list[_Dir], links: deque[_Dir]) -> None:
         try:
-            with os.scandir(d.abs) as it:
-                entries = sorted(it, key=_BY_NAME)
+            entries = self._entries(d)
         except OSError as exc:
             self.errors.append(FileError(self._show(d.base, d.rel),
                                          f"cannot list directory: {_os_message(exc)}", "io"))
             return
+        if not entries:
+            return
         ignores = d.ignores
-        if self.respect_gitignore and any(e.name == ".gitignore" for e in entries):
-            ig = _load_ignore(os.path.join(d.abs, ".gitignore"), _prefix(d.rel), "")
+        if self.respect_gitignore and ("f.gitignore" in entries or "l.gitignore" in entries):
+            ig = self._load_ignore(os.path.join(d.abs, ".gitignore"), _prefix(d.rel), "")
             ignores = (*ignores, ig) if ig else ignores
         subdirs = []
-        # os.path.join(d.rel / d.real, name), with the separator decided once per directory
+        # os.path.join(d.rel / d.abs / d.real, name), with the separator decided once per directory
         prefix = f"{d.rel}/" if d.rel else ""
+        at = d.abs if d.abs.endswith(("/", os.sep)) else d.abs + os.sep
         real = d.real if d.real.endswith(("/", os.sep)) else d.real + os.sep
-        for e in entries:
-            name = e.name
+        for entry in entries:
+            kind, name = entry[0], entry[1:]
             try:
-                if e.is_symlink():
-                    self._link(d, e, prefix + name, ignores, links)
-                elif e.is_dir(follow_symlinks=False):
+                if kind == "l":
+                    self.replayable = False
+                    self._link(d, name, at + name, prefix + name, ignores, links)
+                elif kind == "d":
                     rel = prefix + name
                     if name != ".git" and not self._ignored(rel, True, ignores, d.base):
-                        subdirs.append(_Dir(e.path, rel, real + name, ignores, d.base))
+                        subdirs.append(_Dir(at + name, rel, real + name, ignores, d.base))
                 elif name.endswith(SOURCE_SUFFIXES):
                     rel = prefix + name
                     if not self._ignored(rel, False, ignores, d.base):
                         shown = self._show(d.base, rel)
-                        if self._checked(shown, e.stat(follow_symlinks=False)):
-                            self.found.append(_Found(shown, e.path, real + name, False))
+                        st = os.lstat(at + name)
+                        if self._checked(shown, st):
+                            self.found.append(_Found(shown, at + name, real + name, False, _file_stat(st)))
             except OSError as exc:
                 self.errors.append(FileError(self._show(d.base, prefix + name), _vanished(exc), "io"))
         stack.extend(reversed(subdirs))  # pop in name order
 
-    def _link(self, d: _Dir, e: os.DirEntry[str], rel: str, ignores: tuple[_Ignore, ...],
+    def _entries(self, d: _Dir) -> list[str]:
+        """What discovery looks at in `d`, in name order: its directories ("d" + name), symbolic
+        links ("l" + name), source files and .gitignore ("f" + name); other files are left out.
+
+        With self.listings, an unchanged directory costs a stat instead of a read. Its stat is
+        taken before it is read: a change in between leaves a stat that the next run sees as new.
+        Raises OSError when the directory cannot be read.
+        """
+        stat = None
+        if self.listings is not None:
+            try:
+                st = os.stat(d.abs)
+            except OSError:
+                pass  # scandir reports it
+            else:
+                stat = (st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+                known = self.listings.listing(d.abs, stat)
+                if known is not None:
+                    return known
+        with os.scandir(d.abs) as it:
+            found = sorted(it, key=_BY_NAME)
+        entries: list[str] = []
+        complete = True
+        for e in found:
+            try:
+                if e.is_symlink():
+                    entries.append("l" + e.name)
+                elif e.is_dir(follow_symlinks=False):
+                    entries.append("d" + e.name)
+                elif e.name.endswith(SOURCE_SUFFIXES) or e.name == ".gitignore":
+                    entries.append("f" + e.name)
+            except OSError as exc:  # gone since it was listed
+                complete = False
+                self.errors.append(FileError(self._show(d.base, f"{d.rel}/{e.name}" if d.rel else e.name),
+                                             _vanished(exc), "io"))
+        if not (stat is not None and complete and self.listings.record_listing(d.abs, stat, entries)):  # type: ignore[union-attr]
+            self.replayable = False
+        return entries
+
+    # -- replaying a recorded walk --
+
+    def _exists(self, path: str) -> bool:
+        exists = os.path.lexists(path)
+        self.probes.append(["e", path, exists])
+        return exists
+
+    def _load_ignore(self, file: str, strip: str, prepend: str) -> _Ignore | None:
+        """_load_ignore(), noting the file's stat (taken before it is read) for a replay."""
+        try:
+            st = os.stat(file)
+            state: list[int] | None = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+            self.newest = max(self.newest, st.st_mtime_ns)
+        except OSError:
+            state = None
+        self.probes.append(["f", file, state])
+        return _load_ignore(file, strip, prepend)
+
+    def replay(self, walk: Any) -> Discovered | None:
+        """What a walk recorded by discover() found, if nothing it depended on changed: its
+        directories are unchanged (Listings.walk checked them), so are the ignore files it read
+        and the .git folders it looked for, and every file it found is still a regular file
+        within the size limit (its stat is taken again). None: walk again."""
+        if not isinstance(walk, dict):
+            return None
+        try:
+            for kind, path, state in walk["probes"]:
+                if kind == "e":
+                    if os.path.lexists(path) != state:
+                        return None
+                else:
+                    try:
+                        st = os.stat(path)
+                        now = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+                    except OSError:
+                        now = None
+                    if now != state:
+                        return None
+            rels = walk["files"]
+            paths, stats = [], []
+            prefix = self.root if self.root.endswith(os.sep) else self.root + os.sep
+            for rel in rels:
+                if _ESCAPES.search(rel):  # a store is only a cache: never a path outside the root
+                    return None
+                path = prefix + rel.replace("/", os.sep)
+                st = os.lstat(path)
+                if not stat.S_ISREG(st.st_mode) or st.st_size > self.max_bytes:
+                    return None
+                paths.append(path)
+                stats.append(_file_stat(st))
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None
+        return Discovered(tuple(paths), tuple(rels), tuple(stats), ())
+
+    def _link(self, d: _Dir, name: str, path: str, rel: str, ignores: tuple[_Ignore, ...],
               links: deque[_Dir]) -> None:
-        source = e.name.endswith(SOURCE_SUFFIXES)
+        source = name.endswith(SOURCE_SUFFIXES)
         # git matches a symlink as a file, whatever it points to.
         if self._ignored(rel, False, ignores, d.base):
             return
         shown = self._show(d.base, rel)
         try:
-            st = os.stat(e.path)
+            st = os.stat(path)
         except OSError as exc:
             if source:  # a dangling link with another name may be anything: not ours to report
                 self.errors.append(FileError(shown, f"broken symbolic link ({_os_message(exc)})",
@@ -455,14 +614,14 @@ class _Walker:
         is_dir = stat.S_ISDIR(st.st_mode)
         if not (is_dir or source):
             return
-        real = os.path.realpath(e.path)
+        real = os.path.realpath(path)
         if not _inside(real, d.base.boundary):
             self.errors.append(FileError(
                 shown, "symbolic link points outside the scan root; not followed", "skipped"))
         elif is_dir:
-            links.append(_Dir(e.path, rel, real, ignores, d.base, link_from=d.real))
+            links.append(_Dir(path, rel, real, ignores, d.base, link_from=d.real))
         elif self._checked(shown, st):
-            self.found.append(_Found(shown, e.path, real, True))
+            self.found.append(_Found(shown, path, real, True, _file_stat(st)))
 
     def _ignored(self, rel: str, is_dir: bool, ignores: tuple[_Ignore, ...], base: _Base) -> bool:
         path = rel + "/" if is_dir else rel
@@ -506,7 +665,11 @@ class _Walker:
                 best[f.real] = f
         files = sorted(best.values(), key=lambda f: f.display)
         errors = sorted(set(self.errors), key=lambda e: (e.path, e.kind, e.message))
-        return Discovered(tuple(Path(f.abs) for f in files), tuple(errors))
+        rels = []
+        for f in files:
+            rel = _under(f.abs, self.root)  # what relpath() answers, without its calls when under root
+            rels.append(rel.replace(os.sep, "/") if rel is not None else relpath(Path(f.abs), Path(self.root)))
+        return Discovered(tuple(f.abs for f in files), tuple(rels), tuple(f.stat for f in files), tuple(errors))
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -518,6 +681,10 @@ def _under(path: str, root: str) -> str | None:
         return ""
     prefix = root if root.endswith(os.sep) else root + os.sep
     return path[len(prefix):] if path.startswith(prefix) else None
+
+
+def _file_stat(st: os.stat_result) -> FileStat:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def _inside(path: str, root: str) -> bool:

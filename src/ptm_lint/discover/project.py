@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ptm_lint.core import FileError
+from ptm_lint.discover.declarations import ENVIRONMENT_FILES, PYPROJECT, SETUP_CFG, requirement_files
 
 # packaging, tomllib and configparser are imported where they are needed: most runs read no
 # declaration that needs them, and importing packaging alone costs more than a small scan.
@@ -393,7 +394,8 @@ def _short(text: str, limit: int = 80) -> str:
 
 
 def read_project(root: Path) -> Project:
-    """Read every dependency declaration at the top of `root`. Never raises; never executes."""
+    """Read every dependency declaration at the top of `root` (the files discover.declarations
+    names). Never raises; never executes."""
     root = Path(root)
     c = _Collector(root.resolve())
     found: dict[str, tuple[str, str | None]] = {}
@@ -404,13 +406,13 @@ def read_project(root: Path) -> Project:
         entries = []
     by_name = {p.name: p for p in entries if p.is_file()}
 
-    for filename, reader in (("pyproject.toml", _read_pyproject), ("setup.cfg", _read_setup_cfg)):
+    for filename, reader in ((PYPROJECT, _read_pyproject), (SETUP_CFG, _read_setup_cfg)):
         if filename in by_name:
             path = by_name[filename]
             found.update(_guard(c, path, partial(reader, c, path)) or {})
-    for path, constraint in _requirement_files(entries):
+    for path, constraint in requirement_files(entries):
         _guard(c, path, partial(_read_requirements, c, path, constraint=constraint))
-    for filename in ("environment.yml", "environment.yaml"):
+    for filename in ENVIRONMENT_FILES:
         if filename in by_name:
             path = by_name[filename]
             _guard(c, path, partial(_read_environment, c, path))
@@ -429,29 +431,6 @@ def _guard(c: _Collector, path: Path, read: Callable[[], Any]) -> Any:
         message = f"internal error while reading: {type(exc).__name__}: {exc}"
         c.error(c.rel(path), message, None, "internal")
         return None
-
-
-def _requirement_files(entries: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
-    """Root `requirements*.txt`, `requirements/*.txt`, `constraints*.txt` (case-insensitive)."""
-    for p in entries:
-        low = p.name.lower()
-        if p.is_dir() and low == "requirements":
-            try:
-                inside = sorted(p.iterdir())
-            except OSError:
-                inside = []  # unreadable folder: nothing we can declare from it
-            for q in inside:
-                if q.is_file() and q.name.lower().endswith(".txt"):
-                    yield q, q.name.lower().startswith("constraint")
-        elif _glob(low, "requirements", ".txt") and p.is_file():
-            yield p, False
-        elif _glob(low, "constraints", ".txt") and p.is_file():
-            yield p, True
-
-
-def _glob(name: str, prefix: str, suffix: str) -> bool:
-    """fnmatch(name, prefix + "*" + suffix) for a file name (no fnmatch regex to compile)."""
-    return len(name) >= len(prefix) + len(suffix) and name.startswith(prefix) and name.endswith(suffix)
 
 
 # ----------------------------------------------------------------------- requirements.txt (pip)

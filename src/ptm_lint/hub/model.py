@@ -17,6 +17,8 @@ STATUSES = (
 
 @dataclass(frozen=True, slots=True)
 class FileInfo:
+    """One file of a repo at a revision, as the Hub or the local cache lists it."""
+
     path: str
     size: int | None = None
     sha256: str | None = None  # LFS/Xet files: the content sha256 the Hub reports

@@ -63,6 +63,8 @@ def _written_id(ref: Any) -> str | None:
 
 @dataclass(frozen=True)
 class MetadataResult:
+    """What lookup_all found: metadata by reference key, notes and failures for the run's summary."""
+
     by_key: Mapping[Key, ModelMeta] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()  # hub failures, in words (never containing a token)

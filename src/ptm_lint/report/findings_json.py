@@ -57,7 +57,8 @@ def findings_json(report: Report) -> dict[str, Any]:
 
 # Lone surrogates (undecodable file names) cannot be encoded at all; C1 controls, bidi controls and
 # line/paragraph separators are valid but would act on a terminal or editor showing the file.
-_SURROGATE = re.compile("[\ud800-\udfff\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# A string: `re` compiles it on first use, so the text renderer (which imports this module) never does.
+_SURROGATE = "[\ud800-\udfff\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 
 
 def dumps(doc: Any) -> str:
@@ -68,7 +69,7 @@ def dumps(doc: Any) -> str:
     the document valid and the decoded value exactly the same.
     """
     text = json.dumps(doc, indent=2, ensure_ascii=False)
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+    return re.sub(_SURROGATE, lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
 def render_json(report: Report) -> str:

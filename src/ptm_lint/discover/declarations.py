@@ -1,0 +1,51 @@
+"""Which files at a project's root declare its dependencies: what discover.project reads."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+PYPROJECT = "pyproject.toml"
+SETUP_CFG = "setup.cfg"
+ENVIRONMENT_FILES = ("environment.yml", "environment.yaml")  # conda
+
+
+def requirement_files(entries: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
+    """Root `requirements*.txt`, `requirements/*.txt`, `constraints*.txt` (case-insensitive), each
+    with whether it holds constraints."""
+    for p in entries:
+        low = p.name.lower()
+        if p.is_dir() and low == "requirements":
+            try:
+                inside = sorted(p.iterdir())
+            except OSError:
+                inside = []  # unreadable folder: nothing we can declare from it
+            for q in inside:
+                if q.is_file() and q.name.lower().endswith(".txt"):
+                    yield q, q.name.lower().startswith("constraint")
+        elif _glob(low, "requirements", ".txt") and p.is_file():
+            yield p, False
+        elif _glob(low, "constraints", ".txt") and p.is_file():
+            yield p, True
+
+
+def declares_nothing(root: Path) -> bool:
+    """True when the root has none of the files discover.project.read_project reads, so reading it
+    would find no requirement and no error (`check` then never imports it). One listing, no stat;
+    False when the root cannot be listed (read_project reports that)."""
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return False
+    for name in names:
+        low = name.lower()
+        if name in (PYPROJECT, SETUP_CFG, *ENVIRONMENT_FILES) or low == "requirements" \
+                or _glob(low, "requirements", ".txt") or _glob(low, "constraints", ".txt"):
+            return False
+    return True
+
+
+def _glob(name: str, prefix: str, suffix: str) -> bool:
+    """fnmatch(name, prefix + "*" + suffix) for a file name (no fnmatch regex to compile)."""
+    return len(name) >= len(prefix) + len(suffix) and name.startswith(prefix) and name.endswith(suffix)
