@@ -8,8 +8,10 @@ engine. These tests compare its output with the full path's, forced, for every f
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -200,8 +202,8 @@ NOT_NEEDED = ("ptm_lint.check.engine", "ptm_lint.check.rules", "ptm_lint.hub", "
               "ptm_lint.resolve", "ptm_lint.fix", "libcst")
 
 
-def _imported_after(argv: list[str], tmp_path: Path) -> list[str]:
-    watch = (*NOT_NEEDED, "ptm_lint.discover.project")
+def _imported_after(argv: list[str], tmp_path: Path,
+                    watch: tuple[str, ...] = (*NOT_NEEDED, "ptm_lint.discover.project")) -> list[str]:
     code = (f"import sys\nfrom ptm_lint.cli import main\nmain({argv!r})\n"
             f"print('MODULES', sorted(m for m in sys.modules if m.startswith({watch!r})))\n")
     env = {"PTM_LINT_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
@@ -224,3 +226,14 @@ def test_nothing_to_check_imports_no_check_machinery(tree, options, tmp_path):
     assert _imported_after([*argv, "--no-cache"], tmp_path) == expected  # cold
     assert _imported_after(argv, tmp_path) == expected  # primes the cache
     assert _imported_after(argv, tmp_path) == expected  # warm
+
+
+def test_a_warm_run_without_model_loads_does_not_build_the_catalog(tmp_path):
+    root = _tree(tmp_path / "project", TREES["bare"])
+    then = time.time() - 60  # older than the manifest's racy window: answered from stats
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, (then, then))
+    argv = ["check", str(root), "--exit-zero"]
+    assert "ptm_lint.catalog" in _imported_after([*argv, "--no-cache"], tmp_path, ("ptm_lint.catalog",))
+    _imported_after(argv, tmp_path, ("ptm_lint.catalog",))  # primes the cache
+    assert _imported_after(argv, tmp_path, ("ptm_lint.catalog",)) == []  # the cache key needs only its digest

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .core import HUBS, ROLES
+from .ruledata import CatalogError, catalog_digest, files_digest, loader_files, rules_dir  # noqa: F401 - also catalog's API
 
 # The rule data parsed ahead of time (see `parse_toml`); regenerate with `python -m ptm_lint.catalog`.
 SNAPSHOT = Path(__file__).resolve().parent / "rules_snapshot.json"
@@ -34,10 +35,6 @@ SCHEMES = (
     "alias",         # a library-defined alias (whisper "large", YOLO "yolov8n.pt", clip "ViT-B/32")
     "remote",        # remote inference endpoint (no weights are loaded locally)
 )
-
-
-class CatalogError(ValueError):
-    """The catalog data is malformed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,17 +159,6 @@ class Catalog:
         return None
 
 
-def rules_dir() -> Path:
-    """The rules/ data directory: inside the installed wheel, else the source checkout's."""
-    packaged = Path(__file__).resolve().parent / "rules"
-    if packaged.is_dir():
-        return packaged
-    checkout = Path(__file__).resolve().parents[2] / "rules"
-    if checkout.is_dir():
-        return checkout
-    raise CatalogError(f"cannot find the rules/ data directory (looked in {packaged} and {checkout})")
-
-
 def _argspec(raw: Any, where: str) -> ArgSpec:
     if not isinstance(raw, dict):
         raise CatalogError(f"{where}: expected a table like {{pos = 0, kw = [...]}}")
@@ -260,7 +246,7 @@ def _loader(raw: dict[str, Any], source: str, *, checked: bool = False) -> Loade
 
 def load_catalog(directory: Path | None = None) -> Catalog:
     """Read every rules/loaders/*.toml file; raise CatalogError on malformed data."""
-    files = _loader_files(directory)
+    files = loader_files(directory)
     loaders: list[Loader] = []
     for path, data in files:
         doc, checked = _parse(data.decode("utf-8"), path.name)
@@ -278,23 +264,7 @@ def load_catalog(directory: Path | None = None) -> Catalog:
                 raise CatalogError(f"{loader.source}: loader {loader.id!r}: match must start with a module name")
             roots.add(root.group(0))
     triggers = tuple(sorted({t for loader in loaders for t in loader.triggers}))
-    return Catalog(tuple(loaders), _digest(files), frozenset(roots), triggers)
-
-
-def catalog_digest(directory: Path | None = None) -> str:
-    """load_catalog(directory).digest without parsing the catalog (a warm run may need nothing else)."""
-    return _digest(_loader_files(directory))
-
-
-def _loader_files(directory: Path | None) -> list[tuple[Path, bytes]]:
-    return [(path, path.read_bytes()) for path in sorted((directory or rules_dir() / "loaders").glob("*.toml"))]
-
-
-def _digest(files: list[tuple[Path, bytes]]) -> str:
-    digest = hashlib.sha256()
-    for path, data in files:
-        digest.update(path.name.encode() + b"\0" + data)
-    return digest.hexdigest()
+    return Catalog(tuple(loaders), files_digest(files), frozenset(roots), triggers)
 
 
 @functools.lru_cache(maxsize=1)

@@ -321,7 +321,7 @@ def _lineage_metadata(args: argparse.Namespace, config, metadata):
 
 
 def _rules():
-    from .catalog import CatalogError
+    from .ruledata import CatalogError
     from .check.rulebook import default_rules
 
     try:
@@ -332,7 +332,7 @@ def _rules():
 
 def _rule_ids() -> tuple[str, ...]:
     """Every rule id, for validating the configuration, without building the rules (_rules)."""
-    from .catalog import CatalogError
+    from .ruledata import CatalogError
     from .check.rulebook import rule_ids
 
     try:

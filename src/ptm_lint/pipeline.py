@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .catalog import Catalog, catalog_digest, default_catalog
+from .ruledata import catalog_digest
 from .core import FileError, FileScan, Reference, Report
 from .scan.prefilter import prefilter
 from .scan.secrets import _has_token, mask_secrets
 
 if TYPE_CHECKING:
+    from .catalog import Catalog
     from .scan.project import ModuleIndex
 
 # Below this many files to parse, starting worker processes costs more than it saves.
@@ -42,13 +43,21 @@ class ScanOptions:
     progress: bool = False  # a progress line on stderr (the CLI sets it when stderr is a terminal)
 
 
+def _catalog() -> Catalog:
+    """The loader catalog, imported and built when a file must be read or classified (a warm run of
+    a tree without model loads needs only its digest: ruledata.catalog_digest)."""
+    from .catalog import default_catalog
+
+    return default_catalog()
+
+
 def scan_text(source: str, path: str = "example.py", *, catalog: Catalog | None = None,
               root: Path | None = None) -> tuple[Reference, ...]:
     """References in one in-memory source (used by rule examples and tests)."""
     from .scan.project import ModuleIndex
     from .scan.scanner import scan_bytes
 
-    catalog = catalog or default_catalog()
+    catalog = catalog or _catalog()
     index = ModuleIndex(root) if root is not None else None
     scan = scan_bytes(source.encode("utf-8"), path, catalog, index)
     return tuple(_classify(scan, catalog))
@@ -102,7 +111,7 @@ def _scan_chunk(root: str, rels: Sequence[str], cache=None, progress=None) -> li
     """Scan `rels` in this process; with a cache.CacheSpec, store each result as it comes."""
     from .scan.project import ModuleIndex
 
-    catalog = default_catalog()
+    catalog = _catalog()
     index = ModuleIndex(Path(root))
     trigger = prefilter(catalog)
     store = None
@@ -310,7 +319,7 @@ def scan_paths(paths: Sequence[Path], options: ScanOptions | None = None, *, roo
     for scan in scans:
         try:
             # (the catalog is built only for a file with calls: a warm run of a tree without any needs none)
-            references.extend(list(_classify(scan, default_catalog())) if scan.calls else ())
+            references.extend(list(_classify(scan, _catalog())) if scan.calls else ())
         except Exception as exc:  # noqa: BLE001 - one file's internal error must not cost the others
             failed.extend(_internal_error(scan.path, "while classifying", exc).errors)
     errors = sorted([*found.errors, *(e for scan in scans for e in scan.errors), *failed], key=lambda e: (e.path, e.line or 0))
@@ -332,7 +341,7 @@ def _scan_cached(root: Path, rels: Sequence[str], stats: Sequence[tuple[int, int
 
     progress = Progress.maybe(len(rels), enabled=options.progress)
     manifest = cache.open_manifest() if cache is not None else None
-    trigger = functools.cache(lambda: prefilter(default_catalog()))  # built when a file must be read (~10 ms)
+    trigger = functools.cache(lambda: prefilter(_catalog()))  # built when a file must be read (~10 ms)
     batch = _Batch(root, options.jobs, cache.spec if cache is not None else None, progress)
     done: list[FileScan] = []
     base = str(root)

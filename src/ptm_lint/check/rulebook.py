@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..catalog import CatalogError, parse_toml, rules_dir
+from ..ruledata import CatalogError, rules_dir
 from ..core import LEVELS, Example, RuleMeta
 
 CATEGORIES = ("reproducibility", "security", "deprecation", "metadata", "project")
@@ -76,6 +76,8 @@ def rule_ids(directory: Path | None = None) -> tuple[str, ...]:
 
 
 def load_rules(directory: Path | None = None) -> tuple[RuleMeta, ...]:
+    from ..catalog import parse_toml  # (here: rule_ids() needs no catalog)
+
     rules = []
     for path in _rule_files(directory):
         data = parse_toml(path.read_text(encoding="utf-8"), path.name)
