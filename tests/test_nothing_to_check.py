@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from ptm_lint import cli
-from ptm_lint.check.rulebook import default_rules, rule_ids
+from ptm_lint.check.rulebook import default_rules
+from ptm_lint.ruledata import rule_ids
 from ptm_lint.core import FileError, FileScan, Secret, Span
 from ptm_lint.discover.declarations import declares_nothing
 from ptm_lint.discover.project import read_project

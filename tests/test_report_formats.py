@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ptm_lint.core import Example, FileError, Finding, Fix, Reference, Report, RuleMeta, Span
+from ptm_lint.check.rulebook import Example, RuleMeta
+from ptm_lint.core import FileError, Finding, Fix, Reference, Report, Span
 from ptm_lint.report import sarif as sarif_mod
 from ptm_lint.report.findings_json import render_json
 from ptm_lint.report.github import escape_data, escape_property, render_github

@@ -30,7 +30,8 @@ from pathlib import Path
 import pytest
 
 from ptm_lint import cli
-from ptm_lint.core import FileError, Finding, Reference, Report, RuleMeta
+from ptm_lint.check.rulebook import RuleMeta
+from ptm_lint.core import FileError, Finding, Reference, Report
 from ptm_lint.scan.project import ModuleIndex
 
 REPO = Path(__file__).resolve().parents[1]

@@ -332,8 +332,7 @@ def _rules():
 
 def _rule_ids() -> tuple[str, ...]:
     """Every rule id, for validating the configuration, without building the rules (_rules)."""
-    from .ruledata import CatalogError
-    from .check.rulebook import rule_ids
+    from .ruledata import CatalogError, rule_ids
 
     try:
         return rule_ids()

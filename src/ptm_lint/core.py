@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .check.rulebook import RuleMeta
 
 HUBS = ("huggingface", "torch_hub", "tf_hub", "kaggle", "url", "local", "unknown")
 ROLES = (
@@ -231,44 +234,6 @@ class Finding:
             ),
             "suppressed": self.suppressed,
         }
-
-
-@dataclass(frozen=True, slots=True)
-class Example:
-    """A rule example: code that must (bad) or must not (good) trigger the rule."""
-
-    code: str
-    fixed: str | None = None  # for a bad example with a fix: the expected code after fixing
-    requirements: str | None = None  # requirements.txt lines declared beside the example
-    path: str = "example.py"
-    # Recorded hub repos (testdata/hub/<name>.json) the example needs: the tests serve them from the
-    # fake hub and run the example online against it. Empty: the example runs offline.
-    metadata: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class RuleMeta:
-    """A rule's metadata, read from rules/checks/<ID>.toml (the single source of truth)."""
-
-    id: str
-    name: str
-    level: str
-    category: str  # reproducibility | security | deprecation | metadata | project
-    summary: str
-    rationale: str
-    fix: str
-    tags: tuple[str, ...] = ()
-    security_severity: str | None = None
-    precision: str = "high"
-    cwe: tuple[str, ...] = ()
-    references: tuple[str, ...] = ()
-    bad: tuple[Example, ...] = ()
-    good: tuple[Example, ...] = ()
-    needs_metadata: bool = False
-
-    @property
-    def help_uri(self) -> str:
-        return f"https://github.com/ptm-lint/ptm-lint/blob/main/docs/rules/{self.id}.md"
 
 
 @dataclass(frozen=True, slots=True)

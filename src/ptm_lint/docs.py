@@ -6,7 +6,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from .core import RuleMeta
+from .check.rulebook import RuleMeta
 
 
 def _fixable(rule: RuleMeta) -> bool:

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .ruledata import catalog_digest
 from .core import FileError, FileScan, Reference, Report
-from .scan.prefilter import prefilter
 from .scan.secrets import _has_token, mask_secrets
 
 if TYPE_CHECKING:
@@ -49,6 +48,13 @@ def _catalog() -> Catalog:
     from .catalog import default_catalog
 
     return default_catalog()
+
+
+def _trigger() -> Callable[[bytes], bool]:
+    """The byte prefilter (scan.prefilter), built from the catalog (~10 ms) when a file must be read."""
+    from .scan.prefilter import prefilter
+
+    return prefilter(_catalog())
 
 
 def scan_text(source: str, path: str = "example.py", *, catalog: Catalog | None = None,
@@ -113,7 +119,7 @@ def _scan_chunk(root: str, rels: Sequence[str], cache=None, progress=None) -> li
 
     catalog = _catalog()
     index = ModuleIndex(Path(root))
-    trigger = prefilter(catalog)
+    trigger = _trigger()
     store = None
     if cache is not None:
         from .cache import store as write_entry
@@ -337,11 +343,13 @@ def _scan_cached(root: Path, rels: Sequence[str], stats: Sequence[tuple[int, int
     unchanged file is known from its stat (`stats`, taken by discovery) alone (cache.Manifest) and
     the rest by content digest.
     """
-    from .progress import Progress
+    progress = None
+    if options.progress:
+        from .progress import Progress
 
-    progress = Progress.maybe(len(rels), enabled=options.progress)
+        progress = Progress.maybe(len(rels), enabled=True)
     manifest = cache.open_manifest() if cache is not None else None
-    trigger = functools.cache(lambda: prefilter(_catalog()))  # built when a file must be read (~10 ms)
+    trigger = functools.cache(_trigger)  # built when a file must be read (~10 ms)
     batch = _Batch(root, options.jobs, cache.spec if cache is not None else None, progress)
     done: list[FileScan] = []
     base = str(root)

@@ -1,5 +1,5 @@
-"""Where the rule data lives, its error type, and the loader catalog's digest: nothing parsed, so
-a run that needs only the digest (a warm cache key) does not build the catalog."""
+"""Where the rule data lives, its error type, the loader catalog's digest and the rule ids: nothing
+parsed, so a run that needs only these (a warm run's cache key and option checks) builds nothing."""
 
 from __future__ import annotations
 
@@ -36,3 +36,14 @@ def files_digest(files: list[tuple[Path, bytes]]) -> str:
     for path, data in files:
         digest.update(path.name.encode() + b"\0" + data)
     return digest.hexdigest()
+
+
+def rule_files(directory: Path | None = None) -> list[Path]:
+    """The rule files (rules/checks/PTM*.toml), each named after its rule."""
+    return sorted((directory or rules_dir() / "checks").glob("PTM*.toml"))
+
+
+def rule_ids(directory: Path | None = None) -> tuple[str, ...]:
+    """Every rule's id without reading the rules: each file is named after its rule (load_rules
+    checks it). Enough to validate --select/--ignore; the rule data is validated where it is read."""
+    return tuple(path.stem for path in rule_files(directory))

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from ..core import LEVELS, FileScan, Finding, Reference, RuleMeta, Span
+from ..core import LEVELS, FileScan, Finding, Reference, Span
+from .rulebook import RuleMeta
 from ..graph.rules import PROJECT_CHECKS
 from .rules import CHECKS, FILE_RULES, Context, Hit
 

@@ -1,18 +1,59 @@
-"""Load rule metadata from rules/checks/*.toml: the single source for docs, SARIF and tests."""
+"""Rule metadata (RuleMeta) and its loading from rules/checks/*.toml: the single source for docs,
+SARIF and tests."""
 
 from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..ruledata import CatalogError, rules_dir
-from ..core import LEVELS, Example, RuleMeta
+from ..core import LEVELS
+from ..ruledata import CatalogError, rule_files
 
 CATEGORIES = ("reproducibility", "security", "deprecation", "metadata", "project")
 _REQUIRED = ("id", "name", "level", "category", "summary", "rationale", "fix")
 _OPTIONAL = ("tags", "precision", "security_severity", "cwe", "references", "bad", "good", "needs_metadata")
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """A rule example: code that must (bad) or must not (good) trigger the rule."""
+
+    code: str
+    fixed: str | None = None  # for a bad example with a fix: the expected code after fixing
+    requirements: str | None = None  # requirements.txt lines declared beside the example
+    path: str = "example.py"
+    # Recorded hub repos (testdata/hub/<name>.json) the example needs: the tests serve them from the
+    # fake hub and run the example online against it. Empty: the example runs offline.
+    metadata: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMeta:
+    """A rule's metadata, read from rules/checks/<ID>.toml (the single source of truth)."""
+
+    id: str
+    name: str
+    level: str
+    category: str  # reproducibility | security | deprecation | metadata | project
+    summary: str
+    rationale: str
+    fix: str
+    tags: tuple[str, ...] = ()
+    security_severity: str | None = None
+    precision: str = "high"
+    cwe: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    bad: tuple[Example, ...] = ()
+    good: tuple[Example, ...] = ()
+    needs_metadata: bool = False
+
+    @property
+    def help_uri(self) -> str:
+        return f"https://github.com/ptm-lint/ptm-lint/blob/main/docs/rules/{self.id}.md"
+
 
 
 def _examples(raw: Any, where: str) -> tuple[Example, ...]:
@@ -65,21 +106,11 @@ def parse_rule(data: dict[str, Any], source: str) -> RuleMeta:
     )
 
 
-def _rule_files(directory: Path | None = None) -> list[Path]:
-    return sorted((directory or rules_dir() / "checks").glob("PTM*.toml"))
-
-
-def rule_ids(directory: Path | None = None) -> tuple[str, ...]:
-    """Every rule's id without reading the rules: each file is named after its rule (load_rules
-    checks it). Enough to validate --select/--ignore; the rule data is validated where it is read."""
-    return tuple(path.stem for path in _rule_files(directory))
-
-
 def load_rules(directory: Path | None = None) -> tuple[RuleMeta, ...]:
     from ..catalog import parse_toml  # (here: rule_ids() needs no catalog)
 
     rules = []
-    for path in _rule_files(directory):
+    for path in rule_files(directory):
         data = parse_toml(path.read_text(encoding="utf-8"), path.name)
         rule = parse_rule(data, path.name)
         if path.stem != rule.id:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from ..core import LEVELS, PINS, Finding, Reference, Report, RuleMeta
+from ..check.rulebook import RuleMeta
+from ..core import LEVELS, PINS, Finding, Reference, Report
 from .findings_json import finding_sort_key, is_fixable, summary
 from .inventory import model_key
 

@@ -14,7 +14,8 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from ..core import FileError, Finding, Report, RuleMeta, Span
+from ..check.rulebook import RuleMeta
+from ..core import FileError, Finding, Report, Span
 from .findings_json import dumps, finding_sort_key
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"  # the $schema value GitHub's docs use
