@@ -698,7 +698,13 @@ _SUBPARSERS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    from .gcpolicy import few_gc_passes
+
+    with few_gc_passes():
+        return _main(list(sys.argv[1:] if argv is None else argv))
+
+
+def _main(argv: list[str]) -> int:
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv = ["check", *argv]
     parser = build_parser((argv[0],) if argv[0] in SUBCOMMANDS else SUBCOMMANDS)

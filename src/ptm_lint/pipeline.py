@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import dataclasses
-import gc
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -15,6 +13,7 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .ruledata import catalog_digest
 from .core import FileError, FileScan, Reference, Report
+from .gcpolicy import few_gc_passes
 from .scan.secrets import _has_token, mask_secrets
 
 if TYPE_CHECKING:
@@ -125,27 +124,13 @@ def _scan_chunk(root: str, rels: Sequence[str], cache=None, progress=None) -> li
         from .cache import store as write_entry
 
         store = functools.partial(write_entry, cache)
-    with _few_gc_passes():
+    with few_gc_passes():
         out = []
         for rel in rels:
             out.append(_scan_one(Path(root), rel, catalog, index, trigger, store))
             if progress is not None:
                 progress(1)
         return out
-
-
-@contextlib.contextmanager
-def _few_gc_passes():
-    """Scanning allocates millions of short-lived AST nodes; with the default thresholds the
-    cyclic collector runs every 700 allocations and its older generations re-traverse every live
-    tree (10-25% of a scan). The scanner breaks its own cycles (scanner._release), so reference
-    counting frees almost everything: collect rarely while scanning."""
-    old = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
 
 
 def scan_files(root: Path, rels: Sequence[str], jobs: int | None = None, *, cache=None,
