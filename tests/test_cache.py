@@ -515,3 +515,13 @@ def test_a_token_in_a_directory_entry_never_reaches_the_manifest(cache_dir, tmp_
     scan_paths([root], ScanOptions(jobs=1, cache=True), root=root)
     text = _manifests(cache_dir)[0].read_text()
     assert "hf_" not in text and "pkg/sub" in text
+
+
+def test_a_token_in_the_path_above_the_root_never_reaches_the_manifest(cache_dir, tmp_path):
+    above = tmp_path / ("hf_" + "a1B2" * 9)
+    above.mkdir()
+    root = _nested(above / "repo")
+    _age(root)
+    scan_paths([root], ScanOptions(jobs=1, cache=True), root=root)
+    text = _manifests(cache_dir)[0].read_text()
+    assert "hf_" not in text and json.loads(text)["walk"] is None and "pkg/sub" in text

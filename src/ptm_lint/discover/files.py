@@ -512,15 +512,15 @@ class _Walker:
         taken before it is read: a change in between leaves a stat that the next run sees as new.
         Raises OSError when the directory cannot be read.
         """
-        stat = None
+        signature = None
         if self.listings is not None:
             try:
                 st = os.stat(d.abs)
             except OSError:
                 pass  # scandir reports it
             else:
-                stat = (st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
-                known = self.listings.listing(d.abs, stat)
+                signature = (st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+                known = self.listings.listing(d.abs, signature)
                 if known is not None:
                     return known
         with os.scandir(d.abs) as it:
@@ -539,7 +539,8 @@ class _Walker:
                 complete = False
                 self.errors.append(FileError(self._show(d.base, f"{d.rel}/{e.name}" if d.rel else e.name),
                                              _vanished(exc), "io"))
-        if not (stat is not None and complete and self.listings.record_listing(d.abs, stat, entries)):  # type: ignore[union-attr]
+        if not (signature is not None and complete
+                and self.listings.record_listing(d.abs, signature, entries)):  # type: ignore[union-attr]
             self.replayable = False
         return entries
 
@@ -552,12 +553,9 @@ class _Walker:
 
     def _load_ignore(self, file: str, strip: str, prepend: str) -> _Ignore | None:
         """_load_ignore(), noting the file's stat (taken before it is read) for a replay."""
-        try:
-            st = os.stat(file)
-            state: list[int] | None = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
-            self.newest = max(self.newest, st.st_mtime_ns)
-        except OSError:
-            state = None
+        state = _state(file)
+        if state is not None:
+            self.newest = max(self.newest, state[1])
         self.probes.append(["f", file, state])
         return _load_ignore(file, strip, prepend)
 
@@ -573,14 +571,8 @@ class _Walker:
                 if kind == "e":
                     if os.path.lexists(path) != state:
                         return None
-                else:
-                    try:
-                        st = os.stat(path)
-                        now = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
-                    except OSError:
-                        now = None
-                    if now != state:
-                        return None
+                elif _state(path) != state:
+                    return None
             rels = walk["files"]
             paths, stats = [], []
             prefix = self.root if self.root.endswith(os.sep) else self.root + os.sep
@@ -685,6 +677,14 @@ def _under(path: str, root: str) -> str | None:
 
 def _file_stat(st: os.stat_result) -> FileStat:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def _state(path: str) -> list[int] | None:
+    """An ignore file's stat as a recorded walk keeps it (JSON: a list), None when it is absent."""
+    try:
+        return list(_file_stat(os.stat(path)))
+    except OSError:
+        return None
 
 
 def _inside(path: str, root: str) -> bool:
