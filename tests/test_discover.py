@@ -80,6 +80,9 @@ class MemoryListings:
     def record_walk(self, key: str, walk: object, newest_mtime_ns: int) -> None:
         self.walks[key] = walk
 
+    def directories(self) -> list[str]:
+        return list(self.dirs)
+
 
 def run(root: Path, *paths: str | Path, replay: bool = True, **kw: object) -> Discovered:
     """discover(); with `replay`, also checks that walks from recorded listings, and replays of a
@@ -88,9 +91,14 @@ def run(root: Path, *paths: str | Path, replay: bool = True, **kw: object) -> Di
     result = discover(given, root, **kw)  # type: ignore[arg-type]
     if replay:
         listings = MemoryListings()
-        assert discover(given, root, listings=listings, **kw) == result  # type: ignore[arg-type]
-        assert discover(given, root, listings=listings, **kw) == result  # type: ignore[arg-type]
+        recorded = discover(given, root, listings=listings, **kw)  # type: ignore[arg-type]
+        assert recorded == result and set(recorded.consulted) == set(result.consulted)
+        again = discover(given, root, listings=listings, **kw)  # type: ignore[arg-type]
+        assert again == result
         assert listings.hits in (0, len(listings.dirs))  # (0: the recorded walk was replayed)
+        # A replay consults what the walk it replays did (for runmemo): the same directories
+        # (each one recorded), ignore files, .git probes and files.
+        assert set(again.consulted) == set(result.consulted)
         assert discover(given, root, listings=listings, **kw) == result  # type: ignore[arg-type]
     return result
 

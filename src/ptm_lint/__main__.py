@@ -11,6 +11,6 @@ if not getattr(sys.flags, "safe_path", False) and sys.path and (
 ):
     del sys.path[0]
 
-from .cli import main  # noqa: E402 - after the sys.path fix on purpose
+from .command import main  # noqa: E402 - after the sys.path fix on purpose
 
 sys.exit(main())

@@ -36,10 +36,10 @@ from stat import S_ISREG
 from typing import Any
 
 from . import __version__
+from .cachedir import RACY_NS, atomic_write, default_cache_dir
 from .core import CallSite, FileError, FileScan, Secret, Span, Value
 
 SCHEMA = 1
-CACHE_DIR_ENV = "PTM_LINT_CACHE_DIR"
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # one entry; larger ones are not read
 PRUNE_EVERY = 24 * 3600  # seconds between two size checks of the cache directory
@@ -47,17 +47,6 @@ STALE_TEMP = 3600  # temporary files older than this were left by a killed run
 
 
 # -- where -----------------------------------------------------------------------------------
-def user_cache_dir() -> Path:
-    """The platform's per-user cache folder for ptm-lint (XDG on Linux)."""
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / "ptm-lint" / "Cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "ptm-lint"
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache") / "ptm-lint"
-
-
 def resolve_cache_dir(configured: str | os.PathLike[str] | None, root: Path,
                       config_dir: Path | None = None) -> Path:
     """The cache folder: config `cache-dir` (relative to the config file), else $PTM_LINT_CACHE_DIR,
@@ -66,13 +55,8 @@ def resolve_cache_dir(configured: str | os.PathLike[str] | None, root: Path,
     if configured:
         path = Path(os.path.expanduser(os.fspath(configured)))
         candidates.append(path if path.is_absolute() else (config_dir or root) / path)
-    elif os.environ.get(CACHE_DIR_ENV):
-        candidates.append(Path(os.path.expanduser(os.environ[CACHE_DIR_ENV])))
-    else:
-        try:
-            candidates.append(user_cache_dir())
-        except RuntimeError:  # no home directory
-            pass
+    elif (default := default_cache_dir()) is not None:  # None: no home directory
+        candidates.append(Path(default))
     candidates.append(root / ".ptm-lint-cache")
     for candidate in candidates:
         if _usable(candidate):
@@ -87,11 +71,11 @@ def _usable(directory: Path) -> bool:
             return False
         tag = directory / "CACHEDIR.TAG"
         if not tag.exists():
-            _atomic_write(tag, b"Signature: 8a477f597d28d172789f06886806bc55\n"
+            atomic_write(tag, b"Signature: 8a477f597d28d172789f06886806bc55\n"
                                b"# This folder is a cache created by ptm-lint; it can be deleted.\n")
         ignore = directory / ".gitignore"
         if not ignore.exists():
-            _atomic_write(ignore, b"# Created by ptm-lint: never commit its cache.\n*\n")
+            atomic_write(ignore, b"# Created by ptm-lint: never commit its cache.\n*\n")
         return True
     except OSError:
         return False
@@ -242,7 +226,6 @@ class ResultCache:
 # "." or "..", or a NUL.
 _BAD_LISTING = re.compile(r"(?:^|/)(?:[^dlf]|[dlf]\.{0,2}(?:/|$))|/$|\x00")
 EMPTY = "-"  # a manifest value: the file holds nothing for the scanner (no loader call, no token)
-RACY_NS = 3_000_000_000  # changed this recently, a file may change again within one mtime tick (FAT: 2 s)
 
 
 def file_stat(path: str) -> tuple[int, int, int, int] | None:
@@ -367,11 +350,10 @@ class Manifest:
         recorded, or it was not kept), and it is dropped whenever one of them changes."""
         if not (isinstance(self.last_walk, list) and len(self.last_walk) == 2 and self.last_walk[0] == key):
             return None
-        prefix = self.root if self.root.endswith(os.sep) else self.root + os.sep
         stat = os.stat
         try:
-            for rel, entry in self.dirs.items():
-                st = stat(self.root if rel == "." else rel if os.path.isabs(rel) else prefix + rel)
+            for path, entry in zip(self.directories(), self.dirs.values()):
+                st = stat(path)
                 # (field by field: no tuple per directory; this loop is most of a warm run's walk)
                 if not (entry[0] == st.st_mtime_ns and entry[1] == st.st_ctime_ns and entry[2] == st.st_ino
                         and entry[3] == st.st_dev):
@@ -379,6 +361,10 @@ class Manifest:
         except (OSError, ValueError, TypeError, IndexError):
             return None
         return self.last_walk[1]
+
+    def directories(self) -> list[str]:
+        prefix = self.root if self.root.endswith(os.sep) else self.root + os.sep
+        return [self.root if rel == "." else rel if os.path.isabs(rel) else prefix + rel for rel in self.dirs]
 
     def record_walk(self, key: str, walk: Any, newest_mtime_ns: int) -> None:
         if newest_mtime_ns > self.started - RACY_NS:
@@ -407,7 +393,7 @@ class Manifest:
                                "walk": self.last_walk}, separators=(",", ":"), ensure_ascii=False)
             path = Path(self.path)
             path.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(path, text.encode("utf-8"))
+            atomic_write(path, text.encode("utf-8"))
             self.changed = False
         except (OSError, ValueError):
             pass
@@ -447,7 +433,7 @@ class FixStore:
                               ensure_ascii=False, allow_nan=False)
             path = Path(self._path(key))
             path.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(path, text.encode("utf-8"))
+            atomic_write(path, text.encode("utf-8"))
         except (OSError, ValueError, TypeError, RecursionError):
             pass
 
@@ -491,7 +477,7 @@ def store(spec: CacheSpec, rel: str, data: bytes, scan: FileScan, deps: Mapping[
         text = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
         path = entry_path(spec.directory, entry_key(spec.salt, rel, digest))
         path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, text.encode("utf-8"))
+        atomic_write(path, text.encode("utf-8"))
         return True
     except (OSError, ValueError, TypeError, RecursionError):
         return False
@@ -514,22 +500,6 @@ def _without_secrets(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {_without_secrets(k): _without_secrets(v) for k, v in obj.items()}
     return obj
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    import tempfile  # here: a warm run that writes nothing never needs it
-
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def prune(directory: Path, max_bytes: int = DEFAULT_MAX_BYTES, *, force: bool = False) -> int:

@@ -201,7 +201,8 @@ def _csv(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def _write(text: str, output: Path | None) -> None:
+def _writable(text: str) -> str:
+    """`text` as it is written: hub tokens masked, lone surrogates escaped."""
     import re
 
     from .scan.secrets import mask_secrets
@@ -209,6 +210,11 @@ def _write(text: str, output: Path | None) -> None:
     text = mask_secrets(text)  # last line of defence: no output ever carries a hub token
     if not text.isascii():  # undecodable file names (lone surrogates) cannot be encoded: \udcXX
         text = re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text
+
+
+def _write(text: str, output: Path | None) -> None:
+    text = _writable(text)
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -221,17 +227,15 @@ def _write(text: str, output: Path | None) -> None:
 
 def _scan(args: argparse.Namespace, config):
     """Discover and scan the paths with the configuration's file selection: (root, ScanResult)."""
-    from .discover.files import find_root
     from .pipeline import ScanOptions, scan_paths
 
     options = ScanOptions(exclude=config.exclude, extend_exclude=config.extend_exclude,
                           respect_gitignore=config.respect_gitignore, max_bytes=config.max_file_size, jobs=args.jobs)
-    paths = _paths(args)
-    root = (args.root or find_root(paths)).resolve()
     try:
-        return root, scan_paths(paths, _with_cache(options, args, config), root=root)
+        result = scan_paths(_paths(args), _with_cache(options, args, config), root=args.root)
     except ValueError as exc:  # an invalid exclude pattern
         raise UsageError(str(exc)) from None
+    return result.root, result
 
 
 def _with_cache(options, args: argparse.Namespace, config=None):
@@ -389,7 +393,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         # --online could have enabled the rules that need it (Selection.enabled).
         rules = selection = project = metadata = None
         enabled = _selection(config).enabled(_rules(), online) if args.format in _LISTS_RULES else ()
-        project_errors = _project_errors(root)
+        project_errors, project_inputs = _project_errors(root)
         findings: list = []
         notes: list[str] = []
     else:
@@ -432,14 +436,38 @@ def cmd_check(args: argparse.Namespace) -> int:
     report = Report(root=str(root), references=references, findings=tuple(findings),
                     errors=(*result.errors, *project_errors), rules=enabled, notes=(*fix_notes, *notes),
                     tool_version=__version__)
-    _write(_render_check(report, args), args.output)
+    text = _render_check(report, args)
+    _write(text, args.output)
+    code = _check_exit(args, config, report, hub_errors)
+    if rules is None:  # nothing was checked: an identical later run may replay this one
+        _remember(args, config, result, report, project_inputs, _writable(text), code)
+    return code
+
+
+def _check_exit(args: argparse.Namespace, config, report, hub_errors: Sequence[str]) -> int:
     if _fatal(args, report.errors) or (getattr(args, "errors_fatal", False) and hub_errors):
         return EXIT_ERROR
-    if args.exit_zero or not findings:
+    if args.exit_zero or not report.findings:
         return EXIT_OK
     from .check.engine import fails
 
-    return EXIT_FINDINGS if fails(findings, config.fail_on) else EXIT_OK
+    return EXIT_FINDINGS if fails(report.findings, config.fail_on) else EXIT_OK
+
+
+def _remember(args: argparse.Namespace, config, result, report, project_inputs: Sequence[str], text: str,
+              code: int) -> None:
+    """Keep the answer of a `check` that had nothing to check (runmemo) for the same command line.
+
+    Only a plain `check` written to stdout, with the result cache in its default folder (where the
+    command looks for memos before it reads any configuration), and only when no file failed for
+    a reason that may not last (unreadable: "io"; a bug: "internal")."""
+    memo = getattr(args, "run_memo", None)
+    if memo is None or args.command != "check" or args.output is not None or args.fix or args.diff \
+            or args.no_cache or _cache_location(args, config) != (None, None):
+        return
+    if any(e.kind in ("io", "internal") for e in report.errors):
+        return
+    memo.record([*result.consulted, *config.consulted, *project_inputs], text, code)
 
 
 def _nothing_to_check(result) -> bool:
@@ -448,15 +476,17 @@ def _nothing_to_check(result) -> bool:
     return not result.references and not any(scan.secrets or scan.suppressions for scan in result.scans)
 
 
-def _project_errors(root: Path) -> tuple:
-    """The errors of reading the project's declarations (reported by `check` even without findings)."""
+def _project_errors(root: Path) -> tuple[tuple, tuple[str, ...]]:
+    """The errors of reading the project's declarations (reported by `check` even without findings),
+    and the paths that decided them."""
     from .discover.declarations import declares_nothing
 
     if declares_nothing(root):
-        return ()
+        return (), (str(root),)
     from .discover.project import read_project
 
-    return read_project(root).errors
+    project = read_project(root)
+    return project.errors, project.consulted
 
 
 def _hub_options(parser: argparse.ArgumentParser) -> None:
@@ -697,14 +727,15 @@ _SUBPARSERS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
 }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, memo=None) -> int:
+    """The CLI; `memo` (a runmemo.Memo, from the ptm-lint command) keeps a replayable answer."""
     from .gcpolicy import few_gc_passes
 
     with few_gc_passes():
-        return _main(list(sys.argv[1:] if argv is None else argv))
+        return _main(list(sys.argv[1:] if argv is None else argv), memo)
 
 
-def _main(argv: list[str]) -> int:
+def _main(argv: list[str], memo=None) -> int:
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv = ["check", *argv]
     parser = build_parser((argv[0],) if argv[0] in SUBCOMMANDS else SUBCOMMANDS)
@@ -716,6 +747,7 @@ def _main(argv: list[str]) -> int:
     if func is None:
         parser.print_help()
         return EXIT_ERROR
+    args.run_memo = memo
     try:
         return func(args)
     except UsageError as exc:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,8 @@ class Config:
     cache_dir: str | None = None
     respect_gitignore: bool = True
     max_file_size: int = 10 * 1024 * 1024
+    # The files looked for and read to find these settings (runmemo keeps their stats).
+    consulted: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
 
 _STR_LIST = "a list of strings"
@@ -61,14 +64,21 @@ _KEYS: dict[str, tuple[str, str]] = {
 
 def find_config(start: Path) -> Path | None:
     """The nearest ptm-lint.toml, or pyproject.toml with a [tool.ptm-lint] table, at or above start."""
+    return search_config(start)[0]
+
+
+def search_config(start: Path) -> tuple[Path | None, tuple[str, ...]]:
+    """find_config(start), and the files it looked for or read on the way."""
     here = start.resolve()
+    probed = [str(here)]  # (whether it is a file)
     if here.is_file():
         here = here.parent
     for folder in (here, *here.parents):
         own = folder / "ptm-lint.toml"
-        if own.is_file():
-            return own
         pyproject = folder / "pyproject.toml"
+        probed += (str(own), str(pyproject))
+        if own.is_file():
+            return own, tuple(probed)
         if pyproject.is_file():
             try:
                 text = pyproject.read_text(encoding="utf-8")
@@ -82,8 +92,8 @@ def find_config(start: Path) -> Path | None:
             except tomllib.TOMLDecodeError:
                 continue
             if isinstance(data.get("tool"), dict) and "ptm-lint" in data["tool"]:
-                return pyproject
-    return None
+                return pyproject, tuple(probed)
+    return None, tuple(probed)
 
 
 def _str_list(key: str, value: Any) -> tuple[str, ...]:
@@ -148,9 +158,12 @@ def validate_selectors(selectors: Sequence[str], known_rules: Sequence[str], key
 
 
 def load_config(start: Path, explicit: Path | None, known_rules: Sequence[str]) -> Config:
-    path = explicit if explicit is not None else find_config(start)
+    if explicit is not None:
+        path, consulted = explicit, (os.path.abspath(explicit),)
+    else:
+        path, consulted = search_config(start)
     if path is None:
-        return Config()
+        return Config(consulted=consulted)
     tomllib = _tomllib()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -167,4 +180,4 @@ def load_config(start: Path, explicit: Path | None, known_rules: Sequence[str]) 
         table = tool.get("ptm-lint", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.ptm-lint] must be a table")
-    return parse_config(table, path, known_rules)
+    return replace(parse_config(table, path, known_rules), consulted=consulted)

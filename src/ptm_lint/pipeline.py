@@ -276,6 +276,9 @@ class ScanResult:
     scans: tuple[FileScan, ...]  # sorted by path
     references: tuple[Reference, ...]
     errors: tuple[FileError, ...]
+    # Every path that decided the result (runmemo): what discovery listed, stat'ed and probed, the
+    # project markers above the paths (when the root was searched for) and the scans' dependencies.
+    consulted: tuple[str, ...] = dataclasses.field(default=(), compare=False, repr=False)
 
     @property
     def by_path(self) -> dict[str, FileScan]:
@@ -287,11 +290,14 @@ class ScanResult:
 
 def scan_paths(paths: Sequence[Path], options: ScanOptions | None = None, *, root: Path | None = None) -> ScanResult:
     """Discover, scan and classify every file under `paths`."""
-    from .discover.files import discover, find_root
+    from .discover.files import discover, search_root
 
     options = options or ScanOptions()
     paths = [Path(p) for p in paths] or [Path.cwd()]
-    root = (root or find_root(paths)).resolve()
+    markers: tuple[str, ...] = ()
+    if root is None:
+        root, markers = search_root(paths)
+    root = root.resolve()
     cache = None
     if options.cache:
         from .cache import ResultCache, resolve_cache_dir, salt
@@ -316,7 +322,10 @@ def scan_paths(paths: Sequence[Path], options: ScanOptions | None = None, *, roo
     errors = sorted([*found.errors, *(e for scan in scans for e in scan.errors), *failed], key=lambda e: (e.path, e.line or 0))
     # Messages may quote the file (an encoding cookie, a parser message): never a credential.
     errors = [dataclasses.replace(e, message=mask_secrets(e.message)) for e in errors]
-    return ScanResult(root, tuple(scans), tuple(references), tuple(errors))
+    base = str(root)
+    consulted = (*markers, *found.consulted,
+                 *(os.path.join(base, dep) for scan in scans for dep in scan.depends_on))
+    return ScanResult(root, tuple(scans), tuple(references), tuple(errors), consulted)
 
 
 def _scan_cached(root: Path, rels: Sequence[str], stats: Sequence[tuple[int, int, int, int]], options: ScanOptions,

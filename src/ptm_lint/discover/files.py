@@ -7,7 +7,7 @@ import re
 import stat
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
@@ -44,6 +44,11 @@ _ESCAPES = re.compile(r"^$|^/|//|/$|(?:^|/)\.\.?(?:/|$)|[\x00\\]")
 def find_root(paths: Sequence[Path]) -> Path:
     """The project root for `paths`: nearest ancestor (inclusive) of their common directory that
     holds a PROJECT_MARKER, else that common directory itself. Absolute and resolved."""
+    return search_root(paths)[0]
+
+
+def search_root(paths: Sequence[Path]) -> tuple[Path, tuple[str, ...]]:
+    """find_root(paths), and the marker paths it looked for (what a changed answer would show in)."""
     dirs = []
     for p in paths or (Path.cwd(),):
         a = os.path.abspath(p)
@@ -52,10 +57,13 @@ def find_root(paths: Sequence[Path]) -> Path:
         start = Path(os.path.commonpath(dirs))
     except ValueError:  # different drives (Windows)
         start = Path.cwd().resolve()
+    probed: list[str] = []
     for d in (start, *start.parents):
-        if any(os.path.lexists(d / m) for m in PROJECT_MARKERS):
-            return d
-    return start
+        markers = [os.path.join(d, m) for m in PROJECT_MARKERS]
+        probed += markers
+        if any(os.path.lexists(m) for m in markers):
+            return d, tuple(probed)
+    return start, tuple(probed)
 
 
 def relpath(path: Path, root: Path) -> str:
@@ -83,6 +91,9 @@ class Discovered:
     rels: tuple[str, ...]  # each path relative to root, posix style (relpath())
     stats: tuple[FileStat, ...]  # each file's stat as discovery saw it (following a link)
     errors: tuple[FileError, ...]  # path is the relpath (or the path as given outside root)
+    # Every path the outcome depends on (absolute): the directories listed, the files and links
+    # stat'ed, the ignore files read and the .git folders looked for (runmemo keeps their stats).
+    consulted: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -110,6 +121,9 @@ class Listings(Protocol):
     def record_walk(self, key: str, walk: Any, newest_mtime_ns: int) -> None:
         """Keep what a walk found (JSON data) and the ignore files it read; refused if `newest_mtime_ns`
         (the most recent ignore file) is too recent."""
+
+    def directories(self) -> list[str]:
+        """Every directory whose listing is kept (absolute paths): what walk() checks."""
 
 
 def discover(
@@ -345,6 +359,7 @@ class _Walker:
         self.probes: list[list[Any]] = []
         self.newest = 0
         self.replayable = True
+        self.consulted: list[str] = []  # directories listed, files and links stat'ed (Discovered.consulted)
 
     # -- explicit paths --
 
@@ -366,6 +381,7 @@ class _Walker:
                 return
         else:
             shown = given.as_posix()
+        self.consulted.append(a)
         try:
             st = os.stat(a)
         except OSError as exc:
@@ -497,6 +513,7 @@ class _Walker:
                     rel = prefix + name
                     if not self._ignored(rel, False, ignores, d.base):
                         shown = self._show(d.base, rel)
+                        self.consulted.append(at + name)
                         st = os.lstat(at + name)
                         if self._checked(shown, st):
                             self.found.append(_Found(shown, at + name, real + name, False, _file_stat(st)))
@@ -512,6 +529,7 @@ class _Walker:
         taken before it is read: a change in between leaves a stat that the next run sees as new.
         Raises OSError when the directory cannot be read.
         """
+        self.consulted.append(d.abs)
         signature = None
         if self.listings is not None:
             try:
@@ -587,7 +605,8 @@ class _Walker:
                 stats.append(_file_stat(st))
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None
-        return Discovered(tuple(paths), tuple(rels), tuple(stats), ())
+        consulted = (*self.listings.directories(), *(probe[1] for probe in walk["probes"]), *paths)  # type: ignore[union-attr]
+        return Discovered(tuple(paths), tuple(rels), tuple(stats), (), consulted)
 
     def _link(self, d: _Dir, name: str, path: str, rel: str, ignores: tuple[_Ignore, ...],
               links: deque[_Dir]) -> None:
@@ -596,6 +615,7 @@ class _Walker:
         if self._ignored(rel, False, ignores, d.base):
             return
         shown = self._show(d.base, rel)
+        self.consulted.append(path)
         try:
             st = os.stat(path)
         except OSError as exc:
@@ -661,7 +681,9 @@ class _Walker:
         for f in files:
             rel = _under(f.abs, self.root)  # what relpath() answers, without its calls when under root
             rels.append(rel.replace(os.sep, "/") if rel is not None else relpath(Path(f.abs), Path(self.root)))
-        return Discovered(tuple(f.abs for f in files), tuple(rels), tuple(f.stat for f in files), tuple(errors))
+        consulted = (*self.consulted, *(probe[1] for probe in self.probes))
+        return Discovered(tuple(f.abs for f in files), tuple(rels), tuple(f.stat for f in files), tuple(errors),
+                          consulted)
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +50,8 @@ class Project:
     version: str | None
     requirements: tuple[Requirement, ...] = ()
     errors: tuple[FileError, ...] = ()
+    # The folders listed and the files read or looked for (runmemo keeps their stats).
+    consulted: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def requirements_for(self, package: str) -> tuple[Requirement, ...]:
         """Every declaration (constraints included) that names `package`."""
@@ -303,6 +305,7 @@ class _Collector:
         self.requirements: list[Requirement] = []
         self.errors: list[FileError] = []
         self.seen: set[tuple[Path, bool]] = set()
+        self.consulted: list[str] = [str(root)]
 
     def rel(self, path: Path) -> str:
         return Path(os.path.relpath(path, self.root)).as_posix()
@@ -351,6 +354,7 @@ class _Collector:
         self.add(req.name, spec, rel, line, group, marker, constraint)
 
     def read_text(self, path: Path, rel: str) -> str | None:
+        self.consulted.append(str(path))
         try:
             size = path.stat().st_size
             if size > MAX_BYTES:
@@ -405,6 +409,7 @@ def read_project(root: Path) -> Project:
         c.error(".", f"cannot list project root: {exc.strerror or exc}", None, "io")
         entries = []
     by_name = {p.name: p for p in entries if p.is_file()}
+    c.consulted.extend(str(p) for p in entries if p.name.lower() == "requirements")  # a folder of them
 
     for filename, reader in ((PYPROJECT, _read_pyproject), (SETUP_CFG, _read_setup_cfg)):
         if filename in by_name:
@@ -420,7 +425,7 @@ def read_project(root: Path) -> Project:
     # Name and version come from the first source that names the project.
     named = [found[k] for k in ("project", "poetry", "setup.cfg") if k in found]
     name, version = named[0] if named else (c.root.name or str(root), None)
-    return Project(root, name, version, tuple(c.requirements), tuple(c.errors))
+    return Project(root, name, version, tuple(c.requirements), tuple(c.errors), tuple(c.consulted))
 
 
 def _guard(c: _Collector, path: Path, read: Callable[[], Any]) -> Any:
@@ -542,6 +547,7 @@ def _include(
         c.error(rel, f"remote include {_short(arg)} is not fetched", number, "skipped")
         return
     target = base / arg
+    c.consulted.append(str(target))
     if not target.is_file():
         c.error(rel, f"included file {_short(arg)} not found", number, "io")
         return
