@@ -80,8 +80,8 @@ class MemoryListings:
     def record_walk(self, key: str, walk: object, newest_mtime_ns: int) -> None:
         self.walks[key] = walk
 
-    def directories(self) -> list[str]:
-        return list(self.dirs)
+    def directories(self) -> dict[str, os.stat_result | None]:
+        return dict.fromkeys(self.dirs)
 
 
 def run(root: Path, *paths: str | Path, replay: bool = True, **kw: object) -> Discovered:

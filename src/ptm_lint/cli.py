@@ -467,7 +467,7 @@ def _remember(args: argparse.Namespace, config, result, report, project_inputs: 
         return
     if any(e.kind in ("io", "internal") for e in report.errors):
         return
-    memo.record([*result.consulted, *config.consulted, *project_inputs], text, code)
+    memo.record({**dict.fromkeys((*config.consulted, *project_inputs)), **result.consulted}, text, code)
 
 
 def _nothing_to_check(result) -> bool:

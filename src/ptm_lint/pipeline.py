@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import dataclasses
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -276,9 +276,11 @@ class ScanResult:
     scans: tuple[FileScan, ...]  # sorted by path
     references: tuple[Reference, ...]
     errors: tuple[FileError, ...]
-    # Every path that decided the result (runmemo): what discovery listed, stat'ed and probed, the
-    # project markers above the paths (when the root was searched for) and the scans' dependencies.
-    consulted: tuple[str, ...] = dataclasses.field(default=(), compare=False, repr=False)
+    # Every path that decided the result (runmemo): what discovery listed, stat'ed and probed (with
+    # the stats it took: Discovered.consulted), the project markers above the paths (when the root
+    # was searched for) and the scans' dependencies.
+    consulted: Mapping[str, os.stat_result | None] = dataclasses.field(default_factory=dict, compare=False,
+                                                                        repr=False)
 
     @property
     def by_path(self) -> dict[str, FileScan]:
@@ -323,8 +325,9 @@ def scan_paths(paths: Sequence[Path], options: ScanOptions | None = None, *, roo
     # Messages may quote the file (an encoding cookie, a parser message): never a credential.
     errors = [dataclasses.replace(e, message=mask_secrets(e.message)) for e in errors]
     base = str(root)
-    consulted = (*markers, *found.consulted,
-                 *(os.path.join(base, dep) for scan in scans for dep in scan.depends_on))
+    consulted = {**dict.fromkeys(markers),
+                 **dict.fromkeys(os.path.join(base, dep) for scan in scans for dep in scan.depends_on),
+                 **found.consulted}
     return ScanResult(root, tuple(scans), tuple(references), tuple(errors), consulted)
 
 

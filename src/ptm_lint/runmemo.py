@@ -92,16 +92,20 @@ class Memo:
             return None
         return stdout, code
 
-    def record(self, inputs: list[str], stdout: str, code: int) -> bool:
-        """Keep this run's answer (`stdout` as written, masked) for the (absolute) paths it consulted; False
-        when it is not kept (a path changed too recently or names a token, or the cache folder
-        cannot be written). Never raises."""
+    def record(self, inputs: list[str] | dict[str, os.stat_result | None], stdout: str, code: int) -> bool:
+        """Keep this run's answer (`stdout` as written, masked) for the absolute paths it consulted;
+        False when it is not kept (a path changed too recently or names a token, or the cache folder
+        cannot be written). Never raises.
+
+        `inputs` may map a path to the stat the run took of it before using it (following links):
+        that stat is recorded instead of a new one (a change since then is a miss next time, as it
+        should be), which saves a system call per path."""
         try:
             paths = sorted({*inputs, *installation()})
             text = "\0".join(paths)
             if any("\0" in p for p in paths) or _names_token(text):
                 return False
-            sigs, newest = signatures(paths)
+            sigs, newest = signatures(paths, inputs if isinstance(inputs, dict) else None)
             if newest > self.started - RACY_NS:
                 return False
             import json
@@ -129,22 +133,26 @@ def command_key(argv: list[str]) -> str:
     return blake2b(text.encode("utf-8", "backslashreplace"), digest_size=20).hexdigest()
 
 
-def signatures(paths: list[str]) -> tuple[list[tuple[int, ...]], int]:
+def signatures(paths: list[str], known: dict[str, os.stat_result | None] | None = None,
+               ) -> tuple[list[tuple[int, ...]], int]:
     """Each path's (mode, size, mtime, ctime, inode, device), following links (a dangling link:
-    the link's own; absent: zeros), and the newest mtime among them."""
+    the link's own; absent: zeros), and the newest mtime among them. `known`: stats already taken."""
     stat, lstat = os.stat, os.lstat
+    taken = (known or {}).get
     sigs = []
     add = sigs.append
     newest = 0
     for path in paths:
-        try:
-            st = stat(path)
-        except OSError:
+        st = taken(path)
+        if st is None:
             try:
-                st = lstat(path)
+                st = stat(path)
             except OSError:
-                add(_ABSENT)
-                continue
+                try:
+                    st = lstat(path)
+                except OSError:
+                    add(_ABSENT)
+                    continue
         add((st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev))
         if st.st_mtime_ns > newest:
             newest = st.st_mtime_ns

@@ -6,7 +6,7 @@ import os
 import re
 import stat
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
@@ -92,8 +92,9 @@ class Discovered:
     stats: tuple[FileStat, ...]  # each file's stat as discovery saw it (following a link)
     errors: tuple[FileError, ...]  # path is the relpath (or the path as given outside root)
     # Every path the outcome depends on (absolute): the directories listed, the files and links
-    # stat'ed, the ignore files read and the .git folders looked for (runmemo keeps their stats).
-    consulted: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    # stat'ed, the ignore files read and the .git folders looked for, each with the stat discovery
+    # took of it before using it (following links), if it took one (runmemo keeps them).
+    consulted: Mapping[str, os.stat_result | None] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -122,8 +123,9 @@ class Listings(Protocol):
         """Keep what a walk found (JSON data) and the ignore files it read; refused if `newest_mtime_ns`
         (the most recent ignore file) is too recent."""
 
-    def directories(self) -> list[str]:
-        """Every directory whose listing is kept (absolute paths): what walk() checks."""
+    def directories(self) -> dict[str, os.stat_result | None]:
+        """Every directory whose listing is kept (absolute paths): what walk() checks, with the stat
+        it took of each (None: not taken)."""
 
 
 def discover(
@@ -359,7 +361,7 @@ class _Walker:
         self.probes: list[list[Any]] = []
         self.newest = 0
         self.replayable = True
-        self.consulted: list[str] = []  # directories listed, files and links stat'ed (Discovered.consulted)
+        self.consulted: dict[str, os.stat_result | None] = {}  # Discovered.consulted
 
     # -- explicit paths --
 
@@ -381,9 +383,9 @@ class _Walker:
                 return
         else:
             shown = given.as_posix()
-        self.consulted.append(a)
+        self.consulted[a] = None
         try:
-            st = os.stat(a)
+            st = self.consulted[a] = os.stat(a)
         except OSError as exc:
             msg = _os_message(exc)
             if isinstance(exc, FileNotFoundError):
@@ -513,8 +515,8 @@ class _Walker:
                     rel = prefix + name
                     if not self._ignored(rel, False, ignores, d.base):
                         shown = self._show(d.base, rel)
-                        self.consulted.append(at + name)
-                        st = os.lstat(at + name)
+                        self.consulted[at + name] = None
+                        st = self.consulted[at + name] = os.lstat(at + name)  # (regular, or not scanned)
                         if self._checked(shown, st):
                             self.found.append(_Found(shown, at + name, real + name, False, _file_stat(st)))
             except OSError as exc:
@@ -529,11 +531,11 @@ class _Walker:
         taken before it is read: a change in between leaves a stat that the next run sees as new.
         Raises OSError when the directory cannot be read.
         """
-        self.consulted.append(d.abs)
+        self.consulted[d.abs] = None
         signature = None
         if self.listings is not None:
             try:
-                st = os.stat(d.abs)
+                st = self.consulted[d.abs] = os.stat(d.abs)
             except OSError:
                 pass  # scandir reports it
             else:
@@ -592,7 +594,7 @@ class _Walker:
                 elif _state(path) != state:
                     return None
             rels = walk["files"]
-            paths, stats = [], []
+            paths, stats, seen = [], [], []
             prefix = self.root if self.root.endswith(os.sep) else self.root + os.sep
             for rel in rels:
                 if _ESCAPES.search(rel):  # a store is only a cache: never a path outside the root
@@ -603,9 +605,12 @@ class _Walker:
                     return None
                 paths.append(path)
                 stats.append(_file_stat(st))
+                seen.append(st)
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None
-        consulted = (*self.listings.directories(), *(probe[1] for probe in walk["probes"]), *paths)  # type: ignore[union-attr]
+        consulted = self.listings.directories()  # type: ignore[union-attr]
+        consulted.update(dict.fromkeys(probe[1] for probe in walk["probes"]))
+        consulted.update(zip(paths, seen))
         return Discovered(tuple(paths), tuple(rels), tuple(stats), (), consulted)
 
     def _link(self, d: _Dir, name: str, path: str, rel: str, ignores: tuple[_Ignore, ...],
@@ -615,9 +620,9 @@ class _Walker:
         if self._ignored(rel, False, ignores, d.base):
             return
         shown = self._show(d.base, rel)
-        self.consulted.append(path)
+        self.consulted[path] = None
         try:
-            st = os.stat(path)
+            st = self.consulted[path] = os.stat(path)
         except OSError as exc:
             if source:  # a dangling link with another name may be anything: not ours to report
                 self.errors.append(FileError(shown, f"broken symbolic link ({_os_message(exc)})",
@@ -681,7 +686,7 @@ class _Walker:
         for f in files:
             rel = _under(f.abs, self.root)  # what relpath() answers, without its calls when under root
             rels.append(rel.replace(os.sep, "/") if rel is not None else relpath(Path(f.abs), Path(self.root)))
-        consulted = (*self.consulted, *(probe[1] for probe in self.probes))
+        consulted = {**dict.fromkeys(probe[1] for probe in self.probes), **self.consulted}
         return Discovered(tuple(f.abs for f in files), tuple(rels), tuple(f.stat for f in files), tuple(errors),
                           consulted)
 
