@@ -437,3 +437,17 @@ def test_every_environment_variable_the_code_reads_is_in_the_key_or_cannot_matte
     assert names, "the pattern above no longer finds the environment reads"
     for name in sorted(names - irrelevant):
         assert name in runmemo.ENV_NAMES or name.startswith(runmemo.ENV_PREFIXES), name
+
+
+def test_an_undecodable_file_name_is_kept_and_replayed(tree: Path, capsys) -> None:
+    """File names that are not UTF-8 (lone surrogates in Python) survive the memo's JSON."""
+    if sys.platform == "darwin":
+        pytest.skip("macOS file names are UTF-8")
+    os.mkdir(os.path.join(os.fsencode(tree), b"odd\xff"))
+    with open(os.path.join(os.fsencode(tree), b"odd\xff", b"x\xfe.py"), "wb") as handle:
+        handle.write(b"model = from_pretrained(\ndef (:\n")
+    _age(tree)
+    argv = ["check", str(tree)]
+    first = _recorded(argv, capsys)
+    assert "\\udcfe" in first[1]  # (how the output shows the name)
+    assert _run(argv, capsys) == first == _fresh(argv, capsys)

@@ -111,10 +111,10 @@ class Memo:
             import json
 
             data = json.dumps({"schema": SCHEMA, "key": self.key, "paths": text, "digest": _digest(sigs),
-                               "stdout": stdout, "code": code}, separators=(",", ":"), ensure_ascii=False)
+                               "stdout": stdout, "code": code}, separators=(",", ":"))
             folder = os.path.dirname(self.path)
             os.makedirs(folder, exist_ok=True)
-            atomic_write(self.path, data.encode("utf-8", "surrogateescape"))
+            atomic_write(self.path, data.encode("ascii"))  # (undecodable file names: \udcXX escapes)
             _prune(folder)
         except (OSError, ValueError, UnicodeError):
             return False
