@@ -369,6 +369,8 @@ class Manifest:
         return [self.root if rel == "." else rel if os.path.isabs(rel) else prefix + rel for rel in self.dirs]
 
     def directories(self) -> dict[str, os.stat_result | None]:
+        if len(self._walk_stats) == len(self.dirs):  # walk() stat'ed them all (it replayed)
+            return dict(self._walk_stats)
         return {**dict.fromkeys(self._paths()), **self._walk_stats}
 
     def record_walk(self, key: str, walk: Any, newest_mtime_ns: int) -> None:
