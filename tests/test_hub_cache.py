@@ -202,6 +202,15 @@ def test_default_cache_dir(monkeypatch):
     assert default_cache_dir({"PTM_LINT_CACHE_DIR": "/x"}) == Path("/x")
     assert default_cache_dir({"XDG_CACHE_HOME": "/c"}) == Path("/c/ptm-lint")
     assert default_cache_dir({}) == Path.home() / ".cache" / "ptm-lint"
+    # The XDG spec: a relative $XDG_CACHE_HOME is invalid and ignored.
+    assert default_cache_dir({"XDG_CACHE_HOME": "rel"}) == Path.home() / ".cache" / "ptm-lint"
+    # The same folder as the scan cache's and the run memo's (one place to delete, one to configure).
+    from ptm_lint.cachedir import default_cache_dir as shared
+
+    monkeypatch.setenv("PTM_LINT_CACHE_DIR", "/nonexistent-ptm-lint-test")
+    assert default_cache_dir() == Path(shared()) == Path("/nonexistent-ptm-lint-test")
+    monkeypatch.delenv("PTM_LINT_CACHE_DIR")
+    assert default_cache_dir() == Path(shared())
 
 
 WRITER = textwrap.dedent("""

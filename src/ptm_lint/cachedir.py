@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from _collections_abc import Mapping  # collections.abc without importing collections (os has loaded it)
 
 CACHE_DIR_ENV = "PTM_LINT_CACHE_DIR"
 # A file or directory changed less than this before a run started may change again within the same
@@ -12,15 +13,16 @@ CACHE_DIR_ENV = "PTM_LINT_CACHE_DIR"
 RACY_NS = 3_000_000_000
 
 
-def user_cache_dir() -> str:
-    """The platform's per-user cache folder for ptm-lint (XDG on Linux). Raises RuntimeError when
-    there is no home directory."""
+def user_cache_dir(env: Mapping[str, str] | None = None) -> str:
+    """The platform's per-user cache folder for ptm-lint (XDG on Linux; `env`: os.environ). Raises
+    RuntimeError when there is no home directory."""
+    env = os.environ if env is None else env
     if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or os.path.join(_home(), "AppData", "Local")
+        base = env.get("LOCALAPPDATA") or os.path.join(_home(), "AppData", "Local")
         return os.path.join(base, "ptm-lint", "Cache")
     if sys.platform == "darwin":
         return os.path.join(_home(), "Library", "Caches", "ptm-lint")
-    xdg = os.environ.get("XDG_CACHE_HOME")
+    xdg = env.get("XDG_CACHE_HOME")  # (relative values are invalid: the XDG spec says to ignore them)
     return os.path.join(xdg if xdg and os.path.isabs(xdg) else os.path.join(_home(), ".cache"), "ptm-lint")
 
 
@@ -31,14 +33,16 @@ def _home() -> str:
     return home
 
 
-def default_cache_dir() -> str | None:
+def default_cache_dir(env: Mapping[str, str] | None = None) -> str | None:
     """The cache folder when neither --cache-dir nor the configuration names one: $PTM_LINT_CACHE_DIR,
-    else the user cache folder (None without a home directory)."""
-    configured = os.environ.get(CACHE_DIR_ENV)
+    else the user cache folder (None without a home directory). Every cache uses it: scan results,
+    hub metadata, the run memo."""
+    env = os.environ if env is None else env
+    configured = env.get(CACHE_DIR_ENV)
     if configured:
         return os.path.expanduser(configured)
     try:
-        return user_cache_dir()
+        return user_cache_dir(env)
     except RuntimeError:
         return None
 

@@ -2,8 +2,9 @@
 
     <cache-dir>/hub/<endpoint host>/<models--org--name>/<rev-…>.json
 
-- `cache-dir` is `--cache-dir`, config `cache-dir`, else `$PTM_LINT_CACHE_DIR`, `$XDG_CACHE_HOME/ptm-lint`,
-  `~/.cache/ptm-lint`.
+- `cache-dir` is `--cache-dir`, config `cache-dir`, else the folder every ptm-lint cache uses
+  (cachedir.default_cache_dir): `$PTM_LINT_CACHE_DIR`, else `$XDG_CACHE_HOME/ptm-lint` or
+  `~/.cache/ptm-lint` (`~/Library/Caches/ptm-lint` on macOS, `%LOCALAPPDATA%/ptm-lint/Cache` on Windows).
 - Safe to delete at any time; a missing, expired, corrupt or tampered entry is simply a cache miss.
 - Safe under concurrent runs: each entry is written to a temporary file in the same folder and moved into
   place with os.replace, so readers see the old or the new entry, never half of one.
@@ -22,6 +23,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from ..cachedir import atomic_write
+from ..cachedir import default_cache_dir as _default_cache_dir
 from .model import ModelMeta, meta_from_json, meta_to_json
 
 SCHEMA = "ptm-lint/hub-meta/1"
@@ -33,12 +36,9 @@ TOKEN_SHAPE = re.compile(r"hf_[A-Za-z0-9]{20,}")
 
 
 def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
-    """$PTM_LINT_CACHE_DIR, else $XDG_CACHE_HOME/ptm-lint, else ~/.cache/ptm-lint."""
-    env = os.environ if env is None else env
-    if env.get("PTM_LINT_CACHE_DIR"):
-        return Path(env["PTM_LINT_CACHE_DIR"]).expanduser()
-    base = env.get("XDG_CACHE_HOME")
-    return (Path(base).expanduser() if base else Path.home() / ".cache") / "ptm-lint"
+    """The cache folder every ptm-lint cache uses by default (cachedir.default_cache_dir); without a
+    home directory, `.ptm-lint-cache` in the working directory."""
+    return Path(_default_cache_dir(env) or ".ptm-lint-cache")
 
 
 def endpoint_slug(endpoint: str) -> str:
@@ -128,22 +128,9 @@ class MetaStore:
         text = json.dumps(doc, indent=1, sort_keys=True) + "\n"
         if any(secret in text for secret in self._secrets) or TOKEN_SHAPE.search(text):
             return False  # defence in depth: a credential never reaches the disk
-        tmp_name = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            import tempfile
-
-            fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp_name, path)
-            tmp_name = None
+            atomic_write(path, text.encode("utf-8"))
             return True
         except OSError:
             return False
-        finally:
-            if tmp_name is not None:
-                try:
-                    os.unlink(tmp_name)
-                except OSError:
-                    pass
