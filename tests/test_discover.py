@@ -21,6 +21,7 @@ from ptm_lint.discover.files import (
     find_root,
     relpath,
 )
+from ptm_lint.runmemo import signatures
 
 
 def touch(root: Path, *rels: str, text: str = "") -> None:
@@ -67,10 +68,10 @@ class MemoryListings:
         self.dirs[path] = (stat, list(entries))
         return True
 
-    def walk(self, key: str) -> object:
+    def walk(self, key: str, stat_of=os.stat) -> object:
         for path, (stat, _) in self.dirs.items():
             try:
-                st = os.stat(path)
+                st = stat_of(path)
             except OSError:
                 return None
             if (st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev) != stat:
@@ -100,6 +101,12 @@ def run(root: Path, *paths: str | Path, replay: bool = True, **kw: object) -> Di
         # (each one recorded), ignore files, .git probes and files.
         assert set(again.consulted) == set(result.consulted)
         assert discover(given, root, listings=listings, **kw) == result  # type: ignore[arg-type]
+        # With the stats the run memo took when it missed (runmemo.Memo.taken): the same answer.
+        taken: dict[str, os.stat_result] = {}
+        signatures(sorted(result.consulted), taken=taken)
+        assert discover(given, root, listings=listings, taken=taken, **kw) == result  # type: ignore[arg-type]
+        assert discover(given, root, listings=MemoryListings(), taken=taken, **kw) == result  # type: ignore[arg-type]
+        assert discover(given, root, taken=taken, **kw) == result  # type: ignore[arg-type]
     return result
 
 

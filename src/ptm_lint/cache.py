@@ -30,7 +30,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from stat import S_ISREG
 from typing import Any
@@ -344,14 +344,13 @@ class Manifest:
                 self.last_walk = None
         return True
 
-    def walk(self, key: str) -> Any:
+    def walk(self, key: str, stat: Callable[[str], os.stat_result] = os.stat) -> Any:
         """The walk recorded under `key` if every recorded directory still has its recorded stat.
 
         A recorded walk listed only directories that are in self.dirs (each of its listings was
         recorded, or it was not kept), and it is dropped whenever one of them changes."""
         if not (isinstance(self.last_walk, list) and len(self.last_walk) == 2 and self.last_walk[0] == key):
             return None
-        stat = os.stat
         seen = self._walk_stats = {}
         try:
             for path, entry in zip(self._paths(), self.dirs.values()):

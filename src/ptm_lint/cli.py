@@ -241,10 +241,12 @@ def _scan(args: argparse.Namespace, config):
 def _with_cache(options, args: argparse.Namespace, config=None):
     """The scan-result cache (docs/performance.md): on unless --no-cache, in --cache-dir / config
     cache-dir (relative to the config file) / $PTM_LINT_CACHE_DIR / the user cache folder; and a
-    progress bar for long scans when stderr is a terminal."""
+    progress bar for long scans when stderr is a terminal; the stats the run memo took, if it missed."""
     cache_dir, config_dir = _cache_location(args, config)
+    memo = getattr(args, "run_memo", None)
     return dataclasses.replace(options, cache=not getattr(args, "no_cache", False),
-                               cache_dir=cache_dir, config_dir=config_dir, progress=_stderr_is_terminal())
+                               cache_dir=cache_dir, config_dir=config_dir, progress=_stderr_is_terminal(),
+                               taken=memo.taken if memo is not None else None)
 
 
 def _cache_location(args: argparse.Namespace, config=None) -> tuple[str | None, str | None]:

@@ -39,6 +39,9 @@ class ScanOptions:
     cache_dir: str | None = None
     config_dir: str | None = None
     progress: bool = False  # a progress line on stderr (the CLI sets it when stderr is a terminal)
+    # Stats the run took before reading anything (runmemo.Memo.taken, after its answer missed):
+    # discovery uses them instead of taking them again.
+    taken: Mapping[str, os.stat_result] | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
 def _catalog() -> Catalog:
@@ -310,7 +313,7 @@ def scan_paths(paths: Sequence[Path], options: ScanOptions | None = None, *, roo
     found = discover(
         paths, root, exclude=options.exclude, extend_exclude=options.extend_exclude,
         respect_gitignore=options.respect_gitignore, max_bytes=options.max_bytes,
-        listings=cache.open_manifest() if cache is not None else None,
+        listings=cache.open_manifest() if cache is not None else None, taken=options.taken,
     )
     scans = sorted(_scan_cached(root, found.rels, found.stats, options, cache), key=lambda s: s.path)
     references: list[Reference] = []

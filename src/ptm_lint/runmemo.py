@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from stat import S_ISREG
+from stat import S_ISLNK, S_ISREG
 
 from . import __version__
 from .cachedir import RACY_NS, atomic_write, default_cache_dir
@@ -51,12 +51,14 @@ class Memo:
     A plain class, not a dataclass: `dataclasses` costs a replayed run more than all of its own work.
     """
 
-    __slots__ = ("key", "path", "started")
+    __slots__ = ("key", "path", "started", "taken")
 
     def __init__(self, path: str, key: str, started: int) -> None:
         self.path = path
         self.key = key
         self.started = started
+        # After answer() missed: the stats it took (not of symbolic links), for the run to reuse.
+        self.taken: dict[str, os.stat_result] = {}
 
     @classmethod
     def for_command(cls, argv: list[str], started: int | None = None) -> Memo | None:
@@ -86,7 +88,9 @@ class Memo:
             paths, digest, stdout, code = data["paths"], data["digest"], data["stdout"], data["code"]
             if not (isinstance(paths, str) and isinstance(stdout, str) and type(code) is int and code in (0, 1, 2)):
                 return None
-            if _digest(signatures(paths.split("\0") if paths else [])[0]) != digest:
+            taken: dict[str, os.stat_result] = {}
+            if _digest(signatures(paths.split("\0") if paths else [], taken=taken)[0]) != digest:
+                self.taken = taken  # taken before anything is read: as good as discovery's own
                 return None
         except (OSError, ValueError, KeyError, TypeError, RecursionError):
             return None
@@ -134,25 +138,31 @@ def command_key(argv: list[str]) -> str:
 
 
 def signatures(paths: list[str], known: dict[str, os.stat_result | None] | None = None,
-               ) -> tuple[list[tuple[int, ...]], int]:
+               taken: dict[str, os.stat_result] | None = None) -> tuple[list[tuple[int, ...]], int]:
     """Each path's (mode, size, mtime, ctime, inode, device), following links (a dangling link:
-    the link's own; absent: zeros), and the newest mtime among them. `known`: stats already taken."""
-    stat, lstat = os.stat, os.lstat
-    taken = (known or {}).get
+    the link's own; absent: zeros), and the newest mtime among them. `known`: stats already taken.
+    `taken`: filled with the stats of the paths that are not symbolic links (so they answer both
+    stat and lstat), for the run to use instead of taking them again."""
+    lstat, stat = os.lstat, os.stat
+    known_stat = (known or {}).get
     sigs = []
     add = sigs.append
     newest = 0
     for path in paths:
-        st = taken(path)
+        st = known_stat(path)
         if st is None:
             try:
-                st = stat(path)
+                st = lstat(path)
             except OSError:
+                add(_ABSENT)
+                continue
+            if S_ISLNK(st.st_mode):
                 try:
-                    st = lstat(path)
+                    st = stat(path)
                 except OSError:
-                    add(_ABSENT)
-                    continue
+                    pass  # dangling: the link's own
+            elif taken is not None:
+                taken[path] = st
         add((st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev))
         if st.st_mtime_ns > newest:
             newest = st.st_mtime_ns

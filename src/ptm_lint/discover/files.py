@@ -6,7 +6,7 @@ import os
 import re
 import stat
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
@@ -115,9 +115,9 @@ class Listings(Protocol):
     def record_listing(self, path: str, stat: tuple[int, int, int, int], entries: list[str]) -> bool:
         """Keep a listing; False when it is refused (too recent, or it names a secret)."""
 
-    def walk(self, key: str) -> Any:
+    def walk(self, key: str, stat: Callable[[str], os.stat_result] = os.stat) -> Any:
         """The walk recorded under `key` (record_walk) if every listing recorded since is unchanged: each
-        directory's stat is as recorded (the store checks them all), else None."""
+        directory's stat (taken with `stat`) is as recorded (the store checks them all), else None."""
 
     def record_walk(self, key: str, walk: Any, newest_mtime_ns: int) -> None:
         """Keep what a walk found (JSON data) and the ignore files it read; refused if `newest_mtime_ns`
@@ -137,13 +137,15 @@ def discover(
     respect_gitignore: bool = True,
     max_bytes: int = DEFAULT_MAX_BYTES,
     listings: Listings | None = None,
+    taken: Mapping[str, os.stat_result] | None = None,
 ) -> Discovered:
     """Walk `paths` (files or directories) and return the source files to scan under `root`.
 
     Never raises for file-system trouble: it becomes a FileError and discovery goes on.
     Raises ValueError for an invalid exclude pattern (a configuration error).
     `listings`: reuse unchanged directories' listings from an earlier run (a stat instead of a
-    directory read each).
+    directory read each). `taken`: stats this run took already (runmemo.Memo.taken), used instead
+    of new ones; none is a symbolic link's, so each answers stat and lstat alike.
     """
     configured = (*(exclude or ()), *extend_exclude)
     walker = _Walker(
@@ -154,13 +156,14 @@ def discover(
         respect_gitignore=respect_gitignore,
         max_bytes=max_bytes,
         listings=listings,
+        taken=taken,
     )
     key = None
     if listings is not None:
         # Everything besides the file system that decides the walk (the code is in the store's key).
         key = repr((walker.root, [os.path.abspath(p) for p in paths], exclude, tuple(extend_exclude),
                     respect_gitignore, max_bytes))
-        replayed = walker.replay(listings.walk(key))
+        replayed = walker.replay(listings.walk(key, walker.stat))
         if replayed is not None:
             return replayed
     for p in paths:
@@ -343,8 +346,10 @@ class _Walker:
     """Mutable state of one discover() call (visited dirs, results); not shared."""
 
     def __init__(self, *, root: str, exclude: _Spec | _Names, configured: _Spec | _Names | None,
-                 respect_gitignore: bool, max_bytes: int, listings: Listings | None = None) -> None:
+                 respect_gitignore: bool, max_bytes: int, listings: Listings | None = None,
+                 taken: Mapping[str, os.stat_result] | None = None) -> None:
         self.root = root
+        self.taken = taken or {}
         self.listings = listings
         self.exclude = exclude
         self.configured = configured
@@ -385,7 +390,7 @@ class _Walker:
             shown = given.as_posix()
         self.consulted[a] = None
         try:
-            st = self.consulted[a] = os.stat(a)
+            st = self.consulted[a] = self.stat(a)
         except OSError as exc:
             msg = _os_message(exc)
             if isinstance(exc, FileNotFoundError):
@@ -516,7 +521,7 @@ class _Walker:
                     if not self._ignored(rel, False, ignores, d.base):
                         shown = self._show(d.base, rel)
                         self.consulted[at + name] = None
-                        st = self.consulted[at + name] = os.lstat(at + name)  # (regular, or not scanned)
+                        st = self.consulted[at + name] = self.lstat(at + name)  # (regular, or not scanned)
                         if self._checked(shown, st):
                             self.found.append(_Found(shown, at + name, real + name, False, _file_stat(st)))
             except OSError as exc:
@@ -535,7 +540,7 @@ class _Walker:
         signature = None
         if self.listings is not None:
             try:
-                st = self.consulted[d.abs] = os.stat(d.abs)
+                st = self.consulted[d.abs] = self.stat(d.abs)
             except OSError:
                 pass  # scandir reports it
             else:
@@ -563,6 +568,14 @@ class _Walker:
                 and self.listings.record_listing(d.abs, signature, entries)):  # type: ignore[union-attr]
             self.replayable = False
         return entries
+
+    def stat(self, path: str) -> os.stat_result:
+        st = self.taken.get(path)
+        return os.stat(path) if st is None else st
+
+    def lstat(self, path: str) -> os.stat_result:
+        st = self.taken.get(path)
+        return os.lstat(path) if st is None else st
 
     # -- replaying a recorded walk --
 
@@ -600,7 +613,7 @@ class _Walker:
                 if _ESCAPES.search(rel):  # a store is only a cache: never a path outside the root
                     return None
                 path = prefix + rel.replace("/", os.sep)
-                st = os.lstat(path)
+                st = self.lstat(path)
                 if not stat.S_ISREG(st.st_mode) or st.st_size > self.max_bytes:
                     return None
                 paths.append(path)
