@@ -127,6 +127,44 @@ def test_a_replay_imports_nothing_of_the_analyser(tree: Path) -> None:
     assert imported <= {"ptm_lint", "ptm_lint.__main__", "ptm_lint.command", "ptm_lint.runmemo", "ptm_lint.cachedir"}
 
 
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_an_inventory_with_model_references_is_replayed(tree: Path, capsys, fmt: str) -> None:
+    """The inventory is the scan alone: its memo is kept even when there are references."""
+    (tree / "pkg" / "m.py").write_text(LOAD)
+    _age(tree)
+    argv = ["inventory", str(tree), "--format", fmt]
+    first = _recorded(argv, capsys)
+    assert "bert-base-uncased" in first[1]
+    assert _run(argv, capsys) == first == _fresh(argv, capsys)
+
+
+def test_a_file_a_scan_read_besides_the_scanned_one(tree: Path, capsys) -> None:
+    """A model id read from a JSON file (not a source: discovery never looks at it) is a dependency
+    of the scan; editing it in place changes no directory, and is still seen."""
+    (tree / "conf.json").write_text('{"model": "roberta-base"}\n')
+    (tree / "pkg" / "app.py").write_text("import json\nfrom transformers import AutoModel\n"
+                                         "cfg = json.load(open('conf.json'))\n"
+                                         "AutoModel.from_pretrained(cfg['model'])\n")
+    _age(tree)
+    argv = ["inventory", str(tree), "--format", "json"]
+    _, out = _changes_seen(tree, capsys, lambda: (tree / "conf.json").write_text('{"model": "xlm-roberta-base"}\n'),
+                           argv)
+    assert "xlm-roberta-base" in out
+
+
+def test_a_module_a_scan_found_missing(tree: Path, capsys) -> None:
+    """An import the scan could not follow (the module is absent, in a folder discovery excludes)
+    is a dependency too: creating the module resolves the id."""
+    (tree / "build").mkdir()
+    (tree / "pkg" / "app.py").write_text("from transformers import AutoModel\nfrom build.names import NAME\n"
+                                         "AutoModel.from_pretrained(NAME)\n")
+    _age(tree)
+    argv = ["inventory", str(tree), "--format", "json"]
+    _, out = _changes_seen(tree, capsys, lambda: (tree / "build" / "names.py").write_text('NAME = "distilgpt2"\n'),
+                           argv)
+    assert "distilgpt2" in out
+
+
 # --- what is not remembered --------------------------------------------------------------------
 
 

@@ -379,7 +379,7 @@ def test_module_index_and_config_reading_never_execute(tmp_path: Path, monkeypat
         monkeypatch.setattr(pickle, name, forbidden)
     index = ModuleIndex(root)
     ev = index.evaluator("hostile.settings", 1)
-    assert ev is not None and "hostile/settings.py" in index.touched
+    assert ev is not None and "hostile/settings.py" in index.dependencies()
     assert index.read_config("configs/model.yaml", "hostile/app.py") is None  # python tags: refused
     (root / "configs" / "plain.yaml").write_text("model: org/plain\n", encoding="utf-8")
     assert index.read_config("configs/plain.yaml", "hostile/app.py") == ("configs/plain.yaml", {"model": "org/plain"})

@@ -290,10 +290,14 @@ def _paths(args: argparse.Namespace) -> list[Path]:
 def cmd_inventory(args: argparse.Namespace) -> int:
     from .report.inventory import render_json, render_text
 
-    _, result = _scan(args, _config(args, _rule_ids()))
+    config = _config(args, _rule_ids())
+    _, result = _scan(args, config)
     report = result.report()
-    _write(render_json(report) if args.format == "json" else render_text(report), args.output)
-    return EXIT_ERROR if _fatal(args, report.errors) else EXIT_OK
+    text = render_json(report) if args.format == "json" else render_text(report)
+    _write(text, args.output)
+    code = EXIT_ERROR if _fatal(args, report.errors) else EXIT_OK
+    _remember(args, config, result, report, (), _writable(text), code)  # the inventory is the scan alone
+    return code
 
 
 def _fatal(args: argparse.Namespace, errors) -> bool:
@@ -458,14 +462,18 @@ def _check_exit(args: argparse.Namespace, config, report, hub_errors: Sequence[s
 
 def _remember(args: argparse.Namespace, config, result, report, project_inputs: Sequence[str], text: str,
               code: int) -> None:
-    """Keep the answer of a `check` that had nothing to check (runmemo) for the same command line.
+    """Keep the answer of an `inventory`, or of a `check` that had nothing to check, for the same
+    command line (runmemo): what decided it is the scan, the configuration and (for `check`) the
+    project's declarations, all known by the paths they consulted. (A `check` with model references
+    also depends on hub metadata, which expires: it is not kept.)
 
-    Only a plain `check` written to stdout, with the result cache in its default folder (where the
-    command looks for memos before it reads any configuration), and only when no file failed for
-    a reason that may not last (unreadable: "io"; a bug: "internal")."""
+    Only output written to stdout, with the result cache in its default folder (where the command
+    looks for memos before it reads any configuration), and only when no file failed for a reason
+    that may not last (unreadable: "io"; a bug: "internal")."""
     memo = getattr(args, "run_memo", None)
-    if memo is None or args.command != "check" or args.output is not None or args.fix or args.diff \
-            or args.no_cache or _cache_location(args, config) != (None, None):
+    if memo is None or args.command not in ("check", "inventory") or args.output is not None \
+            or getattr(args, "fix", False) or getattr(args, "diff", False) or args.no_cache \
+            or _cache_location(args, config) != (None, None):
         return
     if any(e.kind in ("io", "internal") for e in report.errors):
         return

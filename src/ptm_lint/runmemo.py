@@ -1,16 +1,17 @@
-"""The run memo: a repeated `check` of a tree without model loads, with none of its inputs changed,
-is answered with the recorded output of the run before it (as a build system's action cache replays
-a step), without importing the analyser or reading its caches.
+"""The run memo: a repeated `inventory`, or `check` of a tree without model loads, with none of its
+inputs changed, is answered with the recorded output of the run before it (as a build system's
+action cache replays a step), without importing the analyser or reading its caches.
 
 A memo is kept per command line (the arguments, the working directory, the environment variables
 that can change the output, whether stdout is a terminal, the interpreter and ptm-lint's install),
 in `<cache folder>/runs/v1/`. It lists every path the run consulted: each directory discovery
 listed, each file it found or stat'ed, each ignore file, `.git` and configuration file it looked
-for, the project's declaration files, ptm-lint's own code and rule data, and the folders on
-sys.path (installing a package changes them). A later run stats each of them (following links)
-and replays the output only when every (mode, size, mtime, ctime, inode, device), or absence, is
-what it was: adding, removing or renaming a directory entry changes the directory's mtime, and
-any write changes a file's.
+for, the project's declaration files, the files the scans read besides the scanned ones (imported
+modules, configuration files, and locations probed and found empty), ptm-lint's own code and rule
+data, and the folders on sys.path (installing a package changes them). A later run stats each of
+them (following links) and replays the output only when every (mode, size, mtime, ctime, inode,
+device), or absence, is what it was: adding, removing or renaming a directory entry changes the
+directory's mtime, and any write changes a file's.
 
 The racy rule of the stat manifest (cache.Manifest) applies: a memo is not kept when one of its
 paths changed less than RACY_NS before the run started, since a second change within the same

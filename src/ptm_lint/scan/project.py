@@ -40,7 +40,6 @@ class ModuleIndex:
         self.root = root.resolve()
         self._evaluators: dict[tuple[str, int], Evaluator | None] = {}
         self._configs: dict[str, tuple[str, Any] | None] = {}
-        self.touched: set[str] = set()  # files read besides the scanned one (cache dependencies)
         # For the result cache (ptm_lint.cache): every path consulted while scanning one file, with
         # its state when it was read: the sha256 of its bytes, or "absent" for a probed path that
         # held no usable file (a module or config created later must invalidate the result too).
@@ -54,7 +53,6 @@ class ModuleIndex:
 
     def begin(self) -> None:
         """Start recording the dependencies of one scanned file."""
-        self.touched.clear()
         self.probed.clear()
         self._used.clear()
 
@@ -108,8 +106,6 @@ class ModuleIndex:
         key = (dotted, hops)
         if key in self._evaluators:
             cached = self._evaluators[key]
-            if cached is not None:
-                self.touched.add(cached.path)
             self._use(key)
             return cached
         self._evaluators[key] = None  # guards against import cycles while analysing
@@ -123,7 +119,6 @@ class ModuleIndex:
                 if data is not None:
                     tree = ast.parse(decode_python(data))
                     rel = path.relative_to(self.root).as_posix()
-                    self.touched.add(rel)
                     result = Evaluator(collect(tree, package_of(rel)), rel, module_name(rel), self, hops)
             except (OSError, SyntaxError, ValueError, SourceError, RecursionError, MemoryError):
                 result = None
@@ -135,8 +130,6 @@ class ModuleIndex:
         key = f"{from_file}\0{name}"
         if key in self._configs:
             cached = self._configs[key]
-            if cached is not None:
-                self.touched.add(cached[0])
             self._use(key)
             return cached
         self._use(key)
@@ -175,7 +168,6 @@ class ModuleIndex:
             except Exception:  # noqa: BLE001 - a broken config file just means "unknown"
                 continue
             rel = found.relative_to(self.root).as_posix()
-            self.touched.add(rel)
             result = (rel, parsed)
             break
         self._configs[key] = result

@@ -339,7 +339,9 @@ def scan_bytes(data: bytes, rel: str, catalog: Catalog, index: ModuleIndex | Non
         return FileScan(rel, errors=(*errors, FileError(rel, "the code is nested too deeply to analyse; skipped", "parse")),
                         secrets=secrets)
     sup = suppressions(source.text, source) if calls or secrets else {}
-    depends = tuple(sorted(index.touched)) if index is not None else ()
+    # Every path the result depends on: files read, probed locations that held nothing (a module created
+    # later changes the result) and what shared analyses consulted (ModuleIndex.dependencies).
+    depends = tuple(index.dependencies()) if index is not None else ()
     return FileScan(rel, calls=calls, errors=tuple(errors), suppressions=sup, depends_on=depends, secrets=secrets)
 
 
