@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .check.rulebook import RuleMeta
 
-HUBS = ("huggingface", "torch_hub", "tf_hub", "kaggle", "url", "local", "unknown")
+HUBS = ("huggingface", "modelscope", "torch_hub", "tf_hub", "kaggle", "url", "local", "unknown")
 ROLES = (
     "model", "tokenizer", "config", "processor", "pipeline", "weights", "adapter", "dataset", "other",
 )

@@ -37,7 +37,7 @@ from packageurl import PackageURL
 from ..core import Reference
 from ..hub.model import ModelMeta
 from ..scan.secrets import mask_secrets
-from .identity import HF, HF_DATASETS
+from .identity import HF, HF_DATASETS, MODELSCOPE
 from .plan import Entry, Library, Plan
 
 P = "ptm-lint:"  # property namespace
@@ -281,6 +281,8 @@ def component_data(entry: Entry) -> list[dict[str, Any]] | None:
     item: dict[str, Any] = {"type": "dataset", "name": entry.ident}
     if entry.hub == "huggingface":
         item["contents"] = {"url": f"{HF_DATASETS}/{entry.ident}"}
+    elif entry.hub == "modelscope":
+        item["contents"] = {"url": f"{MODELSCOPE}/datasets/{entry.ident}"}
     return [item]
 
 

@@ -8,8 +8,9 @@ Pure functions without cyclonedx, so the rules are easy to test and to explain (
 * purls: `pkg:huggingface/<namespace>/<name>[@<sha>]` (namespace required by the purl spec, so
   legacy un-namespaced ids use their canonical namespaced id and ids that cannot be namespaced get
   no purl), datasets add `?repository_url=https://huggingface.co/datasets` (cdxgen's convention),
-  `pkg:github/<owner>/<repo>[@<sha>]` for torch.hub, `pkg:generic/<file>?download_url=…` for a
-  direct URL download. TF Hub, Kaggle, library aliases and local paths get none (no purl type
+  `pkg:github/<owner>/<repo>[@<sha>]` for torch.hub, `pkg:generic/<org>/<name>[@<commit>]?repository_url=
+  https://www.modelscope.cn/models` for ModelScope (no purl type exists for it),
+  `pkg:generic/<file>?download_url=…` for a direct URL download. TF Hub, Kaggle, library aliases and local paths get none (no purl type
   exists): their external references carry the address instead.
 * `bom-ref` is the purl when the purl has a version (globally meaningful and stable); otherwise
   `<hub>:<id>[@<revision as written>]`, which stays stable between runs and distinct per revision.
@@ -25,6 +26,7 @@ from packageurl import PackageURL
 
 HF = "https://huggingface.co"
 HF_DATASETS = "https://huggingface.co/datasets"
+MODELSCOPE = "https://www.modelscope.cn"
 SHA256 = re.compile(r"[0-9a-f]{64}")
 
 # externalReferences types used (CycloneDX enum values).
@@ -95,6 +97,24 @@ def huggingface(ident: str, revision: str | None, pin: str, *, dataset: bool = F
     return Identity(bom_ref, name, namespace, version, purl, _links(*links), notes=notes)
 
 
+def modelscope(ident: str, revision: str | None, pin: str, *, dataset: bool = False) -> Identity:
+    """ModelScope has no purl type: `pkg:generic/<namespace>/<name>[@<commit>]` with the hub in
+    `repository_url` (the purl spec's qualifier for a non-default repository), as the generic type's
+    note advises when no dedicated type exists."""
+    namespace, name = _split(ident)
+    version = revision.lower() if pin == "immutable" and revision else None
+    collection = f"{MODELSCOPE}/{'datasets' if dataset else 'models'}"
+    page = f"{collection}/{ident}"
+    links = [(WEBSITE, page)] if _SAFE_ID.fullmatch(ident) else []
+    if revision and links and not dataset:
+        links.append((DISTRIBUTION, f"{page}/files?revision={quote(revision, safe='')}"))
+    purl = PackageURL(type="generic", namespace=namespace, name=name, version=version,
+                      qualifiers={"repository_url": collection}) if namespace is not None else None
+    kind = "modelscope-dataset" if dataset else "modelscope"
+    bom_ref = purl.to_string() if purl is not None and version else f"{kind}:{ident}{_ref_suffix(revision)}"
+    return Identity(bom_ref, name, namespace, version, purl, _links(*links))
+
+
 def torch_hub(ident: str, revision: str | None, pin: str) -> Identity:
     owner, repo = _split(ident)
     version = revision if pin == "immutable" and revision else None
@@ -154,6 +174,8 @@ def identify(hub: str, ident: str, revision: str | None, pin: str, *, dataset: b
     """The identity of one distinct model (or dataset) and revision."""
     if hub == "huggingface":
         return huggingface(ident, revision, pin, dataset=dataset)
+    if hub == "modelscope":
+        return modelscope(ident, revision, pin, dataset=dataset)
     if hub == "torch_hub":
         return torch_hub(ident, revision, pin)
     if hub == "tf_hub":

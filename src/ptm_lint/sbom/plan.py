@@ -148,7 +148,7 @@ def _meta_for(metadata: MetadataMap | None, hub: str, ident: str, revision: str 
         return None
     idents = [f"datasets/{ident}", ident] if kind == "data" else [ident]
     revisions: list[str | None] = [revision]
-    if pin == "library" or (hub == "huggingface" and revision == "main"):
+    if pin == "library" or (hub == "huggingface" and revision == "main") or (hub == "modelscope" and revision == "master"):
         revisions.append(None)
     if hub == "huggingface" and revision is None:
         revisions.append("main")  # the default branch, looked up under its name
