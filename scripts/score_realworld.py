@@ -465,8 +465,10 @@ def markdown(rows: Sequence[tuple[Source | None, Score]]) -> str:
     return "\n".join(out)
 
 
-def _ids(ref: Ref) -> str:
-    return " | ".join(repr(i) for i in ref.ids)
+def _ids(ids: Sequence[str | None], most: int = 3) -> str:
+    """Ids for a human: the first few, then how many more."""
+    shown = " | ".join(repr(i) for i in ids[:most])
+    return shown + (f" (+{len(ids) - most} more)" if len(ids) > most else "")
 
 
 def details(slug: str, s: Score) -> str:
@@ -476,8 +478,8 @@ def details(slug: str, s: Score) -> str:
               for l in s.misses]
     lines += [f"- false positive: {r.where} {r.api} model={r.model!r} ({r.hub}, pin {r.pin})"
               for r in s.false_positives]
-    lines += [f"- wrong id: {m.load.where} {m.load.api}: labelled {' | '.join(map(repr, m.load.models))}, "
-              f"got {_ids(m.ref)}" + (f" (canonical {m.ref.canonical!r})" if m.ref.canonical else "")
+    lines += [f"- wrong id: {m.load.where} {m.load.api}: labelled {_ids(m.load.models)}, "
+              f"got {_ids(m.ref.ids)}" + (f" (canonical {m.ref.canonical!r})" if m.ref.canonical else "")
               for m in s.wrong_ids]
     lines += [f"- wrong pin: {m.load.where} {m.load.api}: labelled {m.load.pin}, got {m.ref.pin}"
               for m in s.wrong_pins]
