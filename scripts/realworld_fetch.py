@@ -19,7 +19,10 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 DEFAULT_CACHE = Path(os.environ.get("PTM_LINT_EVAL_CACHE", Path.home() / ".cache" / "ptm-lint-eval"))
@@ -47,15 +50,34 @@ def pip_download(name: str, version: str, dist: str, cache: Path) -> Path:
     existing = sorted(p for p in dest.glob("*") if p.is_file()) if dest.is_dir() else []
     if existing:
         return existing[0]
-    dest.mkdir(parents=True, exist_ok=True)
-    binary = ["--only-binary", ":all:"] if dist == "wheel" else ["--no-binary", ":all:"]
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--ignore-requires-python",
-           "--disable-pip-version-check", *binary, f"{name}=={version}", "-d", str(dest)]
-    proc = run(cmd)
-    files = sorted(p for p in dest.glob("*") if p.is_file())
-    if proc.returncode != 0 or not files:
-        raise FetchError(f"pip download failed: {_last_line(proc)}")
-    return files[0]
+    with _publishing(dest) as work:
+        binary = ["--only-binary", ":all:"] if dist == "wheel" else ["--no-binary", ":all:"]
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--ignore-requires-python",
+               "--disable-pip-version-check", *binary, f"{name}=={version}", "-d", str(work)]
+        proc = run(cmd)
+        if proc.returncode != 0 or not any(p.is_file() for p in work.glob("*")):
+            raise FetchError(f"pip download failed: {_last_line(proc)}")
+    return sorted(p for p in dest.glob("*") if p.is_file())[0]
+
+
+@contextmanager
+def _publishing(target: Path) -> Iterator[Path]:
+    """A private folder next to `target` that becomes `target` (one rename) when the block succeeds.
+
+    Several evaluations may share one cache and run at once: each builds its own copy and the first
+    to finish publishes it; the others find `target` in place and drop theirs.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield work
+        try:
+            work.rename(target)
+        except OSError:
+            if not target.is_dir():  # not a lost race: a real error
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _check_members(names: list[str]) -> None:
@@ -82,33 +104,24 @@ def _hoist_single_folder(target: Path) -> None:
         top.rmdir()
 
 
-def _fresh(target: Path) -> bool:
-    """True when `target` was unpacked completely before; otherwise empties it for a new attempt."""
-    if (target / _MARKER).exists():
-        return False
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
-    return True
-
-
 def unpack(archive: Path, target: Path, *, hoist: bool) -> Path:
     """Unpack `archive` (wheel/zip or tar) once into `target`; returns `target`."""
-    if not _fresh(target):
+    if (target / _MARKER).exists():
         return target
-    try:
-        if archive.suffix in (".whl", ".zip"):
-            with zipfile.ZipFile(archive) as zf:
-                _check_members(zf.namelist())
-                zf.extractall(target)
-        else:
-            with tarfile.open(archive) as tf:
-                _extract_tar(tf, target)
-    except (tarfile.TarError, zipfile.BadZipFile, OSError) as exc:
-        raise FetchError(f"cannot unpack {archive.name}: {exc}") from exc
-    if hoist:
-        _hoist_single_folder(target)
-    (target / _MARKER).write_text(archive.name + "\n")
+    with _publishing(target) as work:
+        try:
+            if archive.suffix in (".whl", ".zip"):
+                with zipfile.ZipFile(archive) as zf:
+                    _check_members(zf.namelist())
+                    zf.extractall(work)
+            else:
+                with tarfile.open(archive) as tf:
+                    _extract_tar(tf, work)
+        except (tarfile.TarError, zipfile.BadZipFile, OSError) as exc:
+            raise FetchError(f"cannot unpack {archive.name}: {exc}") from exc
+        if hoist:
+            _hoist_single_folder(work)
+        (work / _MARKER).write_text(archive.name + "\n")
     return target
 
 
@@ -203,19 +216,19 @@ def github_tree(repo: str, commit: str, cache: Path, mirrors: list[Path]) -> Pat
     git_dir = find_mirror(repo, mirrors)
     if git_dir is None or not _has_commit(git_dir, commit):
         git_dir = _clone_commit(repo, commit, cache)
-    _fresh(target)
-    proc = subprocess.run(["git", "--git-dir", str(git_dir), "archive", "--format=tar", commit],
-                          capture_output=True)
-    if proc.returncode == 0:
-        with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tf:
-            _extract_tar(tf, target)
-    else:
-        try:
-            skipped = _extract_present_blobs(git_dir, commit, target)
-        except (subprocess.CalledProcessError, OSError, ValueError) as exc:
-            raise FetchError(f"cannot extract {repo}@{commit[:12]}: {exc}") from exc
-        (target / ".missing").write_text("".join(p + "\n" for p in skipped))
-    (target / _MARKER).write_text(f"{repo}@{commit}\n")
+    with _publishing(target) as work:
+        proc = subprocess.run(["git", "--git-dir", str(git_dir), "archive", "--format=tar", commit],
+                              capture_output=True)
+        if proc.returncode == 0:
+            with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tf:
+                _extract_tar(tf, work)
+        else:
+            try:
+                skipped = _extract_present_blobs(git_dir, commit, work)
+            except (subprocess.CalledProcessError, OSError, ValueError) as exc:
+                raise FetchError(f"cannot extract {repo}@{commit[:12]}: {exc}") from exc
+            (work / ".missing").write_text("".join(p + "\n" for p in skipped))
+        (work / _MARKER).write_text(f"{repo}@{commit}\n")
     return target
 
 

@@ -34,8 +34,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -522,15 +524,24 @@ def source_tree(src: Source, cache: Path, mirrors: list[Path]) -> Path:
 
 
 def inventory(tree: Path, out: Path) -> dict[str, Any]:
-    """Run this checkout's ptm-lint on `tree`; returns the inventory JSON."""
+    """Run this checkout's ptm-lint on `tree`; returns the inventory JSON (also kept in `out`)."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.unlink(missing_ok=True)  # never score a stale result
-    proc = run([sys.executable, "-m", "ptm_lint", "inventory", str(tree), "--root", str(tree),
-                "--format", "json", "--no-cache", "-o", str(out)])
-    if proc.returncode != 0 or not out.is_file():
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise FetchError(f"ptm-lint exited {proc.returncode}: {tail[0][:200]}")
-    return json.loads(out.read_text(encoding="utf-8"))
+    # A private output file: concurrent evaluations share the cache and must not read each other's.
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".json", dir=out.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        tmp.unlink()  # ptm-lint writes it: its absence afterwards means no result
+        proc = run([sys.executable, "-m", "ptm_lint", "inventory", str(tree), "--root", str(tree),
+                    "--format", "json", "--no-cache", "-o", str(tmp)])
+        if proc.returncode != 0 or not tmp.is_file():
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+            raise FetchError(f"ptm-lint exited {proc.returncode}: {tail[0][:200]}")
+        data = json.loads(tmp.read_text(encoding="utf-8"))
+        os.replace(tmp, out)
+        return data
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> int:
