@@ -105,6 +105,8 @@ class Load:
 
 @dataclass(frozen=True)
 class LabelFile:
+    """One validated label file."""
+
     source: Source
     loads: tuple[Load, ...]
 
@@ -135,6 +137,8 @@ class Ref:
 
 @dataclass(frozen=True)
 class Match:
+    """A labelled load and the inventory reference found at its site."""
+
     load: Load
     ref: Ref
 
@@ -205,15 +209,12 @@ def in_scope(path: str, scope: Sequence[str]) -> bool:
     return False
 
 
-def _check_type(problems: list[str], where: str, key: str, value: Any, kind: type | tuple[type, ...]) -> bool:
-    if isinstance(value, bool) and kind is not bool and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-        problems.append(f"{where}: `{key}` must not be a boolean")
-        return False
-    if not isinstance(value, kind):
-        names = "/".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
-        problems.append(f"{where}: `{key}` must be {names}, got {type(value).__name__} {value!r}")
-        return False
-    return True
+def _check_type(problems: list[str], where: str, key: str, value: Any, kind: type) -> bool:
+    """Record a problem unless `value` is a `kind` (a TOML boolean is not an int here)."""
+    if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
+        return True
+    problems.append(f"{where}: `{key}` must be {kind.__name__}, got {type(value).__name__} {value!r}")
+    return False
 
 
 def _str_list(problems: list[str], where: str, key: str, value: Any) -> tuple[str, ...]:

@@ -240,3 +240,10 @@ def test_invalid_labels_stop_the_run_before_any_scan(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "bad.toml: invalid label file" in err and "`pin` must be one of" in err
     assert not (tmp_path / "cache").exists()
+
+
+def test_a_boolean_is_not_a_line_number(tmp_path):
+    path = tmp_path / "bool.toml"
+    path.write_text(LABELS.replace("line = 30", "line = true"), encoding="utf-8")
+    with pytest.raises(sr.LabelError, match=re.escape("`line` must be int, got bool True")):
+        sr.read_labels(path)
