@@ -15,9 +15,10 @@ paths that were labelled exhaustively (`scope`) and one [[load]] table per model
    - recall: labelled loads with a matching reference / labelled loads;
    - precision: references matched by a label / references in scope;
    - id resolution: matched loads whose id is knowable and whose reference names exactly that id
-     (`model`, or the set of `candidates[].model` when the reference has candidates; a `canonical`
-     equal to the label also counts);
-   - pin accuracy: matched references whose `pin` equals the label's.
+     (`model`, or the set of known `candidates[].model` when the reference has candidates; a
+     `canonical` equal to the label also counts);
+   - pin accuracy: matched references whose `pin` equals the label's (with candidates: the pin of
+     every known candidate).
 
 Nothing fetched is imported or executed, and nothing is copied into this repository.
 
@@ -124,6 +125,7 @@ class Ref:
     canonical: str | None = None
     candidates: tuple[str | None, ...] | None = None  # candidates[].model, when the field is set
     candidate_canonicals: tuple[str | None, ...] = ()
+    candidate_pins: tuple[str | None, ...] = ()
     hub: str = ""
 
     @property
@@ -369,6 +371,7 @@ def refs_from_inventory(inventory: Mapping[str, Any]) -> list[Ref]:
             model=r.get("model"), canonical=r.get("canonical"), hub=r.get("hub") or "",
             candidates=tuple(c.get("model") for c in cands) if cands else None,
             candidate_canonicals=tuple(c.get("canonical") for c in cands) if cands else (),
+            candidate_pins=tuple(c.get("pin") for c in cands) if cands else (),
         ))
     return refs
 
@@ -412,15 +415,34 @@ def match(loads: Iterable[Load], refs: Iterable[Ref]) -> tuple[list[Match], list
     return matches, misses, fps
 
 
+def _known_candidates(ref: Ref) -> list[tuple[str | None, str | None, str | None]]:
+    """(model, canonical, pin) of the candidates that name a model (unknown ones left out)."""
+    n = len(ref.candidates or ())
+    rows = zip(ref.candidates or (), ref.candidate_canonicals or (None,) * n, ref.candidate_pins or (None,) * n)
+    return [(model, canon, pin) for model, canon, pin in rows if model or canon]
+
+
 def id_ok(m: Match) -> bool:
-    """True when the reference names exactly the labelled id(s) (as written, or canonical)."""
+    """True when the reference names exactly the labelled id(s), as written or canonical.
+
+    With candidates, the known ones must be the labelled set: an extra unknown candidate (a caller
+    passing a value from outside the repo) is not a wrong id, but unknown alone is.
+    """
     want = set(m.load.models)
-    if set(m.ref.ids) == want:
-        return True
     if m.ref.candidates:
-        canonical = {c or model for c, model in zip(m.ref.candidate_canonicals, m.ref.candidates)}
-        return canonical == want
-    return m.ref.canonical is not None and {m.ref.canonical} == want
+        known = _known_candidates(m.ref)
+        as_written = {model for model, _, _ in known}
+        canonical = {canon or model for model, canon, _ in known}
+        return bool(known) and (as_written == want or canonical == want)
+    return m.ref.model is not None and ({m.ref.model} == want or {m.ref.canonical} == want)
+
+
+def pin_ok(m: Match) -> bool:
+    """True when the reference's pin is the labelled one; with known candidates, each of theirs is."""
+    known = _known_candidates(m.ref)
+    if known:
+        return {pin for _, _, pin in known} == {m.load.pin}
+    return m.ref.pin == m.load.pin
 
 
 def score_source(slug: str, loads: Sequence[Load], refs: Sequence[Ref], scope: Sequence[str]) -> Score:
@@ -429,7 +451,7 @@ def score_source(slug: str, loads: Sequence[Load], refs: Sequence[Ref], scope: S
     matches, misses, fps = match(loads, in_scope_refs)
     knowable = [m for m in matches if m.load.knowable]
     wrong_ids = [m for m in knowable if not id_ok(m)]
-    wrong_pins = [m for m in matches if m.ref.pin != m.load.pin]
+    wrong_pins = [m for m in matches if not pin_ok(m)]
     return Score(slug=slug, loads=len(loads), refs=len(in_scope_refs), matched=len(matches),
                  knowable=len(knowable), ids_ok=len(knowable) - len(wrong_ids),
                  pins_ok=len(matches) - len(wrong_pins), misses=tuple(misses), false_positives=tuple(fps),

@@ -68,7 +68,8 @@ revision = "v0.10.0"
 knowable = true
 pin = "weak"
 
-[[load]]                       # 4: helper called with two ids; the tool lists both as candidates
+[[load]]                       # 4: helper called with two ids (and by a CLI with a value from outside);
+                               #    the tool lists both ids as candidates, plus an unknown one
 path = "app/helpers.py"
 line = 5
 api = "sentence_transformers.SentenceTransformer"
@@ -114,9 +115,10 @@ INVENTORY = {
         _ref("app/serve.py", 12, "transformers.AutoTokenizer.from_pretrained", model="bert-base-uncased",
              canonical="google-bert/bert-base-uncased"),
         _ref("app/serve.py", 30, "torch.hub.load", pin="unknown"),
-        _ref("app/helpers.py", 5, "sentence_transformers.SentenceTransformer", model=None, candidates=[
+        _ref("app/helpers.py", 5, "sentence_transformers.SentenceTransformer", model=None, pin="unknown", candidates=[
             {"model": "org/b", "revision": None, "pin": "mutable", "path": "app/main.py", "line": 3},
             {"model": "org/a", "revision": None, "pin": "mutable", "path": "app/main.py", "line": 4},
+            {"model": None, "revision": None, "pin": "unknown", "path": "app/cli.py", "line": 9},
         ]),
         _ref("app/helpers.py", 9, "transformers.pipeline", pin="unknown"),
         _ref("app/helpers.py", 20, "transformers.AutoConfig.from_pretrained", model="./out"),  # false positive
@@ -141,7 +143,7 @@ def test_figures_of_a_labelled_source(labelled):
     assert score.precision == pytest.approx(5 / 6)
     # knowable and matched: loads 1, 2, 3, 4; load 3 has no id from the tool
     assert (score.ids_ok, score.knowable) == (3, 4)
-    # pins: load 3 labelled weak, tool says unknown
+    # pins: load 3 labelled weak, tool says unknown; load 4 is judged on its known candidates' pins
     assert (score.pins_ok, score.matched) == (4, 5)
     assert [m.where for m in score.misses] == ["notebooks/demo.ipynb:2 [cell 3]"]
     assert [r.where for r in score.false_positives] == ["app/helpers.py:20"]
@@ -166,8 +168,23 @@ def test_id_matching_rules():
     assert sr.id_ok(sr.Match(load, as_written))
     other_case = sr.Ref(path="a.py", line=1, api="x", pin="mutable", model="GPT2")
     assert not sr.id_ok(sr.Match(load, other_case))  # case-sensitive on the id as written
-    with_unknown = sr.Ref(path="a.py", line=1, api="x", pin="mutable", candidates=("gpt2", None))
-    assert not sr.id_ok(sr.Match(load, with_unknown))  # an unknown candidate is not the labelled set
+    # an extra unknown candidate (a caller outside the repo) is tolerated; unknown alone or another id is not
+    assert sr.id_ok(sr.Match(load, sr.Ref(path="a.py", line=1, api="x", pin="mutable", candidates=("gpt2", None))))
+    assert not sr.id_ok(sr.Match(load, sr.Ref(path="a.py", line=1, api="x", pin="mutable", candidates=(None,))))
+    assert not sr.id_ok(sr.Match(load, sr.Ref(path="a.py", line=1, api="x", pin="mutable",
+                                              candidates=("gpt2", "distilgpt2"))))
+    assert not sr.id_ok(sr.Match(load, sr.Ref(path="a.py", line=1, api="x", pin="mutable", model=None)))
+
+
+def test_pin_of_a_reference_with_candidates():
+    load = sr.Load(path="a.py", line=1, api="x", hub="huggingface", role="model", knowable=True, pin="mutable",
+                   models=("org/a", "org/b"))
+    both = sr.Ref(path="a.py", line=1, api="x", pin="unknown", candidates=("org/a", "org/b", None),
+                  candidate_pins=("mutable", "mutable", "unknown"))
+    assert sr.pin_ok(sr.Match(load, both))
+    one_pinned = sr.Ref(path="a.py", line=1, api="x", pin="mutable", candidates=("org/a", "org/b"),
+                        candidate_pins=("mutable", "immutable"))
+    assert not sr.pin_ok(sr.Match(load, one_pinned))
 
 
 def test_totals_and_outputs(labelled):
