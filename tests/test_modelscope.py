@@ -158,3 +158,18 @@ def test_metadata_rules_read_the_modelscope_cache(tmp_path, monkeypatch):
     (tmp_path / "app").mkdir()
     [finding] = check_files(tmp_path / "app", {"app.py": source}, select=("PTM406",))
     assert "ships its own Python code" in finding.message and finding.level == "warning"
+
+
+def test_funasr_automodel_downloads_from_modelscope_unless_told_otherwise(tmp_path):
+    source = textwrap.dedent('''
+        from funasr import AutoModel
+
+        asr = AutoModel(model="iic/SenseVoiceSmall", vad_model="fsmn-vad", model_revision="v2.0.4", hub="ms")
+        punc = AutoModel(model="ct-punc")
+        hf = AutoModel(model="FunAudioLLM/SenseVoiceSmall", hub="hf")
+    ''')
+    write_example_project(tmp_path, {"demo.py": source})
+    refs = {r.line: r for r in api.scan(settings_for(tmp_path)).references}
+    assert (refs[4].hub, refs[4].canonical, refs[4].revision, refs[4].pin) == ("modelscope", "iic/SenseVoiceSmall", "v2.0.4", "weak")
+    assert (refs[5].hub, refs[5].model, refs[5].canonical, refs[5].pin) == ("modelscope", "ct-punc", None, "mutable")
+    assert (refs[6].hub, refs[6].canonical) == ("huggingface", "FunAudioLLM/SenseVoiceSmall")

@@ -189,7 +189,7 @@ def _modelscope(draft: _Draft, text: str, site: CallSite, loader: Loader) -> Non
     modelscope/ for datasets), revision as on the Hub (a commit immutable, a version tag weak,
     "master" or none mutable); MsDataset.load(..., hub="huggingface") loads from the Hub instead."""
     hub_arg = site.args.get("hub")
-    if hub_arg is not None and hub_arg.known and "hugging" in str(hub_arg.value).lower():
+    if hub_arg is not None and hub_arg.known and str(hub_arg.value).lower().rpartition(".")[2] in ("hf", "huggingface"):
         draft.hub = "huggingface"
         _hf(draft, text, site, loader)
         return
@@ -198,6 +198,8 @@ def _modelscope(draft: _Draft, text: str, site: CallSite, loader: Loader) -> Non
         return
     if "/" in text:
         draft.canonical = text
+    elif loader.library != "modelscope":
+        draft.canonical = None  # a library's alias of a ModelScope repo (FunASR "paraformer-zh"): kept as written
     elif loader.role == "dataset":
         namespace = site.args.get("namespace")
         known = namespace is not None and namespace.known and isinstance(namespace.value, str) and namespace.value
