@@ -88,6 +88,9 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
     _common(check)
     check.add_argument("--format", choices=("text", "json", "sarif", "github", "markdown"), default="text",
                        help="markdown: a GitHub job summary (append it to $GITHUB_STEP_SUMMARY)")
+    check.add_argument("--output-format", choices=("concise", "full"), default="concise",
+                       help="text: concise (one short line per finding, each hint once after them) or full "
+                            "(each finding's whole message and its fix)")
     check.add_argument("--select", type=_csv, default=None, metavar="IDS",
                        help="comma-separated rule ids or prefixes to enable (replaces the default set)")
     check.add_argument("--extend-select", type=_csv, default=None, metavar="IDS", help="rules to enable in addition")
@@ -102,6 +105,10 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     check.add_argument("--sarif-category", default="ptm-lint", metavar="ID",
                        help="SARIF automationDetails.id, to tell several uploads apart (empty: none)")
+    check.add_argument("--sarif-root-uri", default=None, metavar="URI",
+                       help="absolute URI the SARIF paths are relative to (originalUriBaseIds), e.g. "
+                            "https://github.com/o/r/blob/SHA/; `local`: the scan root's file:// URI "
+                            "(default: none, so the log names no local folder)")
     _fix_options(check)
     _hub_options(check)
     check.set_defaults(func=cmd_check)
@@ -393,6 +400,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     root, result = _scan(args, config)
     online = bool(config.online if getattr(args, "online", None) is None else args.online)
     hub_errors: tuple[str, ...] = ()
+    coverage = None  # the hub-coverage note, if any
     if _nothing_to_check(result):
         # No finding is possible: the checks, the rules, the project's requirements and hub
         # metadata are not loaded. With no reference the hub would have had no metadata, so only
@@ -426,12 +434,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         if hub is not None:
             hub_errors = hub.errors
             notes.extend(hub.notes)
-            if hub.summary_note():
-                notes.append(hub.summary_note())
+            coverage = hub.summary_note()
+            if coverage:
+                notes.append(coverage)
         if args.report_unused_suppressions:
             notes.extend(f"{path}{f':cell {cell}' if cell is not None else ''}:{line}: unused suppression ({ids})"
                          for path, cell, line, ids in unused)
-    findings, references, fix_notes, diff = _fixes(
+    findings, references, fix_notes, diff, fixed = _fixes(
         args, root, rules, selection, project, findings, result.references, online=online, metadata=metadata,
         lookup=lambda refs: _hub_lookup(args, config, refs), store=lambda: _fix_store(args, config, root))
     if diff is not None:  # --diff: the patch is the output; the exit code says whether there is one
@@ -439,9 +448,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         for note in fix_notes:
             print(f"ptm-lint: {note}", file=sys.stderr)
         return EXIT_FINDINGS if diff or any("diff not shown" in n for n in fix_notes) else EXIT_OK
+    quiet = (*(fix_notes if fixed is not None else ()), *_quiet_hub_notes(config, rules, online, coverage))
     report = Report(root=str(root), references=references, findings=tuple(findings),
                     errors=(*result.errors, *project_errors), rules=enabled, notes=(*fix_notes, *notes),
-                    tool_version=__version__)
+                    tool_version=__version__, quiet_notes=quiet, fixed=fixed)
     text = _render_check(report, args)
     _write(text, args.output)
     code = _check_exit(args, config, report, hub_errors)
@@ -532,6 +542,17 @@ def _hub_lookup(args: argparse.Namespace, config, references):
     return result
 
 
+def _quiet_hub_notes(config, rules, online: bool, coverage: str | None) -> tuple[str, ...]:
+    """The hub-coverage note ("N models could not be checked against the hub") is for the terminal
+    only when the user asked for hub metadata: --online, or a rule that needs it selected by name
+    (--select / --extend-select / config). Otherwise it would end every offline run."""
+    from .check.engine import _matches
+
+    asked = online or any(r.needs_metadata and _matches(r.id, (*(config.select or ()), *config.extend_select))
+                          for r in rules or ())
+    return () if asked or coverage is None else (coverage,)
+
+
 def _hub_metadata(args: argparse.Namespace, config, references, rules, selection):
     """Hub metadata for `check`, or None when no selected rule could use it (then nothing is looked up)."""
     if not any(r.needs_metadata for r in selection.enabled(rules, True)):
@@ -556,11 +577,12 @@ def cmd_outdated(args: argparse.Namespace) -> int:
 
 def _fixes(args: argparse.Namespace, root: Path, rules, selection, project, findings, references, *,
            online: bool = False, metadata=None, lookup=None, store=None):
-    """Attach fixes to the findings; with --fix / --diff apply them. -> (findings, references, notes, diff)."""
+    """Attach fixes to the findings; with --fix / --diff apply them.
+    -> (findings, references, notes, diff, how many --fix fixed or None)."""
     if not (args.fix or args.diff) and not any(f.reference is not None and not f.suppressed for f in findings):
-        return findings, references, [], None  # nothing to fix: never import libcst (pre-commit startup)
+        return findings, references, [], None, None  # nothing to fix: never import libcst (pre-commit startup)
     if not findings:  # --fix / --diff with nothing to fix: what the fix engine would answer, without it
-        return findings, references, [_fixed_note(args, 0, 0)], b"" if args.diff else None
+        return findings, references, [_fixed_note(args, 0, 0)], b"" if args.diff else None, 0 if args.fix else None
     from .fix.suggest import FixOptions, attach_fixes
 
     def read(rel: str) -> bytes | None:
@@ -572,7 +594,7 @@ def _fixes(args: argparse.Namespace, root: Path, rules, selection, project, find
     options = FixOptions(online=online, metadata=metadata, lookup=lookup)
     findings = attach_fixes(findings, references, read, options, store() if store is not None else None)
     if not (args.fix or args.diff):
-        return findings, references, [], None
+        return findings, references, [], None, None
     from .fix.engine import fix_loop, make_recheck, render_diff, write_changes
     outcome = fix_loop(references, findings, read, make_recheck(root, rules, selection, project),
                        unsafe=args.unsafe_fixes, options=options)
@@ -581,13 +603,13 @@ def _fixes(args: argparse.Namespace, root: Path, rules, selection, project, find
         patch, withheld = render_diff(outcome.changed, prefix=not args.no_diff_prefix)
         notes = [f"{rel}: diff not shown because it would print a hard-coded token; use --fix" for rel in withheld]
         notes.append(_fixed_note(args, outcome.fixed, remaining))
-        return outcome.findings, outcome.references, notes, patch
+        return outcome.findings, outcome.references, notes, patch, None
     errors = write_changes(root, outcome.changed)
     if errors:  # what could not be written is not fixed: report the findings as they were
         for message in errors:
             print(f"ptm-lint: {message}", file=sys.stderr)
-        return findings, references, [f"Fixed nothing: {len(errors)} file(s) could not be written."], None
-    return outcome.findings, outcome.references, [_fixed_note(args, outcome.fixed, remaining)], None
+        return findings, references, [f"Fixed nothing: {len(errors)} file(s) could not be written."], None, None
+    return outcome.findings, outcome.references, [_fixed_note(args, outcome.fixed, remaining)], None, outcome.fixed
 
 
 def _fixed_note(args: argparse.Namespace, fixed: int, remaining: int) -> str:
@@ -669,8 +691,15 @@ def _render_check(report, args: argparse.Namespace) -> str:
     if args.format == "sarif":
         from .report.sarif import render_sarif
 
+        from .report.sarif import root_uri, valid_root_uri
+
+        base = args.sarif_root_uri
+        if base == "local":
+            base = root_uri(report.root)
+        elif base is not None and not valid_root_uri(base):
+            raise UsageError(f"--sarif-root-uri {base!r}: not an absolute URI (scheme://...), nor `local`")
         return render_sarif(report, include_suppressed=args.show_suppressed, read_source=read_source,
-                            category=args.sarif_category or None)
+                            category=args.sarif_category or None, root=base)
     if args.format == "github":
         from .report.github import render_github
 
@@ -688,7 +717,8 @@ def _render_check(report, args: argparse.Namespace) -> str:
     color = args.color == "always" or (args.color == "auto" and args.output is None and sys.stdout.isatty()
                                        and not os.environ.get("NO_COLOR"))
     return render_text(report, color=color, show_suppressed=args.show_suppressed,
-                       unsafe_fixes=bool(getattr(args, "unsafe_fixes", False)))
+                       unsafe_fixes=bool(getattr(args, "unsafe_fixes", False)),
+                       output_format=getattr(args, "output_format", "concise"))
 
 
 def cmd_report(args: argparse.Namespace) -> int:

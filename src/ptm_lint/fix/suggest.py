@@ -23,7 +23,7 @@ from .pins import Pin, resolve_pin
 # The rules with a fixer (fixers.FIXERS; a test keeps the two equal): known without importing libcst.
 FIXABLE = frozenset({"PTM101", "PTM102", "PTM103", "PTM104", "PTM202", "PTM203", "PTM205", "PTM301", "PTM302",
                      "PTM303", "PTM305"})
-ENTRY_VERSION = 1
+ENTRY_VERSION = 2  # 2: entries keep the hint apart from the message
 
 PinFn = Callable[[Reference, "str | None"], "Pin | None"]
 
@@ -104,7 +104,7 @@ def attach_fixes(findings: Sequence[Finding], references: Sequence[Reference], r
             recording = _Recording(options, refs)
             fixed = fixes_for_file(path, data, wanted, references, recording)  # type: ignore[arg-type]
             if key is not None:
-                store.put(key, {"pins": recording.asked, "out": [[f.message, _fix_json(f.fix)] for f in fixed]})
+                store.put(key, {"pins": recording.asked, "out": [[f.message, _fix_json(f.fix), f.hint] for f in fixed]})
         for i, f in zip(indexes, fixed):
             out[i] = f
     return out
@@ -127,10 +127,11 @@ def _cached(value: Any, wanted: Sequence[Finding], refs: Sequence[Reference], op
         for index, revision, pin in pins:
             if not (type(index) is int and 0 <= index < len(refs)) or _pin_json(options.resolve(refs[index], revision)) != pin:
                 return None
-        if not all(isinstance(message, str) for message, _ in outcomes):
+        if not all(isinstance(message, str) and (hint is None or isinstance(hint, str))
+                   for message, _, hint in outcomes):
             return None
-        return [dataclasses.replace(f, message=message, fix=_fix_from_json(fix))
-                for f, (message, fix) in zip(wanted, outcomes)]
+        return [dataclasses.replace(f, message=message, fix=_fix_from_json(fix), hint=hint)
+                for f, (message, fix, hint) in zip(wanted, outcomes)]
     except (TypeError, KeyError, ValueError, IndexError):
         return None
 
