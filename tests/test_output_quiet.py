@@ -100,6 +100,8 @@ def test_suppressed_findings_are_marked(tmp_path, capsys):
 
 
 def test_fix_summary_follows_ruff(tmp_path, capsys):
+    # the declared range has token= (transformers 4.32+): the use_auth_token= rename is a safe fix
+    (tmp_path / "requirements.txt").write_text("transformers>=4.40\ntorch>=2.1\n")
     (tmp_path / "a.py").write_text('import torch\nfrom transformers import AutoModel\n'
                                    'm = AutoModel.from_pretrained("openai-community/gpt2", revision="%s",'
                                    ' use_auth_token="x")\nsd = torch.load("w.pt")\n' % ("a" * 40))
