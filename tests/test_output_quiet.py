@@ -117,6 +117,8 @@ def test_split_advice():
     assert split_advice("no advice here") == ("no advice here", None)
     assert split_advice("a; b; c") == ("a; b", "c")
     assert split_advice("dangling; ") == ("dangling; ", None)
+    assert split_advice("the repo's weights are pickles; use the model's safetensors") == \
+        ("the repo's weights are pickles", "use the model's safetensors")
 
 
 def test_download_block_matches_the_hint_pins_writes():

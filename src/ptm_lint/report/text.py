@@ -81,7 +81,7 @@ def split_advice(message: str) -> tuple[str, str | None]:
     for i, ch in enumerate(message):
         if quote:
             quote = "" if ch == quote else quote
-        elif ch in "'`":
+        elif ch == "`" or ch == "'" and (i == 0 or not message[i - 1].isalnum()):  # not an apostrophe
             quote = ch
         elif ch in "([{":
             depth += 1
