@@ -137,7 +137,8 @@ def _evidence(entry: Entry) -> ComponentEvidence | None:
 
 def _entry_properties(entry: Entry) -> list[Property]:
     refs = [ref for _, ref in entry.references]
-    pairs: list[tuple[str, Any]] = [("hub", entry.hub), ("origin", entry.origin)]
+    hub = entry.identity.hub if entry.identity is not None and entry.identity.hub else entry.hub
+    pairs: list[tuple[str, Any]] = [("hub", hub), ("origin", entry.origin)]
     if entry.unresolved:
         pairs.append(("unresolved", True))
     pairs.append(("revision", entry.revision))

@@ -44,6 +44,7 @@ class Identity:
     purl: PackageURL | None = None
     links: tuple[tuple[str, str], ...] = ()  # (externalReferences type, url)
     sha256: str | None = None  # a content digest known from the reference itself (URL downloads)
+    hub: str | None = None  # the SBOM's hub when it differs from the inventory's (library weights)
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -151,9 +152,12 @@ def url(ident: str, revision: str | None, pin: str, library: str) -> Identity:
     version = revision if pin == "immutable" and revision else None
     if not re.match(r"[a-z][a-z0-9+.-]*://", ident):
         # torchvision / keras.applications builders, whisper / CLIP / YOLO aliases: the weights are
-        # fixed by the library version only; there is no address to point to.
-        return Identity(f"url:{library or 'library'}:{ident}{_ref_suffix(revision)}", ident,
-                        library or None, version)
+        # chosen by the library (its version fixes them), not by an address in the code. They are
+        # named after the library's package, `library:<package>/<name>`, with hub `library`: the
+        # component then sits next to (and depends on) the pkg:pypi component of that library.
+        package = library or "library"
+        return Identity(f"library:{package}/{ident}{_ref_suffix(revision)}", ident, library or None, version,
+                        hub="library")
     parts = urlsplit(ident)
     filename = parts.path.rstrip("/").rpartition("/")[2] or parts.netloc or ident
     digest = revision if revision and SHA256.fullmatch(revision) and pin == "immutable" else None
