@@ -42,7 +42,7 @@ def test_demo_text_is_short_lines_and_each_hint_once(demo, capsys):
     assert code == 1
     lines = out.splitlines()
     findings = [ln for ln in lines if _FINDING.match(ln)]
-    assert len(findings) == 87
+    assert len(findings) == 89
     assert sum(map(len, findings)) / len(findings) < 200  # the bar (hints and advice moved below)
     assert not any("hf download" in ln or "is known locally" in ln for ln in findings)
     helps = [ln for ln in lines if ln.startswith("help: ")]
@@ -56,7 +56,7 @@ def test_demo_text_is_short_lines_and_each_hint_once(demo, capsys):
     assert not any(d in ("hf download bert-base-uncased", "hf download all-mpnet-base-v2") for d in downloads)
     # the summary says nothing the user did not ask about (offline, default rules)
     assert "could not be checked against the hub" not in out
-    assert lines[-2:] == ["Found 87 findings (3 errors, 72 warnings, 12 notes).",
+    assert lines[-2:] == ["Found 89 findings (3 errors, 73 warnings, 13 notes).",
                           "[*] 7 fixable with `ptm-lint --fix` (5 unsafe fixes available with "
                           "`ptm-lint --fix --unsafe-fixes`)."]
 
