@@ -48,7 +48,7 @@ def root(tmp_path: Path) -> Path:
 
 
 class MemoryListings:
-    """A Listings store without the racy rule (cache.Manifest's is tested in test_cache)."""
+    """A Listings store without the racy rule (statmanifest.Manifest's is tested in test_cache)."""
 
     def __init__(self) -> None:
         self.dirs: dict[str, tuple[tuple[int, int, int, int], list[str]]] = {}

@@ -340,7 +340,7 @@ def _scan_cached(root: Path, rels: Sequence[str], stats: Sequence[tuple[int, int
 
     Each file is read and prefiltered here: a file with no loader call and no token has an empty
     result and never reaches a worker or the cache (most files of most trees). With the cache, an
-    unchanged file is known from its stat (`stats`, taken by discovery) alone (cache.Manifest) and
+    unchanged file is known from its stat (`stats`, taken by discovery) alone (statmanifest.Manifest) and
     the rest by content digest.
     """
     progress = None
@@ -378,7 +378,8 @@ def _answer(path: str, rel: str, stat: tuple[int, int, int, int], trigger: Calla
             cache, manifest) -> FileScan | None:
     """The file's result without scanning it (the prefilter rejects it, or the cache has it), or None.
     `stat` is the file's stat from before it is read (so a change in between is seen next time)."""
-    from .cache import EMPTY, content_digest
+    from .cache import content_digest
+    from .statmanifest import EMPTY
 
     known = None
     if manifest is not None:

@@ -13,7 +13,7 @@ them (following links) and replays the output only when every (mode, size, mtime
 device), or absence, is what it was: adding, removing or renaming a directory entry changes the
 directory's mtime, and any write changes a file's.
 
-The racy rule of the stat manifest (cache.Manifest) applies: a memo is not kept when one of its
+The racy rule of the stat manifest (statmanifest.Manifest) applies: a memo is not kept when one of its
 paths changed less than RACY_NS before the run started, since a second change within the same
 timestamp tick could keep the stat. The memo holds file names and the (already masked) output,
 never file contents; one naming a token is not written. Only JSON is read back.

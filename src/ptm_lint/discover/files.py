@@ -102,7 +102,7 @@ class Discovered:
 
 
 class Listings(Protocol):
-    """Directory listings kept between runs (cache.Manifest), as git's untracked cache keeps them.
+    """Directory listings kept between runs (statmanifest.Manifest), as git's untracked cache keeps them.
 
     A listing is what _Walker._entries returns; `stat` is the directory's (mtime_ns, ctime_ns,
     inode, device), taken before listing it. Adding, removing or renaming an entry changes the
