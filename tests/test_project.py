@@ -1,4 +1,5 @@
-"""Tests for reading a scanned project's declared requirements (discover/project.py)."""
+"""Tests for reading a scanned project's declared requirements (discover/project.py and its format
+readers: manifests, pyproject, setupcfg, conda) and the version arithmetic (discover/versions.py)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,11 @@ from pathlib import Path
 import pytest
 from packaging.specifiers import SpecifierSet
 
-from ptm_lint.discover.project import (
-    MAX_BYTES,
-    Project,
-    Requirement,
-    all_at_least,
-    any_at_least,
-    conda_to_requirement,
-    poetry_to_pep440,
-    read_project,
-)
+from ptm_lint.discover.conda import conda_to_requirement
+from ptm_lint.discover.manifests import MAX_BYTES, Requirement
+from ptm_lint.discover.project import Project, read_project
+from ptm_lint.discover.pyproject import poetry_to_pep440
+from ptm_lint.discover.versions import all_at_least, any_at_least
 
 
 def make(root: Path, files: dict[str, str | bytes]) -> Path:

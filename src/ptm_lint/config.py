@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -14,11 +13,9 @@ from .core import LEVELS
 
 def _tomllib() -> Any:
     """tomllib (tomli before 3.11), imported when a TOML file is read: most runs read none."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-    return tomllib
+    from . import tomlcompat
+
+    return tomlcompat
 
 
 class ConfigError(ValueError):

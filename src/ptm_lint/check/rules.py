@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from ..catalog import Catalog
 from ..core import Fix, Reference, Span
-from ..discover.project import Project, all_at_least, any_at_least
+from ..discover.project import Project
+from ..discover.versions import all_at_least, any_at_least
 from ..hub.checks import METADATA_CHECKS
 from ..resolve.classify import SHA40, UNRESOLVED, revision_pin
 from ..resolve.hf_ids import LEGACY_IDS

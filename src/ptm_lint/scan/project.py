@@ -160,7 +160,7 @@ class ModuleIndex:
 
                     parsed = yaml.safe_load(text)
                 elif suffix == ".toml":
-                    import tomllib
+                    from .. import tomlcompat as tomllib  # (tomli on 3.10)
 
                     parsed = tomllib.loads(text)
                 else:
