@@ -30,6 +30,24 @@ def requirement_files(entries: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
             yield p, True
 
 
+# A folder with one of these is a project of its own even though ptm-lint does not read them
+# (setup.py would have to run; a Pipfile's ranges are not read yet): in a monorepo, its files are
+# not judged by the declarations of an enclosing project.
+UNREAD_PROJECT_FILES = ("setup.py", "Pipfile")
+
+
+def is_project(names: Iterable[str]) -> bool:
+    """True when a folder holding the entries `names` is a project's root: it has a file
+    discover.project.read_project reads, or one of UNREAD_PROJECT_FILES."""
+    return any(name in UNREAD_PROJECT_FILES or _declares(name) for name in names)
+
+
+def _declares(name: str) -> bool:
+    low = name.lower()
+    return name in (PYPROJECT, SETUP_CFG, *ENVIRONMENT_FILES) or low == "requirements" \
+        or _glob(low, "requirements", ".txt") or _glob(low, "constraints", ".txt")
+
+
 def declares_nothing(root: Path) -> bool:
     """True when the root has none of the files discover.project.read_project reads, so reading it
     would find no requirement and no error (`check` then never imports it). One listing, no stat;
@@ -38,12 +56,7 @@ def declares_nothing(root: Path) -> bool:
         names = os.listdir(root)
     except OSError:
         return False
-    for name in names:
-        low = name.lower()
-        if name in (PYPROJECT, SETUP_CFG, *ENVIRONMENT_FILES) or low == "requirements" \
-                or _glob(low, "requirements", ".txt") or _glob(low, "constraints", ".txt"):
-            return False
-    return True
+    return not any(_declares(name) for name in names)
 
 
 def _glob(name: str, prefix: str, suffix: str) -> bool:

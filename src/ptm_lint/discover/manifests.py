@@ -33,15 +33,16 @@ class Requirement:
 class Collector:
     """Mutable accumulator used while one project is read (never escapes read_project)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, base: Path | None = None) -> None:
         self.root = root
+        self.base = root if base is None else base  # file names in errors and sources are relative to it
         self.requirements: list[Requirement] = []
         self.errors: list[FileError] = []
         self.seen: set[tuple[Path, bool]] = set()
         self.consulted: list[str] = [str(root)]
 
     def rel(self, path: Path) -> str:
-        return Path(os.path.relpath(path, self.root)).as_posix()
+        return Path(os.path.relpath(path, self.base)).as_posix()
 
     def error(self, rel: str, message: str, line: int | None = None, kind: str = "parse") -> None:
         self.errors.append(FileError(rel, message, kind, line))

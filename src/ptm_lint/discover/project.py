@@ -6,6 +6,7 @@ discover.setupcfg and discover.conda; the version arithmetic rules use is discov
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 # all_at_least / any_at_least live in discover.versions; re-exported because the version-aware rules
 # (moving to ptm_lint.checks at the same time) import them from here.
-__all__ = ["Project", "Requirement", "all_at_least", "any_at_least", "read_project"]
+__all__ = ["Project", "Projects", "Requirement", "all_at_least", "any_at_least", "read_project"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,16 +84,17 @@ class Project:
         return common
 
 
-def read_project(root: Path) -> Project:
+def read_project(root: Path, base: Path | None = None) -> Project:
     """Read every dependency declaration at the top of `root` (the files discover.declarations
-    names). Never raises; never executes."""
+    names). Never raises; never executes. File names in errors and requirement sources are relative
+    to `base` (the scan root, for a sub-project of a monorepo; default: `root`)."""
     root = Path(root)
-    c = Collector(root.resolve())
+    c = Collector(root.resolve(), None if base is None else Path(base).resolve())
     found: dict[str, tuple[str, str | None]] = {}
     try:
         entries = sorted(p for p in c.root.iterdir())
     except OSError as exc:
-        c.error(".", f"cannot list project root: {exc.strerror or exc}", None, "io")
+        c.error(c.rel(c.root), f"cannot list project root: {exc.strerror or exc}", None, "io")
         entries = []
     by_name = {p.name: p for p in entries if p.is_file()}
     c.consulted.extend(str(p) for p in entries if p.name.lower() == "requirements")  # a folder of them
@@ -126,3 +128,57 @@ def _guard(c: Collector, path: Path, read: Callable[[], Any]) -> Any:
         message = f"internal error while reading: {type(exc).__name__}: {exc}"
         c.error(c.rel(path), message, None, "internal")
         return None
+
+
+class Projects:
+    """The projects of a scanned tree, read on demand: a file belongs to its nearest enclosing
+    project (the closest folder, at or below the scan root, that declares dependencies; see
+    discover.declarations.is_project), so in a monorepo each sub-project's files are judged by its
+    own declarations, as when the sub-project is scanned on its own. Files in no such folder
+    belong to the root project.
+
+    Local memo tables only (one instance per run): each folder is listed once, each project read
+    once.
+    """
+
+    __slots__ = ("root", "_base", "_dirs", "_projects")
+
+    def __init__(self, root_project: Project) -> None:
+        self.root = root_project
+        base = root_project.root.resolve()
+        self._dirs: dict[str, str] = {}  # rel folder -> rel folder of its project ("" = the root)
+        self._projects: dict[str, Project] = {"": root_project}
+        self._base = base
+
+    def for_path(self, rel: str) -> Project:
+        """The project of the file at `rel` (posix, relative to the root project's folder)."""
+        parts = rel.split("/")[:-1]
+        if not parts or ".." in parts or rel.startswith("/"):
+            return self.root
+        where = self._project_dir("/".join(parts))
+        project = self._projects.get(where)
+        if project is None:
+            project = self._projects[where] = read_project(self._base / where, self._base)
+        return project
+
+    def _project_dir(self, folder: str) -> str:
+        known = self._dirs.get(folder)
+        if known is not None:
+            return known
+        from ptm_lint.discover.declarations import is_project
+
+        try:
+            names = os.listdir(self._base / folder)
+        except OSError:
+            names = []
+        if is_project(names):
+            found = folder
+        else:
+            parent = folder.rpartition("/")[0]
+            found = self._project_dir(parent) if parent else ""
+        self._dirs[folder] = found
+        return found
+
+    def read(self) -> tuple[Project, ...]:
+        """The sub-projects read so far (not the root project), by folder."""
+        return tuple(p for key, p in sorted(self._projects.items()) if key)
