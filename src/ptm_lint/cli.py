@@ -422,6 +422,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                       metadata=metadata)
         findings, unused = run_checks(result.references, result.by_path, rules, selection, ctx,
                                       metadata_available=available)
+        project_errors = (*project_errors, *(e for sub in ctx.subprojects() for e in sub.errors))
         notes = []
         if hub is not None:
             hub_errors = hub.errors

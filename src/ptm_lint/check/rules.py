@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from ..catalog import Catalog
 from ..core import Fix, Reference, Span
-from ..discover.project import Project
+from ..discover.project import Project, Projects
 from ..discover.versions import all_at_least, any_at_least
 from ..hub.checks import METADATA_CHECKS
 from ..resolve.classify import SHA40, UNRESOLVED, revision_pin
@@ -42,9 +42,26 @@ class Context:
     references: tuple[Reference, ...] = ()
     # Hub metadata keyed by (hub, canonical, revision); None when the run has none (offline).
     metadata: Mapping[tuple[str, str, str | None], ModelMeta] | None = None
+    # The sub-projects of a monorepo, read when a rule first asks (project_for).
+    _projects: list[Projects] = field(default_factory=list, init=False, compare=False, repr=False)
 
-    def declared(self, package: str):
-        return self.project.specifier(package) if self.project is not None else None
+    def project_for(self, path: str | None) -> Project | None:
+        """The project whose declarations decide the file at `path` (relative to the scan root):
+        its nearest enclosing project under the root (discover.project.Projects), else `project`."""
+        if self.project is None or path is None:
+            return self.project
+        if not self._projects:
+            self._projects.append(Projects(self.project))
+        return self._projects[0].for_path(path)
+
+    def subprojects(self) -> tuple[Project, ...]:
+        """The sub-projects project_for read (their declaration errors belong in the report)."""
+        return self._projects[0].read() if self._projects else ()
+
+    def declared(self, package: str, path: str | None = None):
+        """The versions of `package` the project of `path` (default: the root project) allows."""
+        project = self.project_for(path)
+        return project.specifier(package) if project is not None else None
 
     def meta(self, ref: Reference) -> ModelMeta | None:
         """The hub metadata of the (repo, revision) `ref` loads, or None (no metadata: rules stay silent)."""
@@ -181,11 +198,12 @@ def ptm202(ref: Reference, ctx: Context) -> Iterable[Hit]:
             yield Hit("torch.load with pickle_module= and no weights_only=True is a full pickle load even "
                       "on torch >= 2.6; pass weights_only=True")
             return
-        safe = all_at_least(ctx.declared("torch"), "2.6")
+        declared = ctx.declared("torch", ref.path)
+        safe = all_at_least(declared, "2.6")
         if safe:
             return
         why = ("the project does not declare a torch version" if safe is None
-               else f"the project allows torch {ctx.declared('torch')}")
+               else f"the project allows torch {declared}")
         yield Hit(f"torch.load without weights_only=True unpickles arbitrary objects before torch 2.6, and "
                   f"{why}; pass weights_only=True")
     elif ref.api.endswith(("load_state_dict_from_url", "model_zoo.load_url")):
@@ -262,7 +280,7 @@ def ptm301(ref: Reference, ctx: Context) -> Iterable[Hit]:
             actual = ref.revision if name == "revision" else ref.options.get(name, ref.args.get(name))
             if str(actual) != value:
                 continue
-        spec = ctx.declared(dep.package)
+        spec = ctx.declared(dep.package, ref.path)
         if dep.since and any_at_least(spec, dep.since) is False:
             continue  # the project only allows versions from before the deprecation
         removed = bool(dep.removed) and all_at_least(spec, dep.removed) is True
@@ -284,7 +302,7 @@ def _shown(arg: str) -> str:
 def ptm302(ref: Reference, ctx: Context) -> Iterable[Hit]:
     if _scheme(ref, ctx) != "torchvision" or "pretrained" not in ref.keywords:
         return
-    if any_at_least(ctx.declared("torchvision"), "0.13") is False:
+    if any_at_least(ctx.declared("torchvision", ref.path), "0.13") is False:
         return
     value = ref.args.get("pretrained")
     target = "weights=None" if value is False else f"weights={_weights_enum(ref.model)}.{_legacy(ref.model)}"
