@@ -8,7 +8,8 @@ in `<cache folder>/runs/v1/`. It lists every path the run consulted: each direct
 listed, each file it found or stat'ed, each ignore file, `.git` and configuration file it looked
 for, the project's declaration files, the files the scans read besides the scanned ones (imported
 modules, configuration files, and locations probed and found empty), ptm-lint's own code and rule
-data, and the folders on sys.path (installing a package changes them). A later run stats each of
+data, and the folders on sys.path (installing a package changes them). The stages do not report
+these: they read through ptm_lint.fsaccess, which records every access. A later run stats each of
 them (following links) and replays the output only when every (mode, size, mtime, ctime, inode,
 device), or absence, is what it was: adding, removing or renaming a directory entry changes the
 directory's mtime, and any write changes a file's.

@@ -61,7 +61,6 @@ class Manifest:
         self.seen: set[str] = set()  # paths this run asked about
         self.listed: set[str] = set()  # directories this run asked about
         self.last_walk: Any = None  # [key, walk] (discover.files.Listings.record_walk)
-        self._walk_stats: dict[str, os.stat_result] = {}  # the directories' stats walk() took
         self._walk_is_new = False
         try:
             data = read_json(path)
@@ -145,10 +144,9 @@ class Manifest:
         recorded, or it was not kept), and it is dropped whenever one of them changes."""
         if not (isinstance(self.last_walk, list) and len(self.last_walk) == 2 and self.last_walk[0] == key):
             return None
-        seen = self._walk_stats = {}
         try:
             for path, entry in zip(self._paths(), self.dirs.values()):
-                st = seen[path] = stat(path)
+                st = stat(path)  # (discovery's stat: recorded by fsaccess, for the run memo)
                 # (field by field: no tuple per directory; this loop is most of a warm run's walk)
                 if not (entry[0] == st.st_mtime_ns and entry[1] == st.st_ctime_ns and entry[2] == st.st_ino
                         and entry[3] == st.st_dev):
@@ -160,11 +158,6 @@ class Manifest:
     def _paths(self) -> list[str]:
         prefix = self.root if self.root.endswith(os.sep) else self.root + os.sep
         return [self.root if rel == "." else rel if os.path.isabs(rel) else prefix + rel for rel in self.dirs]
-
-    def directories(self) -> dict[str, os.stat_result | None]:
-        if len(self._walk_stats) == len(self.dirs):  # walk() stat'ed them all (it replayed)
-            return dict(self._walk_stats)
-        return {**dict.fromkeys(self._paths()), **self._walk_stats}
 
     def record_walk(self, key: str, walk: Any, newest_mtime_ns: int) -> None:
         if newest_mtime_ns > self.started - RACY_NS:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from ptm_lint import fsaccess
 
 PYPROJECT = "pyproject.toml"
 SETUP_CFG = "setup.cfg"
@@ -16,17 +17,17 @@ def requirement_files(entries: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
     with whether it holds constraints."""
     for p in entries:
         low = p.name.lower()
-        if p.is_dir() and low == "requirements":
+        if low == "requirements" and fsaccess.isdir(p):
             try:
-                inside = sorted(p.iterdir())
+                inside = sorted(p / name for name in fsaccess.listdir(p))
             except OSError:
                 inside = []  # unreadable folder: nothing we can declare from it
             for q in inside:
-                if q.is_file() and q.name.lower().endswith(".txt"):
+                if q.name.lower().endswith(".txt") and fsaccess.isfile(q):
                     yield q, q.name.lower().startswith("constraint")
-        elif _glob(low, "requirements", ".txt") and p.is_file():
+        elif _glob(low, "requirements", ".txt") and fsaccess.isfile(p):
             yield p, False
-        elif _glob(low, "constraints", ".txt") and p.is_file():
+        elif _glob(low, "constraints", ".txt") and fsaccess.isfile(p):
             yield p, True
 
 
@@ -53,7 +54,7 @@ def declares_nothing(root: Path) -> bool:
     would find no requirement and no error (`check` then never imports it). One listing, no stat;
     False when the root cannot be listed (read_project reports that)."""
     try:
-        names = os.listdir(root)
+        names = fsaccess.listdir(root)
     except OSError:
         return False
     return not any(_declares(name) for name in names)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ptm_lint import fsaccess
 from ptm_lint.core import FileError
 from ptm_lint.discover.versions import canonicalize_name, format_specifier, simple_requirement
 
@@ -39,7 +40,6 @@ class Collector:
         self.requirements: list[Requirement] = []
         self.errors: list[FileError] = []
         self.seen: set[tuple[Path, bool]] = set()
-        self.consulted: list[str] = [str(root)]
 
     def rel(self, path: Path) -> str:
         return Path(os.path.relpath(path, self.base)).as_posix()
@@ -88,14 +88,13 @@ class Collector:
         self.add(req.name, spec, rel, line, group, marker, constraint)
 
     def read_text(self, path: Path, rel: str) -> str | None:
-        self.consulted.append(str(path))
         try:
-            size = path.stat().st_size
+            size = fsaccess.stat(path).st_size
             if size > MAX_BYTES:
                 message = f"file is larger than 2 MB ({size} bytes); not read"
                 self.error(rel, message, None, "skipped")
                 return None
-            data = path.read_bytes()
+            data = fsaccess.read_bytes(path)
         except OSError as exc:
             self.error(rel, f"cannot read file: {exc.strerror or exc}", None, "io")
             return None
@@ -240,8 +239,7 @@ def _include(
         c.error(rel, f"remote include {short(arg)} is not fetched", number, "skipped")
         return
     target = base / arg
-    c.consulted.append(str(target))
-    if not target.is_file():
+    if not fsaccess.isfile(target):
         c.error(rel, f"included file {short(arg)} not found", number, "io")
         return
     read_requirements(c, target, constraint=constraint, group=group)

@@ -6,13 +6,13 @@ discover.setupcfg and discover.conda; the version arithmetic rules use is discov
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ptm_lint import fsaccess
 from ptm_lint.core import FileError
 from ptm_lint.discover.declarations import (
     ENVIRONMENT_FILES,
@@ -42,8 +42,6 @@ class Project:
     version: str | None
     requirements: tuple[Requirement, ...] = ()
     errors: tuple[FileError, ...] = ()
-    # The folders listed and the files read or looked for (runmemo keeps their stats).
-    consulted: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def requirements_for(self, package: str) -> tuple[Requirement, ...]:
         """Every declaration (constraints included) that names `package`."""
@@ -84,6 +82,9 @@ class Project:
         return common
 
 
+_READ_BY_NAME = frozenset((PYPROJECT, SETUP_CFG, *ENVIRONMENT_FILES))
+
+
 def read_project(root: Path, base: Path | None = None) -> Project:
     """Read every dependency declaration at the top of `root` (the files discover.declarations
     names). Never raises; never executes. File names in errors and requirement sources are relative
@@ -92,12 +93,11 @@ def read_project(root: Path, base: Path | None = None) -> Project:
     c = Collector(root.resolve(), None if base is None else Path(base).resolve())
     found: dict[str, tuple[str, str | None]] = {}
     try:
-        entries = sorted(p for p in c.root.iterdir())
+        entries = sorted(c.root / name for name in fsaccess.listdir(c.root))
     except OSError as exc:
         c.error(c.rel(c.root), f"cannot list project root: {exc.strerror or exc}", None, "io")
         entries = []
-    by_name = {p.name: p for p in entries if p.is_file()}
-    c.consulted.extend(str(p) for p in entries if p.name.lower() == "requirements")  # a folder of them
+    by_name = {p.name: p for p in entries if p.name in _READ_BY_NAME and fsaccess.isfile(p)}
 
     from ptm_lint.discover.conda import read_environment
     from ptm_lint.discover.pyproject import read_pyproject
@@ -117,7 +117,7 @@ def read_project(root: Path, base: Path | None = None) -> Project:
     # Name and version come from the first source that names the project.
     named = [found[k] for k in ("project", "poetry", "setup.cfg") if k in found]
     name, version = named[0] if named else (c.root.name or str(root), None)
-    return Project(root, name, version, tuple(c.requirements), tuple(c.errors), tuple(c.consulted))
+    return Project(root, name, version, tuple(c.requirements), tuple(c.errors))
 
 
 def _guard(c: Collector, path: Path, read: Callable[[], Any]) -> Any:
@@ -168,7 +168,7 @@ class Projects:
         from ptm_lint.discover.declarations import is_project
 
         try:
-            names = os.listdir(self._base / folder)
+            names = fsaccess.listdir(self._base / folder)
         except OSError:
             names = []
         if is_project(names):

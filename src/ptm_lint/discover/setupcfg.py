@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ptm_lint import fsaccess
 from ptm_lint.discover.manifests import COMMENT, Collector, first_line, read_requirements, short
 
 
@@ -47,7 +48,7 @@ def read_setup_cfg(c: Collector, path: Path) -> dict[str, tuple[str, str | None]
         if value.strip().startswith("file:"):
             for fname in value.strip()[len("file:") :].split(","):
                 target = path.parent / fname.strip()
-                if target.is_file():
+                if fsaccess.isfile(target):
                     read_requirements(c, target, constraint=False, group=group)
                 else:
                     c.error(rel, f"[{section}] file {short(fname.strip())} not found", None, "io")
