@@ -13,7 +13,7 @@ from ptm_lint.check.rulebook import load_rules
 
 from ptm_lint import tomlcompat as tomllib
 
-REGENERATE = "regenerate it with `python -m ptm_lint.catalog`"
+REGENERATE = "regenerate it with `python -m ptm_lint.regenerate`"
 
 
 def test_snapshot_is_current():

@@ -21,16 +21,14 @@ from ptm_lint.discover.declarations import (
     requirement_files,
 )
 from ptm_lint.discover.manifests import Collector, Requirement, read_requirements
-from ptm_lint.discover.versions import all_at_least, any_at_least, canonicalize_name, hull
+from ptm_lint.discover.versions import canonicalize_name, hull
 
 # packaging, tomllib, configparser and yaml are imported where they are needed: most runs read no
 # declaration that needs them, and importing packaging alone costs more than a small scan.
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
 
-# all_at_least / any_at_least live in discover.versions; re-exported because the version-aware rules
-# (moving to ptm_lint.checks at the same time) import them from here.
-__all__ = ["Project", "Projects", "Requirement", "all_at_least", "any_at_least", "read_project"]
+__all__ = ["Project", "Projects", "Requirement", "read_project"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,67 @@
+"""What a rule sees and what it says: the check Context and the Hit a check yields."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..catalog import Catalog
+from ..core import Fix, Reference, Span
+
+if TYPE_CHECKING:
+    from ..discover.project import Project, Projects
+    from ..hub.model import ModelMeta
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One violation found by a rule; the engine adds location, rule metadata and suppression."""
+
+    message: str
+    level: str | None = None  # overrides the rule's default level
+    fix: Fix | None = None
+    span: Span | None = None  # overrides the reference's span (file-scope rules always give one)
+    cell: int | None = None  # file-scope rules: the notebook cell of `span`
+    # Structured facts for the rule's own fixer (e.g. which deprecated argument fired): fixers read
+    # these, never the message text.
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the rules may consult beyond the reference: the project, the catalog, every reference, hub metadata."""
+
+    project: Project | None
+    catalog: Catalog
+    references: tuple[Reference, ...] = ()
+    # Hub metadata keyed by (hub, canonical, revision); None when the run has none (offline).
+    metadata: Mapping[tuple[str, str, str | None], ModelMeta] | None = None
+    # The sub-projects of a monorepo, read when a rule first asks (project_for).
+    _projects: list[Projects] = field(default_factory=list, init=False, compare=False, repr=False)
+
+    def project_for(self, path: str | None) -> Project | None:
+        """The project whose declarations decide the file at `path` (relative to the scan root):
+        its nearest enclosing project under the root (discover.project.Projects), else `project`."""
+        if self.project is None or path is None:
+            return self.project
+        if not self._projects:
+            from ..discover.project import Projects
+
+            self._projects.append(Projects(self.project))
+        return self._projects[0].for_path(path)
+
+    def subprojects(self) -> tuple[Project, ...]:
+        """The sub-projects project_for read (their declaration errors belong in the report)."""
+        return self._projects[0].read() if self._projects else ()
+
+    def declared(self, package: str, path: str | None = None):
+        """The versions of `package` the project of `path` (default: the root project) allows."""
+        project = self.project_for(path)
+        return project.specifier(package) if project is not None else None
+
+    def meta(self, ref: Reference) -> ModelMeta | None:
+        """The hub metadata of the (repo, revision) `ref` loads, or None (no metadata: rules stay silent)."""
+        from ..graph.keys import meta_for
+
+        return meta_for(ref, self.metadata)
