@@ -170,6 +170,7 @@ ALLOWED = {
     ("discover/pyproject.py", "c.read_text(path, rel)"): "Collector.read_text goes through the layer",
     ("discover/setupcfg.py", "c.read_text(path, rel)"): "Collector.read_text goes through the layer",
     ("discover/conda.py", "c.read_text(path, rel)"): "Collector.read_text goes through the layer",
+    ("discover/pipfile.py", "c.read_text(path, rel)"): "Collector.read_text goes through the layer",
     ("resolve/torchvision_weights.py", '(rules_dir() / "torchvision_weights.toml").read_text(encoding="utf-8")'):
         "ptm-lint's own rule data: the memo covers it with the installation (runmemo.installation)",
 }

@@ -544,3 +544,55 @@ def test_specifier_intersects_and_joins_marker_alternatives(tmp_path: Path) -> N
     assert project.specifier("numpy") == SpecifierSet(">=1.20,<2")
     assert project.specifier("NumPy") == project.specifier("numpy")  # names are canonicalized
     assert project.declared("Torch") and not project.declared("jax")
+
+
+# ------------------------------------------------------------------------------------- Pipfile
+
+
+def test_pipfile(tmp_path: Path) -> None:
+    make(tmp_path, {"Pipfile": """
+        [[source]]
+        url = "https://pypi.org/simple"
+        verify_ssl = true
+        name = "pypi"
+
+        [packages]
+        torch = "==2.1.2"
+        transformers = {version = ">=4.36,<4.40", extras = ["torch"]}
+        fastapi = "*"
+        bitsandbytes = {version = ">=0.41", markers = "sys_platform == 'linux'"}
+        mylib = {git = "https://github.com/org/mylib.git", ref = "v1"}
+
+        [dev-packages]
+        pytest = ">=8"
+
+        [requires]
+        python_version = "3.11"
+    """})
+    project = read_project(tmp_path)
+    assert project.errors == ()
+    got = {(r.name, r.specifier, r.source, r.extras_group, r.marker) for r in project.requirements}
+    assert got == {
+        ("torch", "==2.1.2", "Pipfile:7", None, None),
+        ("transformers", ">=4.36,<4.40", "Pipfile:8", None, None),
+        ("fastapi", "", "Pipfile:9", None, None),
+        ("bitsandbytes", ">=0.41", "Pipfile:10", None, 'sys_platform == "linux"'),
+        ("mylib", "", "Pipfile:11", None, None),
+        ("pytest", ">=8", "Pipfile:14", "dev", None),
+    }
+    assert str(project.specifier("torch")) == "==2.1.2"
+
+
+def test_pipfile_errors_are_reported_and_reading_goes_on(tmp_path: Path) -> None:
+    make(tmp_path, {"Pipfile": """
+        [packages]
+        torch = ">=2.1,<<3"
+        "bad name" = "*"
+        numpy = 3
+        requests = ">=2"
+    """})
+    project = read_project(tmp_path)
+    assert [(e.path, e.line) for e in project.errors] == [("Pipfile", 2), ("Pipfile", 3), ("Pipfile", 4)]
+    assert [r.name for r in project.requirements] == ["requests"]
+    make(tmp_path, {"Pipfile": "[packages\n"})
+    assert [e.kind for e in read_project(tmp_path).errors] == ["parse"]

@@ -10,6 +10,7 @@ from ptm_lint import fsaccess
 PYPROJECT = "pyproject.toml"
 SETUP_CFG = "setup.cfg"
 ENVIRONMENT_FILES = ("environment.yml", "environment.yaml")  # conda
+PIPFILE = "Pipfile"  # pipenv
 
 
 def requirement_files(entries: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
@@ -31,10 +32,10 @@ def requirement_files(entries: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
             yield p, True
 
 
-# A folder with one of these is a project of its own even though ptm-lint does not read them
-# (setup.py would have to run; a Pipfile's ranges are not read yet): in a monorepo, its files are
-# not judged by the declarations of an enclosing project.
-UNREAD_PROJECT_FILES = ("setup.py", "Pipfile")
+# A folder with one of these is a project of its own even though ptm-lint does not read it
+# (setup.py would have to run): in a monorepo, its files are not judged by the declarations of an
+# enclosing project.
+UNREAD_PROJECT_FILES = ("setup.py",)
 
 
 def is_project(names: Iterable[str]) -> bool:
@@ -45,7 +46,7 @@ def is_project(names: Iterable[str]) -> bool:
 
 def _declares(name: str) -> bool:
     low = name.lower()
-    return name in (PYPROJECT, SETUP_CFG, *ENVIRONMENT_FILES) or low == "requirements" \
+    return name in (PYPROJECT, SETUP_CFG, PIPFILE, *ENVIRONMENT_FILES) or low == "requirements" \
         or _glob(low, "requirements", ".txt") or _glob(low, "constraints", ".txt")
 
 

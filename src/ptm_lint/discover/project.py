@@ -16,6 +16,7 @@ from ptm_lint import fsaccess
 from ptm_lint.core import FileError
 from ptm_lint.discover.declarations import (
     ENVIRONMENT_FILES,
+    PIPFILE,
     PYPROJECT,
     SETUP_CFG,
     requirement_files,
@@ -80,7 +81,7 @@ class Project:
         return common
 
 
-_READ_BY_NAME = frozenset((PYPROJECT, SETUP_CFG, *ENVIRONMENT_FILES))
+_READ_BY_NAME = frozenset((PYPROJECT, SETUP_CFG, PIPFILE, *ENVIRONMENT_FILES))
 
 
 def read_project(root: Path, base: Path | None = None) -> Project:
@@ -98,6 +99,7 @@ def read_project(root: Path, base: Path | None = None) -> Project:
     by_name = {p.name: p for p in entries if p.name in _READ_BY_NAME and fsaccess.isfile(p)}
 
     from ptm_lint.discover.conda import read_environment
+    from ptm_lint.discover.pipfile import read_pipfile
     from ptm_lint.discover.pyproject import read_pyproject
     from ptm_lint.discover.setupcfg import read_setup_cfg
 
@@ -111,6 +113,8 @@ def read_project(root: Path, base: Path | None = None) -> Project:
         if filename in by_name:
             path = by_name[filename]
             _guard(c, path, partial(read_environment, c, path))
+    if PIPFILE in by_name:
+        _guard(c, by_name[PIPFILE], partial(read_pipfile, c, by_name[PIPFILE]))
 
     # Name and version come from the first source that names the project.
     named = [found[k] for k in ("project", "poetry", "setup.cfg") if k in found]
