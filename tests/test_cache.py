@@ -14,7 +14,9 @@ import pytest
 
 from ptm_lint import cache as cache_mod
 from ptm_lint import cli, pipeline
-from ptm_lint.cache import ResultCache, decode, encode, prune, resolve_cache_dir, salt
+from ptm_lint.cache import ResultCache, prune, resolve_cache_dir, salt
+from ptm_lint.cachecodec import decode, encode
+from ptm_lint.statmanifest import EMPTY
 from ptm_lint.catalog import default_catalog
 from ptm_lint.core import FileScan
 from ptm_lint.pipeline import ScanOptions, scan_paths
@@ -350,7 +352,7 @@ def test_racily_fresh_files_are_not_trusted(cache_dir, tmp_path):
     _age(root)
     scan_paths([root], ScanOptions(jobs=1, cache=True), root=root)
     files = json.loads(_manifests(cache_dir)[0].read_text())["files"]
-    assert files["plain.py"][-1] == cache_mod.EMPTY and len(files["app.py"][-1]) == 64
+    assert files["plain.py"][-1] == EMPTY and len(files["app.py"][-1]) == 64
 
 
 @pytest.mark.parametrize("garbage", [b"", b"{", b"[]", b'{"schema": 1, "files": {"app.py": [1, 2]}, "states": {}}',

@@ -28,10 +28,7 @@ KEYS = (
     "resolution", "pin",
 )
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from ptm_lint import tomlcompat as tomllib
 
 
 def _expected() -> list[dict]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pathspec
 import pytest
 
+from ptm_lint import fsaccess
 from ptm_lint.discover import files as F
 from ptm_lint.discover.files import (
     DEFAULT_EXCLUDES,
@@ -48,7 +49,7 @@ def root(tmp_path: Path) -> Path:
 
 
 class MemoryListings:
-    """A Listings store without the racy rule (cache.Manifest's is tested in test_cache)."""
+    """A Listings store without the racy rule (statmanifest.Manifest's is tested in test_cache)."""
 
     def __init__(self) -> None:
         self.dirs: dict[str, tuple[tuple[int, int, int, int], list[str]]] = {}
@@ -81,29 +82,29 @@ class MemoryListings:
     def record_walk(self, key: str, walk: object, newest_mtime_ns: int) -> None:
         self.walks[key] = walk
 
-    def directories(self) -> dict[str, os.stat_result | None]:
-        return dict.fromkeys(self.dirs)
-
 
 def run(root: Path, *paths: str | Path, replay: bool = True, **kw: object) -> Discovered:
     """discover(); with `replay`, also checks that walks from recorded listings, and replays of a
     recorded walk, find the same."""
     given = [root / p for p in paths] or [root]
-    result = discover(given, root, **kw)  # type: ignore[arg-type]
+    with fsaccess.recording() as walked:
+        result = discover(given, root, **kw)  # type: ignore[arg-type]
     if replay:
         listings = MemoryListings()
-        recorded = discover(given, root, listings=listings, **kw)  # type: ignore[arg-type]
-        assert recorded == result and set(recorded.consulted) == set(result.consulted)
-        again = discover(given, root, listings=listings, **kw)  # type: ignore[arg-type]
+        with fsaccess.recording() as recorded_walk:
+            recorded = discover(given, root, listings=listings, **kw)  # type: ignore[arg-type]
+        assert recorded == result and set(recorded_walk.paths) == set(walked.paths)
+        with fsaccess.recording() as replayed:
+            again = discover(given, root, listings=listings, **kw)  # type: ignore[arg-type]
         assert again == result
         assert listings.hits in (0, len(listings.dirs))  # (0: the recorded walk was replayed)
-        # A replay consults what the walk it replays did (for runmemo): the same directories
-        # (each one recorded), ignore files, .git probes and files.
-        assert set(again.consulted) == set(result.consulted)
+        # A replay consults what the walk it replays did (for runmemo, through fsaccess): the same
+        # directories (each one recorded), ignore files, .git probes and files.
+        assert set(replayed.paths) == set(walked.paths)
         assert discover(given, root, listings=listings, **kw) == result  # type: ignore[arg-type]
         # With the stats the run memo took when it missed (runmemo.Memo.taken): the same answer.
         taken: dict[str, os.stat_result] = {}
-        signatures(sorted(result.consulted), taken=taken)
+        signatures(sorted(walked.paths), taken=taken)
         assert discover(given, root, listings=listings, taken=taken, **kw) == result  # type: ignore[arg-type]
         assert discover(given, root, listings=MemoryListings(), taken=taken, **kw) == result  # type: ignore[arg-type]
         assert discover(given, root, taken=taken, **kw) == result  # type: ignore[arg-type]

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from ptm_lint import cli, pipeline
+from ptm_lint import cli, fsaccess, pipeline
 from ptm_lint.pipeline import ScanOptions, scan_files, scan_paths
 from ptm_lint.resolve import classify as classify_mod
 from ptm_lint.scan import scanner
@@ -296,7 +296,7 @@ def test_unreadable_file_is_one_error(tmp_path: Path, monkeypatch: pytest.Monkey
             raise PermissionError(13, "Permission denied", str(file))
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "open", guarded_open, raising=False)
+    monkeypatch.setattr(fsaccess, "open", guarded_open, raising=False)  # (the pipeline reads through it)
     result = scan_paths([root], ScanOptions(jobs=1), root=root)
     assert [r.model for r in result.references] == ["org/good"]
     assert [(e.path, e.kind) for e in result.errors] == [("secret.py", "io")]

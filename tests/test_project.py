@@ -1,4 +1,5 @@
-"""Tests for reading a scanned project's declared requirements (discover/project.py)."""
+"""Tests for reading a scanned project's declared requirements (discover/project.py and its format
+readers: manifests, pyproject, setupcfg, conda) and the version arithmetic (discover/versions.py)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,11 @@ from pathlib import Path
 import pytest
 from packaging.specifiers import SpecifierSet
 
-from ptm_lint.discover.project import (
-    MAX_BYTES,
-    Project,
-    Requirement,
-    all_at_least,
-    any_at_least,
-    conda_to_requirement,
-    poetry_to_pep440,
-    read_project,
-)
+from ptm_lint.discover.conda import conda_to_requirement
+from ptm_lint.discover.manifests import MAX_BYTES, Requirement
+from ptm_lint.discover.project import Project, read_project
+from ptm_lint.discover.pyproject import poetry_to_pep440
+from ptm_lint.discover.versions import all_at_least, any_at_least
 
 
 def make(root: Path, files: dict[str, str | bytes]) -> Path:
@@ -548,3 +544,55 @@ def test_specifier_intersects_and_joins_marker_alternatives(tmp_path: Path) -> N
     assert project.specifier("numpy") == SpecifierSet(">=1.20,<2")
     assert project.specifier("NumPy") == project.specifier("numpy")  # names are canonicalized
     assert project.declared("Torch") and not project.declared("jax")
+
+
+# ------------------------------------------------------------------------------------- Pipfile
+
+
+def test_pipfile(tmp_path: Path) -> None:
+    make(tmp_path, {"Pipfile": """
+        [[source]]
+        url = "https://pypi.org/simple"
+        verify_ssl = true
+        name = "pypi"
+
+        [packages]
+        torch = "==2.1.2"
+        transformers = {version = ">=4.36,<4.40", extras = ["torch"]}
+        fastapi = "*"
+        bitsandbytes = {version = ">=0.41", markers = "sys_platform == 'linux'"}
+        mylib = {git = "https://github.com/org/mylib.git", ref = "v1"}
+
+        [dev-packages]
+        pytest = ">=8"
+
+        [requires]
+        python_version = "3.11"
+    """})
+    project = read_project(tmp_path)
+    assert project.errors == ()
+    got = {(r.name, r.specifier, r.source, r.extras_group, r.marker) for r in project.requirements}
+    assert got == {
+        ("torch", "==2.1.2", "Pipfile:7", None, None),
+        ("transformers", ">=4.36,<4.40", "Pipfile:8", None, None),
+        ("fastapi", "", "Pipfile:9", None, None),
+        ("bitsandbytes", ">=0.41", "Pipfile:10", None, 'sys_platform == "linux"'),
+        ("mylib", "", "Pipfile:11", None, None),
+        ("pytest", ">=8", "Pipfile:14", "dev", None),
+    }
+    assert str(project.specifier("torch")) == "==2.1.2"
+
+
+def test_pipfile_errors_are_reported_and_reading_goes_on(tmp_path: Path) -> None:
+    make(tmp_path, {"Pipfile": """
+        [packages]
+        torch = ">=2.1,<<3"
+        "bad name" = "*"
+        numpy = 3
+        requests = ">=2"
+    """})
+    project = read_project(tmp_path)
+    assert [(e.path, e.line) for e in project.errors] == [("Pipfile", 2), ("Pipfile", 3), ("Pipfile", 4)]
+    assert [r.name for r in project.requirements] == ["requests"]
+    make(tmp_path, {"Pipfile": "[packages\n"})
+    assert [e.kind for e in read_project(tmp_path).errors] == ["parse"]

@@ -1,4 +1,4 @@
-"""The packaging-free reading of common requirement strings (discover/project.py) agrees with packaging."""
+"""The packaging-free reading of common requirement strings (discover/versions.py) agrees with packaging."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name as packaging_canonicalize_name
 
-from ptm_lint.discover.project import _format, _simple_requirement, canonicalize_name
+from ptm_lint.discover.versions import canonicalize_name, format_specifier, simple_requirement
 
 
 def by_packaging(text: str) -> tuple[str, str, str | None] | None:
@@ -17,7 +17,7 @@ def by_packaging(text: str) -> tuple[str, str, str | None] | None:
         req = Requirement(text)
     except InvalidRequirement:
         return None
-    return req.name, "" if req.url else _format(req.specifier), str(req.marker) if req.marker else None
+    return req.name, "" if req.url else format_specifier(req.specifier), str(req.marker) if req.marker else None
 
 
 COMMON = [
@@ -53,13 +53,13 @@ FALLBACK = [
 
 @pytest.mark.parametrize("text", COMMON)
 def test_common_shapes_need_no_packaging(text: str) -> None:
-    assert _simple_requirement(text) is not None
-    assert _simple_requirement(text) == by_packaging(text)
+    assert simple_requirement(text) is not None
+    assert simple_requirement(text) == by_packaging(text)
 
 
 @pytest.mark.parametrize("text", FALLBACK)
 def test_other_shapes_are_left_to_packaging(text: str) -> None:
-    assert _simple_requirement(text) is None
+    assert simple_requirement(text) is None
 
 
 def _mostly(good: list[str], bad: list[str]) -> st.SearchStrategy[str]:
@@ -100,7 +100,7 @@ def requirements(draw: st.DrawFn) -> str:
 @settings(max_examples=2000, deadline=None)
 @given(requirements())
 def test_fast_path_agrees_with_packaging(text: str) -> None:
-    fast = _simple_requirement(text)
+    fast = simple_requirement(text)
     if fast is not None:
         assert fast == by_packaging(text), text
 
@@ -108,7 +108,7 @@ def test_fast_path_agrees_with_packaging(text: str) -> None:
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet="aZ09._- \t[],;<>=!~*'\"", max_size=30))
 def test_fast_path_never_accepts_what_packaging_rejects(text: str) -> None:
-    fast = _simple_requirement(text)
+    fast = simple_requirement(text)
     if fast is not None:
         assert fast == by_packaging(text), text
 

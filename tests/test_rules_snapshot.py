@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,10 +11,7 @@ from ptm_lint import catalog
 from ptm_lint.catalog import CatalogError, load_catalog, parse_toml, rules_dir, snapshot_entries
 from ptm_lint.check.rulebook import load_rules
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from ptm_lint import tomlcompat as tomllib
 
 REGENERATE = "regenerate it with `python -m ptm_lint.regenerate`"
 

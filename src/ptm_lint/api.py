@@ -148,7 +148,6 @@ class CheckOutcome:
     hub_errors: tuple[str, ...] = ()
     unused_suppressions: tuple[tuple[str, int | None, int, str], ...] = ()
     checked: bool = True  # False: the scan found nothing any rule could report (nothing was loaded)
-    project_inputs: tuple[str, ...] = ()  # the paths that decided the project's declarations
     changed: Mapping[str, tuple[bytes, bytes]] = field(default_factory=dict)  # --fix / --diff: rel -> (old, new)
     fixed: int = 0
     fix_errors: tuple[str, ...] = ()  # files --fix could not write
@@ -173,10 +172,10 @@ def check(settings: Settings, *, fix: str | None = None, unsafe_fixes: bool = Fa
         # loaded. With no reference the hub would have had no metadata, so only --online could have
         # enabled the rules that need it (Selection.enabled).
         enabled = settings.selection.enabled(rules(), settings.online) if list_rules else ()
-        errors, inputs = _project_errors(result.root)
+        errors = _project_errors(result.root)
         report = Report(root=str(result.root), references=result.references, findings=(),
                         errors=(*result.errors, *errors), rules=enabled, tool_version=__version__)
-        return CheckOutcome(report, result, checked=False, project_inputs=inputs)
+        return CheckOutcome(report, result, checked=False)
     all_rules, selection = rules(), settings.selection
     proj = project(result.root)
     hub = None
@@ -208,8 +207,9 @@ def check(settings: Settings, *, fix: str | None = None, unsafe_fixes: bool = Fa
         findings, references, changed, fixed = _fixes(settings, result.root, findings, references, fix=fix,
                                                        unsafe=unsafe_fixes, metadata=metadata, project=proj,
                                                        available=available, store=fix_store, pin=pin)
+    sub_errors = tuple(e for sub in ctx.subprojects() for e in sub.errors)  # (monorepos: Context.project_for)
     report = Report(root=str(result.root), references=tuple(references), findings=tuple(findings),
-                    errors=(*result.errors, *proj.errors), rules=enabled, notes=tuple(notes),
+                    errors=(*result.errors, *proj.errors, *sub_errors), rules=enabled, notes=tuple(notes),
                     tool_version=__version__, quiet_notes=quiet)
     return CheckOutcome(report, result, hub_errors=hub.errors if hub is not None else (),
                         unused_suppressions=tuple(unused), changed=changed, fixed=fixed)
@@ -279,15 +279,14 @@ def _nothing_to_check(result: ScanResult) -> bool:
     return not result.references and not any(s.secrets or s.suppressions for s in result.scans)
 
 
-def _project_errors(root: Path) -> tuple[tuple, tuple[str, ...]]:
-    """The errors of reading the project's declarations (reported even without findings), and the
-    paths that decided them."""
+def _project_errors(root: Path) -> tuple:
+    """The errors of reading the project's declarations (reported even without findings; what was
+    read is recorded by fsaccess, for the run memo)."""
     from .discover.declarations import declares_nothing
 
     if declares_nothing(root):
-        return (), (str(root),)
-    proj = project(root)
-    return proj.errors, proj.consulted
+        return ()
+    return project(root).errors
 
 
 # -- other commands -------------------------------------------------------------------------------

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import os
 import sys
-from _collections_abc import Mapping  # collections.abc without importing collections (os has loaded it)
+from _collections_abc import (
+    Mapping,  # collections.abc without importing collections (os has loaded it)
+)
 
 CACHE_DIR_ENV = "PTM_LINT_CACHE_DIR"
 # A file or directory changed less than this before a run started may change again within the same
 # timestamp tick (FAT: 2 s) and keep its stat: what a run read of it is not remembered by stat.
 RACY_NS = 3_000_000_000
+MAX_ENTRY_BYTES = 64 * 1024 * 1024  # one cache file (entry, manifest); larger ones are not read
 
 
 def user_cache_dir(env: Mapping[str, str] | None = None) -> str:
@@ -65,3 +68,27 @@ def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def read_json(path: str) -> object:
+    """The JSON document in the cache file at `path`; None if it is not a regular file or too large.
+    Only a regular file, and a bounded read: a tampered cache may hold a FIFO (opening it would
+    block) or a link to /dev/zero (reading it would never end). Raises OSError/ValueError."""
+    from stat import S_ISREG
+
+    if not S_ISREG(os.stat(path).st_mode):
+        return None
+    with open(path, "rb") as handle:
+        raw = handle.read(MAX_ENTRY_BYTES + 1)
+    import json
+
+    return json.loads(raw) if len(raw) <= MAX_ENTRY_BYTES else None
+
+
+def names_a_secret(rel: str) -> bool:
+    """A hub token in a file name: such names are never written to the cache (entries quote them)."""
+    if "hf_" not in rel and "api_org_" not in rel:
+        return False
+    from .scan.secrets import mask_secrets
+
+    return mask_secrets(rel) != rel

@@ -6,7 +6,6 @@ import functools
 import hashlib
 import json
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -290,10 +289,7 @@ def _parse(text: str, source: str) -> tuple[dict[str, Any], bool]:
     stored = _snapshot().get(_text_digest(text))
     if stored is not None:
         return json.loads(stored), True  # a fresh object per call: callers may keep or change it
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on 3.10 only
-        import tomli as tomllib
+    from . import tomlcompat as tomllib
     try:
         return tomllib.loads(text), False
     except tomllib.TOMLDecodeError as exc:
@@ -321,10 +317,7 @@ def snapshot_entries() -> dict[str, dict[str, str]]:
 
     Every text a loader parses is covered: loaders/*.toml are parsed as decoded, the other files
     as read in text mode (universal newlines); the two differ only for a file with a \\r in it."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on 3.10 only
-        import tomli as tomllib
+    from . import tomlcompat as tomllib
     base = rules_dir()
     out: dict[str, dict[str, str]] = {}
     for path in sorted(base.rglob("*.toml")):

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__
+from . import __version__, fsaccess
 
 SUBCOMMANDS = ("check", "inventory", "graph", "sbom", "report", "outdated", "rules", "rule")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -288,7 +288,7 @@ def cmd_inventory(args: argparse.Namespace) -> int:
     text = render_json(report) if args.format == "json" else render_text(report)
     _write(text, args.output)
     code = EXIT_ERROR if _fatal(args, report.errors) else EXIT_OK
-    _remember(args, settings, result, report, (), _writable(text), code)  # the inventory is the scan alone
+    _remember(args, settings, report, _writable(text), code)  # the inventory is the scan alone
     return code
 
 
@@ -413,7 +413,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     _write(text, args.output)
     code = _check_exit(args, settings.config, report, outcome.hub_errors)
     if not outcome.checked:  # nothing was checked: an identical later run may replay this one
-        _remember(args, settings, result, report, outcome.project_inputs, _writable(text), code)
+        _remember(args, settings, report, _writable(text), code)
     return code
 
 
@@ -431,12 +431,12 @@ def _check_exit(args: argparse.Namespace, config, report, hub_errors: Sequence[s
     return EXIT_FINDINGS if fails(report.findings, config.fail_on) else EXIT_OK
 
 
-def _remember(args: argparse.Namespace, settings, result, report, project_inputs: Sequence[str], text: str,
-              code: int) -> None:
+def _remember(args: argparse.Namespace, settings, report, text: str, code: int) -> None:
     """Keep the answer of an `inventory`, or of a `check` that had nothing to check, for the same
     command line (runmemo): what decided it is the scan, the configuration and (for `check`) the
-    project's declarations, all known by the paths they consulted. (A `check` with model references
-    also depends on hub metadata, which expires: it is not kept.)
+    project's declarations, all known by the paths they read, stat'ed or listed (recorded by
+    ptm_lint.fsaccess while the command ran). (A `check` with model references also depends on hub
+    metadata, which expires: it is not kept.)
 
     Only output written to stdout, with the result cache in its default folder (where the command
     looks for memos before it reads any configuration), and only when no file failed for a reason
@@ -448,7 +448,7 @@ def _remember(args: argparse.Namespace, settings, result, report, project_inputs
         return
     if any(e.kind in ("io", "internal") for e in report.errors):
         return
-    memo.record({**dict.fromkeys((*settings.config.consulted, *project_inputs)), **result.consulted}, text, code)
+    memo.record(args.accesses.paths, text, code)
 
 
 def _hub_options(parser: argparse.ArgumentParser) -> None:
@@ -646,7 +646,9 @@ def _main(argv: list[str], memo=None) -> int:
         return EXIT_ERROR
     args.run_memo = memo
     try:
-        return func(args)
+        # Every input the command reads is recorded (fsaccess), for the run memo.
+        with fsaccess.recording(memo.taken if memo is not None else None) as args.accesses:
+            return func(args)
     except UsageError as exc:
         print(f"ptm-lint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +13,9 @@ from .core import LEVELS
 
 def _tomllib() -> Any:
     """tomllib (tomli before 3.11), imported when a TOML file is read: most runs read none."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-    return tomllib
+    from . import tomlcompat
+
+    return tomlcompat
 
 
 class ConfigError(ValueError):
@@ -41,8 +38,6 @@ class Config:
     cache_dir: str | None = None
     respect_gitignore: bool = True
     max_file_size: int = 10 * 1024 * 1024
-    # The files looked for and read to find these settings (runmemo keeps their stats).
-    consulted: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
 
 _STR_LIST = "a list of strings"
@@ -68,20 +63,23 @@ def find_config(start: Path) -> Path | None:
 
 
 def search_config(start: Path) -> tuple[Path | None, tuple[str, ...]]:
-    """find_config(start), and the files it looked for or read on the way."""
+    """find_config(start), and the files it looked for or read on the way (each recorded by
+    ptm_lint.fsaccess too)."""
+    from . import fsaccess
+
     here = start.resolve()
     probed = [str(here)]  # (whether it is a file)
-    if here.is_file():
+    if fsaccess.isfile(here):
         here = here.parent
     for folder in (here, *here.parents):
         own = folder / "ptm-lint.toml"
         pyproject = folder / "pyproject.toml"
         probed += (str(own), str(pyproject))
-        if own.is_file():
+        if fsaccess.isfile(own):
             return own, tuple(probed)
-        if pyproject.is_file():
+        if fsaccess.isfile(pyproject):
             try:
-                text = pyproject.read_text(encoding="utf-8")
+                text = fsaccess.read_text(pyproject)
             except (OSError, UnicodeDecodeError):
                 continue  # a broken pyproject of some parent folder is not ours to judge
             if "ptm-lint" not in text and "\\" not in text:
@@ -158,15 +156,14 @@ def validate_selectors(selectors: Sequence[str], known_rules: Sequence[str], key
 
 
 def load_config(start: Path, explicit: Path | None, known_rules: Sequence[str]) -> Config:
-    if explicit is not None:
-        path, consulted = explicit, (os.path.abspath(explicit),)
-    else:
-        path, consulted = search_config(start)
+    from . import fsaccess
+
+    path = explicit if explicit is not None else search_config(start)[0]
     if path is None:
-        return Config(consulted=consulted)
+        return Config()
     tomllib = _tomllib()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(fsaccess.read_text(os.path.abspath(path)))  # (recorded: absolute)
     except FileNotFoundError:
         raise ConfigError(f"configuration file {path} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -180,4 +177,4 @@ def load_config(start: Path, explicit: Path | None, known_rules: Sequence[str]) 
         table = tool.get("ptm-lint", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.ptm-lint] must be a table")
-    return replace(parse_config(table, path, known_rules), consulted=consulted)
+    return parse_config(table, path, known_rules)

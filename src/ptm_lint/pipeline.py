@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
+from . import __version__, fsaccess
 from .ruledata import catalog_digest
 from .core import FileError, FileScan, Reference, Report
 from .gcpolicy import few_gc_passes
@@ -91,8 +91,7 @@ def classify_scan(scan: FileScan, catalog: Catalog) -> Iterable[Reference]:
 def _scan_one(root: Path, rel: str, catalog: Catalog, index: ModuleIndex, trigger, store=None) -> FileScan:
     path = root / rel
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = fsaccess.read_bytes(path, restat=False)  # (discovery stat'ed it)
     except OSError as exc:
         return FileScan(rel, errors=(FileError(rel, f"cannot read: {exc.strerror or exc}", "io"),))
     from .scan.scanner import scan_bytes
@@ -280,11 +279,6 @@ class ScanResult:
     scans: tuple[FileScan, ...]  # sorted by path
     references: tuple[Reference, ...]
     errors: tuple[FileError, ...]
-    # Every path that decided the result (runmemo): what discovery listed, stat'ed and probed (with
-    # the stats it took: Discovered.consulted), the project markers above the paths (when the root
-    # was searched for) and the scans' dependencies.
-    consulted: Mapping[str, os.stat_result | None] = dataclasses.field(default_factory=dict, compare=False,
-                                                                        repr=False)
 
     @property
     def by_path(self) -> dict[str, FileScan]:
@@ -300,9 +294,8 @@ def scan_paths(paths: Sequence[Path], options: ScanOptions | None = None, *, roo
 
     options = options or ScanOptions()
     paths = [Path(p) for p in paths] or [Path.cwd()]
-    markers: tuple[str, ...] = ()
     if root is None:
-        root, markers = search_root(paths)
+        root = search_root(paths)[0]
     root = root.resolve()
     cache = None
     if options.cache:
@@ -328,11 +321,13 @@ def scan_paths(paths: Sequence[Path], options: ScanOptions | None = None, *, roo
     errors = sorted([*found.errors, *(e for scan in scans for e in scan.errors), *failed], key=lambda e: (e.path, e.line or 0))
     # Messages may quote the file (an encoding cookie, a parser message): never a credential.
     errors = [dataclasses.replace(e, message=mask_secrets(e.message)) for e in errors]
+    # What discovery and the scans read is recorded by fsaccess (for the run memo); a scan answered
+    # by the result cache read nothing, so its dependencies are noted here.
     base = str(root)
-    consulted = {**dict.fromkeys(markers),
-                 **dict.fromkeys(os.path.join(base, dep) for scan in scans for dep in scan.depends_on),
-                 **found.consulted}
-    return ScanResult(root, tuple(scans), tuple(references), tuple(errors), consulted)
+    for scan in scans:
+        for dep in scan.depends_on:
+            fsaccess.note(os.path.join(base, dep))
+    return ScanResult(root, tuple(scans), tuple(references), tuple(errors))
 
 
 def _scan_cached(root: Path, rels: Sequence[str], stats: Sequence[tuple[int, int, int, int]], options: ScanOptions,
@@ -341,7 +336,7 @@ def _scan_cached(root: Path, rels: Sequence[str], stats: Sequence[tuple[int, int
 
     Each file is read and prefiltered here: a file with no loader call and no token has an empty
     result and never reaches a worker or the cache (most files of most trees). With the cache, an
-    unchanged file is known from its stat (`stats`, taken by discovery) alone (cache.Manifest) and
+    unchanged file is known from its stat (`stats`, taken by discovery) alone (statmanifest.Manifest) and
     the rest by content digest.
     """
     progress = None
@@ -379,7 +374,8 @@ def _answer(path: str, rel: str, stat: tuple[int, int, int, int], trigger: Calla
             cache, manifest) -> FileScan | None:
     """The file's result without scanning it (the prefilter rejects it, or the cache has it), or None.
     `stat` is the file's stat from before it is read (so a change in between is seen next time)."""
-    from .cache import EMPTY, content_digest
+    from .cache import content_digest
+    from .statmanifest import EMPTY
 
     known = None
     if manifest is not None:
@@ -391,8 +387,7 @@ def _answer(path: str, rel: str, stat: tuple[int, int, int, int], trigger: Calla
             if scan is not None:
                 return scan
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = fsaccess.read_bytes(path, restat=False)  # (discovery stat'ed it)
     except OSError:
         return None  # scanned in the batch, where the error is reported
     if not trigger()(data) and not _has_token(data):

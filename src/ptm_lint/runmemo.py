@@ -8,12 +8,13 @@ in `<cache folder>/runs/v1/`. It lists every path the run consulted: each direct
 listed, each file it found or stat'ed, each ignore file, `.git` and configuration file it looked
 for, the project's declaration files, the files the scans read besides the scanned ones (imported
 modules, configuration files, and locations probed and found empty), ptm-lint's own code and rule
-data, and the folders on sys.path (installing a package changes them). A later run stats each of
+data, and the folders on sys.path (installing a package changes them). The stages do not report
+these: they read through ptm_lint.fsaccess, which records every access. A later run stats each of
 them (following links) and replays the output only when every (mode, size, mtime, ctime, inode,
 device), or absence, is what it was: adding, removing or renaming a directory entry changes the
 directory's mtime, and any write changes a file's.
 
-The racy rule of the stat manifest (cache.Manifest) applies: a memo is not kept when one of its
+The racy rule of the stat manifest (statmanifest.Manifest) applies: a memo is not kept when one of its
 paths changed less than RACY_NS before the run started, since a second change within the same
 timestamp tick could keep the stat. The memo holds file names and the (already masked) output,
 never file contents; one naming a token is not written. Only JSON is read back.

@@ -10,7 +10,7 @@ from ..catalog import Catalog
 from ..core import Fix, Reference, Span
 
 if TYPE_CHECKING:
-    from ..discover.project import Project
+    from ..discover.project import Project, Projects
     from ..hub.model import ModelMeta
 
 
@@ -37,9 +37,28 @@ class Context:
     references: tuple[Reference, ...] = ()
     # Hub metadata keyed by (hub, canonical, revision); None when the run has none (offline).
     metadata: Mapping[tuple[str, str, str | None], ModelMeta] | None = None
+    # The sub-projects of a monorepo, read when a rule first asks (project_for).
+    _projects: list[Projects] = field(default_factory=list, init=False, compare=False, repr=False)
 
-    def declared(self, package: str):
-        return self.project.specifier(package) if self.project is not None else None
+    def project_for(self, path: str | None) -> Project | None:
+        """The project whose declarations decide the file at `path` (relative to the scan root):
+        its nearest enclosing project under the root (discover.project.Projects), else `project`."""
+        if self.project is None or path is None:
+            return self.project
+        if not self._projects:
+            from ..discover.project import Projects
+
+            self._projects.append(Projects(self.project))
+        return self._projects[0].for_path(path)
+
+    def subprojects(self) -> tuple[Project, ...]:
+        """The sub-projects project_for read (their declaration errors belong in the report)."""
+        return self._projects[0].read() if self._projects else ()
+
+    def declared(self, package: str, path: str | None = None):
+        """The versions of `package` the project of `path` (default: the root project) allows."""
+        project = self.project_for(path)
+        return project.specifier(package) if project is not None else None
 
     def meta(self, ref: Reference) -> ModelMeta | None:
         """The hub metadata of the (repo, revision) `ref` loads, or None (no metadata: rules stay silent)."""

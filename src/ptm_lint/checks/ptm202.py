@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..check.context import Context, Hit
 from ..core import Reference
-from ..discover.project import all_at_least
+from ..discover.versions import all_at_least
 from ._common import option
 
 if TYPE_CHECKING:
@@ -31,11 +31,12 @@ def check(ref: Reference, ctx: Context) -> Iterable[Hit]:
             yield Hit("torch.load with pickle_module= and no weights_only=True is a full pickle load even "
                       "on torch >= 2.6; pass weights_only=True")
             return
-        safe = all_at_least(ctx.declared("torch"), "2.6")
+        declared = ctx.declared("torch", ref.path)  # (the nearest project's: monorepos)
+        safe = all_at_least(declared, "2.6")
         if safe:
             return
         why = ("the project does not declare a torch version" if safe is None
-               else f"the project allows torch {ctx.declared('torch')}")
+               else f"the project allows torch {declared}")
         yield Hit(f"torch.load without weights_only=True unpickles arbitrary objects before torch 2.6, and "
                   f"{why}; pass weights_only=True")
     elif ref.api.endswith(PICKLING_DOWNLOADS):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..check.context import Context, Hit
 from ..core import Reference
-from ..discover.project import all_at_least, any_at_least
+from ..discover.versions import all_at_least, any_at_least
 from ._common import scheme
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def check(ref: Reference, ctx: Context) -> Iterable[Hit]:
             actual = ref.revision if name == "revision" else ref.options.get(name, ref.args.get(name))
             if str(actual) != value:
                 continue
-        spec = ctx.declared(dep.package)
+        spec = ctx.declared(dep.package, ref.path)  # (the nearest project's: monorepos)
         if dep.since and any_at_least(spec, dep.since) is False:
             continue  # the project only allows versions from before the deprecation
         removed = bool(dep.removed) and all_at_least(spec, dep.removed) is True

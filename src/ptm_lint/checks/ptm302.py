@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..check.context import Context, Hit
 from ..core import Reference
-from ..discover.project import any_at_least
+from ..discover.versions import any_at_least
 from ._common import scheme
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ SCOPE = "reference"
 def check(ref: Reference, ctx: Context) -> Iterable[Hit]:
     if scheme(ref, ctx) != "torchvision" or "pretrained" not in ref.keywords:
         return
-    if any_at_least(ctx.declared("torchvision"), "0.13") is False:
+    if any_at_least(ctx.declared("torchvision", ref.path), "0.13") is False:
         return
     from ..resolve.torchvision_weights import legacy_member, weights_enum  # reads its table: torchvision only
 

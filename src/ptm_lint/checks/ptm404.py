@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Iterable
 
 from ..check.context import Context, Hit
@@ -18,10 +17,7 @@ def note_licenses() -> frozenset[str]:
     """Licence ids PTM404 reports at level note (rules/licenses.toml [ptm404].note)."""
     from ..catalog import rules_dir
 
-    if sys.version_info >= (3, 11):  # imported here: most runs never need it
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
+    from .. import tomlcompat as tomllib  # imported here: most runs never need it
     try:
         data = tomllib.loads((rules_dir() / "licenses.toml").read_text(encoding="utf-8"))
         ids = data.get("ptm404", {}).get("note", ["other", "unknown"])

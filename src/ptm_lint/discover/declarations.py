@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from ptm_lint import fsaccess
 
 PYPROJECT = "pyproject.toml"
 SETUP_CFG = "setup.cfg"
 ENVIRONMENT_FILES = ("environment.yml", "environment.yaml")  # conda
+PIPFILE = "Pipfile"  # pipenv
 
 
 def requirement_files(entries: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
@@ -16,18 +18,36 @@ def requirement_files(entries: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
     with whether it holds constraints."""
     for p in entries:
         low = p.name.lower()
-        if p.is_dir() and low == "requirements":
+        if low == "requirements" and fsaccess.isdir(p):
             try:
-                inside = sorted(p.iterdir())
+                inside = sorted(p / name for name in fsaccess.listdir(p))
             except OSError:
                 inside = []  # unreadable folder: nothing we can declare from it
             for q in inside:
-                if q.is_file() and q.name.lower().endswith(".txt"):
+                if q.name.lower().endswith(".txt") and fsaccess.isfile(q):
                     yield q, q.name.lower().startswith("constraint")
-        elif _glob(low, "requirements", ".txt") and p.is_file():
+        elif _glob(low, "requirements", ".txt") and fsaccess.isfile(p):
             yield p, False
-        elif _glob(low, "constraints", ".txt") and p.is_file():
+        elif _glob(low, "constraints", ".txt") and fsaccess.isfile(p):
             yield p, True
+
+
+# A folder with one of these is a project of its own even though ptm-lint does not read it
+# (setup.py would have to run): in a monorepo, its files are not judged by the declarations of an
+# enclosing project.
+UNREAD_PROJECT_FILES = ("setup.py",)
+
+
+def is_project(names: Iterable[str]) -> bool:
+    """True when a folder holding the entries `names` is a project's root: it has a file
+    discover.project.read_project reads, or one of UNREAD_PROJECT_FILES."""
+    return any(name in UNREAD_PROJECT_FILES or _declares(name) for name in names)
+
+
+def _declares(name: str) -> bool:
+    low = name.lower()
+    return name in (PYPROJECT, SETUP_CFG, PIPFILE, *ENVIRONMENT_FILES) or low == "requirements" \
+        or _glob(low, "requirements", ".txt") or _glob(low, "constraints", ".txt")
 
 
 def declares_nothing(root: Path) -> bool:
@@ -35,15 +55,10 @@ def declares_nothing(root: Path) -> bool:
     would find no requirement and no error (`check` then never imports it). One listing, no stat;
     False when the root cannot be listed (read_project reports that)."""
     try:
-        names = os.listdir(root)
+        names = fsaccess.listdir(root)
     except OSError:
         return False
-    for name in names:
-        low = name.lower()
-        if name in (PYPROJECT, SETUP_CFG, *ENVIRONMENT_FILES) or low == "requirements" \
-                or _glob(low, "requirements", ".txt") or _glob(low, "constraints", ".txt"):
-            return False
-    return True
+    return not any(_declares(name) for name in names)
 
 
 def _glob(name: str, prefix: str, suffix: str) -> bool:

@@ -7,11 +7,12 @@ import re
 import stat
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+from .. import fsaccess
 from ..core import FileError
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def search_root(paths: Sequence[Path]) -> tuple[Path, tuple[str, ...]]:
     dirs = []
     for p in paths or (Path.cwd(),):
         a = os.path.abspath(p)
-        dirs.append(os.path.realpath(a if os.path.isdir(a) else os.path.dirname(a)))
+        dirs.append(os.path.realpath(a if fsaccess.isdir(a) else os.path.dirname(a)))
     try:
         start = Path(os.path.commonpath(dirs))
     except ValueError:  # different drives (Windows)
@@ -61,7 +62,7 @@ def search_root(paths: Sequence[Path]) -> tuple[Path, tuple[str, ...]]:
     for d in (start, *start.parents):
         markers = [os.path.join(d, m) for m in PROJECT_MARKERS]
         probed += markers
-        if any(os.path.lexists(m) for m in markers):
+        if any(fsaccess.lexists(m) for m in markers):
             return d, tuple(probed)
     return start, tuple(probed)
 
@@ -91,10 +92,9 @@ class Discovered:
     rels: tuple[str, ...]  # each path relative to root, posix style (relpath())
     stats: tuple[FileStat, ...]  # each file's stat as discovery saw it (following a link)
     errors: tuple[FileError, ...]  # path is the relpath (or the path as given outside root)
-    # Every path the outcome depends on (absolute): the directories listed, the files and links
-    # stat'ed, the ignore files read and the .git folders looked for, each with the stat discovery
-    # took of it before using it (following links), if it took one (runmemo keeps them).
-    consulted: Mapping[str, os.stat_result | None] = field(default_factory=dict, compare=False, repr=False)
+    # (Every path the outcome depends on, with the stat taken before using it, is recorded by
+    # ptm_lint.fsaccess: the directories listed, the files and links stat'ed, the ignore files read,
+    # the .git folders and project markers looked for.)
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -102,7 +102,7 @@ class Discovered:
 
 
 class Listings(Protocol):
-    """Directory listings kept between runs (cache.Manifest), as git's untracked cache keeps them.
+    """Directory listings kept between runs (statmanifest.Manifest), as git's untracked cache keeps them.
 
     A listing is what _Walker._entries returns; `stat` is the directory's (mtime_ns, ctime_ns,
     inode, device), taken before listing it. Adding, removing or renaming an entry changes the
@@ -122,10 +122,6 @@ class Listings(Protocol):
     def record_walk(self, key: str, walk: Any, newest_mtime_ns: int) -> None:
         """Keep what a walk found (JSON data) and the ignore files it read; refused if `newest_mtime_ns`
         (the most recent ignore file) is too recent."""
-
-    def directories(self) -> dict[str, os.stat_result | None]:
-        """Every directory whose listing is kept (absolute paths): what walk() checks, with the stat
-        it took of each (None: not taken)."""
 
 
 def discover(
@@ -298,10 +294,9 @@ class _Ignore(NamedTuple):
 def _load_ignore(file: str, strip: str, prepend: str) -> _Ignore | None:
     """Parse a .gitignore-like file; None when absent or not a regular file (never blocks)."""
     try:
-        if not stat.S_ISREG(os.stat(file).st_mode):
+        if not stat.S_ISREG(fsaccess.stat(file).st_mode):
             return None
-        with open(file, "rb") as f:
-            text = f.read().decode("utf-8", "surrogateescape")
+        text = fsaccess.read_bytes(file).decode("utf-8", "surrogateescape")
     except OSError:
         return None
     return _Ignore(strip, prepend, _Spec.compile(text.splitlines(), strict=False))
@@ -366,7 +361,6 @@ class _Walker:
         self.probes: list[list[Any]] = []
         self.newest = 0
         self.replayable = True
-        self.consulted: dict[str, os.stat_result | None] = {}  # Discovered.consulted
 
     # -- explicit paths --
 
@@ -380,7 +374,7 @@ class _Walker:
             rel = rel.replace(os.sep, "/")
             a = os.path.join(self.root, *rel.split("/")) if rel else self.root
             shown = rel or "."
-            if os.path.lexists(a) and not _inside(os.path.realpath(a), self.root):
+            if fsaccess.lexists(a) and not _inside(os.path.realpath(a), self.root):
                 # Named inside the root but a symlink (or below one) leading out: never followed,
                 # as in a walk (`ptm-lint $(git diff --name-only)` passes links too).
                 self.errors.append(FileError(
@@ -388,9 +382,8 @@ class _Walker:
                 return
         else:
             shown = given.as_posix()
-        self.consulted[a] = None
         try:
-            st = self.consulted[a] = self.stat(a)
+            st = self.stat(a)
         except OSError as exc:
             msg = _os_message(exc)
             if isinstance(exc, FileNotFoundError):
@@ -520,8 +513,7 @@ class _Walker:
                     rel = prefix + name
                     if not self._ignored(rel, False, ignores, d.base):
                         shown = self._show(d.base, rel)
-                        self.consulted[at + name] = None
-                        st = self.consulted[at + name] = self.lstat(at + name)  # (regular, or not scanned)
+                        st = self.lstat(at + name)  # (regular, or not scanned)
                         if self._checked(shown, st):
                             self.found.append(_Found(shown, at + name, real + name, False, _file_stat(st)))
             except OSError as exc:
@@ -536,11 +528,10 @@ class _Walker:
         taken before it is read: a change in between leaves a stat that the next run sees as new.
         Raises OSError when the directory cannot be read.
         """
-        self.consulted[d.abs] = None
         signature = None
         if self.listings is not None:
             try:
-                st = self.consulted[d.abs] = self.stat(d.abs)
+                st = self.stat(d.abs)
             except OSError:
                 pass  # scandir reports it
             else:
@@ -548,7 +539,7 @@ class _Walker:
                 known = self.listings.listing(d.abs, signature)
                 if known is not None:
                     return known
-        with os.scandir(d.abs) as it:
+        with fsaccess.scandir(d.abs) as it:
             found = sorted(it, key=_BY_NAME)
         entries: list[str] = []
         complete = True
@@ -571,16 +562,22 @@ class _Walker:
 
     def stat(self, path: str) -> os.stat_result:
         st = self.taken.get(path)
-        return os.stat(path) if st is None else st
+        if st is None:
+            return fsaccess.stat(path)
+        fsaccess.note(path, st)
+        return st
 
     def lstat(self, path: str) -> os.stat_result:
-        st = self.taken.get(path)
-        return os.lstat(path) if st is None else st
+        st = self.taken.get(path)  # (never a symbolic link's)
+        if st is None:
+            return fsaccess.lstat(path)
+        fsaccess.note(path, st)
+        return st
 
     # -- replaying a recorded walk --
 
     def _exists(self, path: str) -> bool:
-        exists = os.path.lexists(path)
+        exists = fsaccess.lexists(path)
         self.probes.append(["e", path, exists])
         return exists
 
@@ -602,12 +599,12 @@ class _Walker:
         try:
             for kind, path, state in walk["probes"]:
                 if kind == "e":
-                    if os.path.lexists(path) != state:
+                    if fsaccess.lexists(path) != state:
                         return None
                 elif _state(path) != state:
                     return None
             rels = walk["files"]
-            paths, stats, seen = [], [], []
+            paths, stats = [], []
             prefix = self.root if self.root.endswith(os.sep) else self.root + os.sep
             for rel in rels:
                 if _ESCAPES.search(rel):  # a store is only a cache: never a path outside the root
@@ -618,13 +615,9 @@ class _Walker:
                     return None
                 paths.append(path)
                 stats.append(_file_stat(st))
-                seen.append(st)
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None
-        consulted = self.listings.directories()  # type: ignore[union-attr]
-        consulted.update(dict.fromkeys(probe[1] for probe in walk["probes"]))
-        consulted.update(zip(paths, seen))
-        return Discovered(tuple(paths), tuple(rels), tuple(stats), (), consulted)
+        return Discovered(tuple(paths), tuple(rels), tuple(stats), ())
 
     def _link(self, d: _Dir, name: str, path: str, rel: str, ignores: tuple[_Ignore, ...],
               links: deque[_Dir]) -> None:
@@ -633,9 +626,8 @@ class _Walker:
         if self._ignored(rel, False, ignores, d.base):
             return
         shown = self._show(d.base, rel)
-        self.consulted[path] = None
         try:
-            st = self.consulted[path] = os.stat(path)
+            st = self.stat(path)
         except OSError as exc:
             if source:  # a dangling link with another name may be anything: not ours to report
                 self.errors.append(FileError(shown, f"broken symbolic link ({_os_message(exc)})",
@@ -699,9 +691,7 @@ class _Walker:
         for f in files:
             rel = _under(f.abs, self.root)  # what relpath() answers, without its calls when under root
             rels.append(rel.replace(os.sep, "/") if rel is not None else relpath(Path(f.abs), Path(self.root)))
-        consulted = {**dict.fromkeys(probe[1] for probe in self.probes), **self.consulted}
-        return Discovered(tuple(f.abs for f in files), tuple(rels), tuple(f.stat for f in files), tuple(errors),
-                          consulted)
+        return Discovered(tuple(f.abs for f in files), tuple(rels), tuple(f.stat for f in files), tuple(errors))
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -722,7 +712,7 @@ def _file_stat(st: os.stat_result) -> FileStat:
 def _state(path: str) -> list[int] | None:
     """An ignore file's stat as a recorded walk keeps it (JSON: a list), None when it is absent."""
     try:
-        return list(_file_stat(os.stat(path)))
+        return list(_file_stat(fsaccess.stat(path)))
     except OSError:
         return None
 

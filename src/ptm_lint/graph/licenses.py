@@ -9,7 +9,6 @@ under `base`.
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +16,7 @@ from types import MappingProxyType
 
 from ..catalog import CatalogError, rules_dir
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from .. import tomlcompat as tomllib
 
 COMMERCIAL = ("yes", "no", "conditional")
 

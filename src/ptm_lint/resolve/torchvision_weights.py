@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import functools
-import sys
 
 from ..catalog import rules_dir
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from .. import tomlcompat as tomllib
 
 
 @functools.lru_cache(maxsize=1)

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .. import fsaccess
 from .scopes import collect
 from .source import SourceError, decode_python
 from .values import Evaluator
@@ -87,7 +88,7 @@ class ModuleIndex:
             real.relative_to(self.root)
         except (OSError, ValueError, RuntimeError):
             return None
-        return real if real.is_file() else None
+        return real if fsaccess.isfile(real) else None
 
     def find_module(self, dotted: str, key: object = None) -> Path | None:
         if not dotted or not all(p.isidentifier() for p in dotted.split(".")):
@@ -114,7 +115,7 @@ class ModuleIndex:
         result = None
         if path is not None:
             try:
-                data = path.read_bytes() if path.stat().st_size <= MAX_MODULE_BYTES else None
+                data = fsaccess.read_bytes(path) if fsaccess.stat(path).st_size <= MAX_MODULE_BYTES else None
                 self._probe(key, path, data)
                 if data is not None:
                     tree = ast.parse(decode_python(data))
@@ -147,10 +148,10 @@ class ModuleIndex:
                 self._probe(key, candidate, absent=True)
                 continue
             try:
-                if found.stat().st_size > MAX_CONFIG_BYTES:
+                if fsaccess.stat(found).st_size > MAX_CONFIG_BYTES:
                     self._probe(key, found)
                     continue
-                raw = found.read_bytes()
+                raw = fsaccess.read_bytes(found)
                 self._probe(key, found, raw)
                 # Universal newlines, as Path.read_text would give.
                 text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
@@ -160,7 +161,7 @@ class ModuleIndex:
 
                     parsed = yaml.safe_load(text)
                 elif suffix == ".toml":
-                    import tomllib
+                    from .. import tomlcompat as tomllib  # (tomli on 3.10)
 
                     parsed = tomllib.loads(text)
                 else:
@@ -180,8 +181,8 @@ def file_state(path: Path, root: Path) -> str:
     try:
         real = path.resolve()
         real.relative_to(root)
-        if not real.is_file():
+        if not fsaccess.isfile(real):
             return "absent"
-        return hashlib.sha256(real.read_bytes()).hexdigest()
+        return hashlib.sha256(fsaccess.read_bytes(real)).hexdigest()
     except (OSError, ValueError, RuntimeError):
         return "absent"
