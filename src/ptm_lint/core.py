@@ -155,10 +155,13 @@ class FileError:
     path: str
     message: str
     kind: str = "parse"  # parse | io | skipped | internal
-    line: int | None = None
+    line: int | None = None  # 1-based; in a notebook cell, the line within the cell
+    cell: int | None = None  # notebook: 0-based index into the notebook's `cells` array (as in findings)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"path": self.path, "message": self.message, "kind": self.kind}
+        if self.cell is not None:
+            out["cell"] = self.cell
         if self.line is not None:
             out["line"] = self.line
         return out
