@@ -34,6 +34,7 @@ class Tally:
     notebooks: int = 0
     unreadable: int = 0
     cells: int = 0
+    ipython_syntax: int = 0  # cells IPython's transformations change (magics, shell, help, indentation...)
     ipython_parses: int = 0
     ptm_parses: int = 0
     both: int = 0
@@ -49,6 +50,7 @@ class Tally:
 
     def figures(self) -> dict[str, int]:
         return {"notebooks": self.notebooks, "unreadable notebooks": self.unreadable, "code cells": self.cells,
+                "cells IPython transforms": self.ipython_syntax,
                 "cells IPython parses": self.ipython_parses, "cells ptm-lint parses": self.ptm_parses,
                 "missed (IPython parses, ptm-lint not)": len(self.missed),
                 "names/calls differ": len(self.different), "mapped to a wrong column": len(self.misplaced),
@@ -64,12 +66,12 @@ def _parse(text: str) -> ast.Module | None:
         return None
 
 
-def ipython_python(manager, source: str) -> ast.Module | None:
+def ipython_python(manager, source: str, text: str | None = None) -> ast.Module | None:
     """What IPython runs for a cell, with the Python that its magics run put back in place of the
     strings IPython passes them (`%%time` bodies, `%time` statements); None if it does not parse."""
-    try:
-        text = manager.transform_cell(source)
-    except Exception:  # noqa: BLE001 - IPython raises on some malformed input: then it runs nothing
+    if text is None:
+        text = ipython_text(manager, source)
+    if text is None:
         return None
     tree = _parse(text)
     if tree is None:
@@ -91,6 +93,13 @@ def ipython_python(manager, source: str) -> ast.Module | None:
                 if expanded is not None:
                     setattr(node, name, expanded)
     return tree
+
+
+def ipython_text(manager, source: str) -> str | None:
+    try:
+        return manager.transform_cell(source)
+    except Exception:  # noqa: BLE001 - IPython raises on some malformed input: then it runs nothing
+        return None
 
 
 def _magic_call(node: ast.AST) -> tuple[str, str, list[str]] | None:
@@ -188,7 +197,9 @@ def _generated_autocall(line: str) -> bool:
 
 def compare(manager, source: str, tally: Tally, where: tuple[str, int]) -> None:
     tally.cells += 1
-    reference = ipython_python(manager, source)
+    text = ipython_text(manager, source)
+    tally.ipython_syntax += text is not None and text != (source if source.endswith("\n") else source + "\n")
+    reference = ipython_python(manager, source, text)
     ours = transform_cell(source)
     tree = _parse(ours.kernel.text)
     if ours.file is not None:

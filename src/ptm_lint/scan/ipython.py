@@ -276,19 +276,19 @@ def _line_transforms(lines: list[str], continued: list[bool], shifts: list[int],
     while k < n:
         text = lines[k]
         stripped = text.lstrip(" \t\x0c")
-        if not stripped or stripped.startswith("#"):
-            k += 1
+        if not stripped or stripped.startswith("#") or stripped == "\\":
+            k += 1  # a line holding only a backslash joins the next one, whose first token starts the line
             continue
         col = len(text) - len(stripped)
         if stripped[0] in _ESCAPES and stripped[:2] not in _NOT_ESCAPES:
-            # The command's text is not Python: only its own (continued) lines are read.
-            end = _continued_end(continued, k, n)
-            logical = _Logical.read(lines[:end + 1], k)
-            if logical.help_end and logical.end == end and _help(lines, maps, shifts, k, col, end):
-                k = end + 1
+            # IPython tokenizes the command as if it were Python: `obj?` ending that "logical line"
+            # makes it a help request; otherwise the command runs to its last backslash-continued line.
+            logical = _Logical.read(lines, k)
+            if logical.help_end and _help(lines, maps, shifts, k, col, logical.end):
+                k = logical.end + 1
                 continue
             if _escaped(lines, continued, shifts, maps, k, col):
-                k = end + 1
+                k = _continued_end(continued, k, n) + 1
                 continue
             k = logical.end + 1
             continue
