@@ -429,8 +429,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             if hub.summary_note():
                 notes.append(hub.summary_note())
         if args.report_unused_suppressions:
-            notes.extend(f"{path}{f':cell {cell}' if cell is not None else ''}:{line}: unused suppression ({ids})"
-                         for path, cell, line, ids in unused)
+            from .core import where
+
+            notes.extend(f"{where(path, cell, line)}: unused suppression ({ids})" for path, cell, line, ids in unused)
     findings, references, fix_notes, diff = _fixes(
         args, root, rules, selection, project, findings, result.references, online=online, metadata=metadata,
         lookup=lambda refs: _hub_lookup(args, config, refs), store=lambda: _fix_store(args, config, root))

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..check.rulebook import RuleMeta
-from ..core import FileError, Finding, Report, Span
+from ..core import FileError, Finding, Report, Span, cell_label
 from .findings_json import dumps, finding_sort_key
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"  # the $schema value GitHub's docs use
@@ -661,11 +661,13 @@ def _priority(f: Finding) -> tuple[Any, ...]:
 def _notification(err: FileError, root: str) -> Any:
     import sarif_om as om
 
-    region = om.Region(start_line=err.line) if err.line is not None and err.line >= 1 else None
+    region = om.Region(start_line=err.line) if err.line is not None and err.line >= 1 and err.cell is None else None
     uri, base = artifact_uri(err.path, root)
+    # A notebook cell's line is not a line of the .ipynb as stored: the message names it instead.
+    where = "" if err.cell is None else cell_label(err.cell) + (f", line {err.line}" if err.line else "") + ": "
     return om.Notification(
         level="note" if err.kind == "skipped" else "error",
-        message=om.Message(text=err.message.strip() or err.kind),
+        message=om.Message(text=where + (err.message.strip() or err.kind)),
         locations=[
             om.Location(
                 physical_location=om.PhysicalLocation(

@@ -8,6 +8,7 @@ import json
 import tokenize
 from dataclasses import dataclass
 
+from ..core import cell_label
 from .ipython import CellCode, Code, transform_cell
 
 
@@ -77,11 +78,6 @@ class Source:
         """A line of `text` as people read it: `cell 3:2` in a notebook (ruff's numbering), else `12`."""
         cell, within = self.locate(line)
         return f"{cell_label(cell)}:{within}" if cell is not None else str(line)
-
-
-def cell_label(index: int) -> str:
-    """How people and ruff number a notebook's cells: 1-based over all cells (markdown included)."""
-    return f"cell {index + 1}"
 
 
 def decode_python(data: bytes) -> str:
