@@ -121,3 +121,27 @@ def test_every_output_names_the_same_cell(project, capsys, tmp_path):
                       f"cell {BROKEN_CELL},", "cell 3:2:15", "cell 4:2:15"):
             assert wrong not in out, (name, wrong)
         assert not re.search(r"nb\.ipynb:\d+:\d+", out.replace(f"nb.ipynb:{shown}", "")), name
+
+
+# --------------------------------------------------------------------------- one notebook JSON module
+def test_sarif_and_fixes_walk_the_notebook_json_with_one_module():
+    import ptm_lint.fix.notebook as fix_notebook
+    import ptm_lint.notebook as notebook
+    import ptm_lint.report.sarif as sarif
+
+    assert fix_notebook.source_spans is notebook.source_spans is sarif.source_spans
+
+
+def test_the_walker_reads_cells_as_json_loads_does():
+    from ptm_lint.fix.notebook import replace_sources
+    from ptm_lint.notebook import source_spans, source_strings
+    from ptm_lint.report.sarif import _Notebook
+
+    deep = "[" * 5000 + "]" * 5000  # outputs nested deeper than any recursive parser goes
+    text = ('\ufeff{"cells": [{"source": "old"}], "metadata": {"x": ' + deep + '},\n'
+            ' "cells": [{"cell_type": "markdown", "source": []}, {"cell_type": "code", "source": ["a = 1\\n", "b"]}]}')
+    spans = source_spans(text)
+    assert set(spans) == {0, 1}  # the last "cells" key, as json.loads reads it
+    assert [s for _, s in source_strings(text, *spans[1])] == ["a = 1\n", "b"]
+    assert _Notebook(text).line(1, 2) == "b"
+    assert replace_sources(text, {1: "a = 2\nb"}).endswith('"source": ["a = 2\\n", "b"]}]}')

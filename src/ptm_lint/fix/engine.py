@@ -32,6 +32,7 @@ import libcst as cst
 
 from ..catalog import Catalog, Loader, default_catalog
 from ..core import Finding, Fix, Reference, Span
+from ..notebook import code_cells
 from ..scan.secrets import _TOKEN, _TOKEN_BYTES
 from ..scan.ipython import Code, transform_cell
 from ..scan.source import SourceError, decode_python
@@ -60,14 +61,10 @@ class FileText:
         if self.notebook:
             self.raw = data.decode("utf-8-sig")
             doc = json.loads(self.raw)
-            for index, cell in enumerate(doc.get("cells", []) if isinstance(doc, dict) else []):
-                if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-                    continue
-                source = cell.get("source", "")
-                if isinstance(source, list) and all(isinstance(s, str) for s in source):
-                    source = "".join(source)
-                if isinstance(source, str):
-                    self.cells[index] = source
+            cells = doc.get("cells") if isinstance(doc, dict) else None
+            for cell in code_cells(cells if isinstance(cells, list) else []):
+                if cell.source is not None:
+                    self.cells[cell.index] = cell.source
             self.encoding = "utf-8"
         else:
             self.encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]

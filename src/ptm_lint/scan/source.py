@@ -9,6 +9,7 @@ import tokenize
 from dataclasses import dataclass
 
 from ..core import cell_label
+from ..notebook import code_cells
 from .ipython import CellCode, Code, transform_cell
 
 
@@ -127,17 +128,10 @@ def notebook_source(data: bytes) -> Source:
     files: list[tuple[Cell, CellCode]] = []
     problems: list[tuple[str, int | None]] = []
     line = 1
-    for index, cell in enumerate(doc["cells"]):
-        if not isinstance(cell, dict):
-            problems.append(("the cell is not a JSON object; skipped", index))
-            continue
-        if cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        if isinstance(source, list) and all(isinstance(s, str) for s in source):
-            source = "".join(source)
-        if not isinstance(source, str):
-            problems.append(("the cell has a malformed 'source'; skipped", index))
+    for found in code_cells(doc["cells"]):
+        index, source = found.index, found.source
+        if source is None:
+            problems.append((f"{found.problem}; skipped", index))
             continue
         code = transform_cell(source)
         placed = Cell(index=index, start=line, lines=len(code.kernel.lines), code=code.kernel)
