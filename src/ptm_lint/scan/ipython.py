@@ -42,6 +42,8 @@ WRITEFILE_MAGICS = frozenset({"writefile", "file"})
 PYTHON_LINE_MAGICS = {"time": "", "timeit": "nrpv", "prun": "DlsT"}
 
 _ESCAPES = frozenset("!?%,;/")
+# A line starting with an escape, a `?` ending a line, or `= %` / `= !`: else nothing to rewrite.
+_MAYBE_IPYTHON = re.compile(r"^[ \t\x0c]*[!?%,;/]|\?[ \t]*$|=[ \t]*[!%]", re.MULTILINE)
 _NOT_ESCAPES = ("!=", "%=", "//", "/=")  # operators IPython's tokenizer reads as one token
 _DOCTEST_FIRST = re.compile(r"\s*>>>")
 _DOCTEST_PS1 = re.compile(r"\s*>>>[ \t]?")
@@ -145,7 +147,8 @@ def _transform(texts: list[str], continued: list[bool], shifts: list[int]) -> Ce
     head = lines[first]
     if head.startswith("%%") and not re.match(r"%%\w+\?", head):
         return _cell_magic(lines, continued, shifts, maps, first)
-    _line_transforms(lines, continued, shifts, maps, first, n)
+    if _MAYBE_IPYTHON.search("\n".join(lines)):  # most cells are plain Python: no tokenizing then
+        _line_transforms(lines, continued, shifts, maps, first, n)
     return CellCode(_code(lines, maps))
 
 
@@ -182,6 +185,8 @@ def _strip_prompts(lines: list[str], shifts: list[int], first: int) -> None:
 def _strip_doctest(lines: list[str], shifts: list[int], first: int) -> None:
     """A `>>>` line outside triple-quoted strings: strip `>>>`/`...` prompts (even indented) there,
     then remove the common indentation of each run of lines that had prompts."""
+    if not any(">>>" in line for line in lines[first:]):
+        return
     mask = _in_triple_string(lines[first:])
     if not any(not inside and _DOCTEST_FIRST.match(line) for line, inside in zip(lines[first:], mask)):
         return
