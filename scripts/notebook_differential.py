@@ -6,8 +6,12 @@ For every code cell of every notebook under the given directories, IPython's
 same names and calls, and map each of them back to its own line and column of the cell.
 
     python scripts/notebook_differential.py DIR [DIR...] [--show N] [--json]
+    python scripts/notebook_differential.py --fetch SCRATCH   # the pinned corpus of docs/real-world.md
 
-IPython is a test-only dependency (`pip install -e '.[test]'`); ptm-lint never imports it.
+`--fetch` downloads the notebooks of the pinned repositories below with git (one shallow fetch of
+the pinned commit each, only the .ipynb files extracted) into SCRATCH, outside the repository (no
+third-party notebook is ever committed here), then compares them. IPython is a test-only dependency
+(`pip install -e '.[test]'`); ptm-lint never imports it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ptm_lint.scan.ipython import PYTHON_CELL_MAGICS, Code, transform_cell
+
+# The corpus of docs/real-world.md ("Notebooks as Jupyter runs them"): repository, pinned commit.
+CORPUS = (
+    ("huggingface/notebooks", "5068b1142e8ed1e691c8b1e9f98e4473ebe55790"),
+    ("huggingface/cookbook", "ed2c6467015cee5bd962606a5caa0ece10483982"),
+    ("NielsRogge/Transformers-Tutorials", "1140198d259d5d9e205ba45a5c3b456261fe2491"),
+    ("unslothai/notebooks", "bdda2efc7ad5ae129ea63cd2065d23c391406283"),
+    ("GoogleCloudPlatform/generative-ai", "23b75dab2c25248f352d4c39e3c5984398b4b448"),
+    ("jakevdp/PythonDataScienceHandbook", "d66231454ef753818dc9213c9b5942e067266966"),
+    ("ageron/handson-ml3", "e3f3f9e66d58cfa1d068a498433063a1d3fba9ef"),
+)
 
 # IPython's own option specs of the line magics whose argument is Python (IPython/core/magics/execution.py).
 _LINE_MAGIC_OPTIONS = {"time": ("", ["no-raise-error"]), "timeit": ("n:r:tcp:qov:", []), "prun": ("D:l:rs:T:q", [])}
@@ -262,13 +277,47 @@ def run(paths: Iterable[Path]) -> Tally:
     return tally
 
 
+def fetch(scratch: Path) -> list[Path]:
+    """The pinned corpus's notebooks under scratch/<owner>+<name>/ (fetched once, then reused)."""
+    import io
+    import subprocess
+    import tarfile
+
+    out = []
+    for repo, commit in CORPUS:
+        target = scratch / repo.replace("/", "+")
+        out.append(target)
+        if (target / ".complete").is_file():
+            continue
+        git_dir = scratch / ".git" / repo.replace("/", "+")
+        git_dir.mkdir(parents=True, exist_ok=True)
+        git = ["git", f"--git-dir={git_dir}"]
+        subprocess.run([*git, "init", "-q", "--bare"], check=True)
+        subprocess.run([*git, "fetch", "-q", "--depth", "1", f"https://github.com/{repo}.git", commit], check=True)
+        names = subprocess.run([*git, "ls-tree", "-r", "--name-only", commit], check=True, capture_output=True,
+                               text=True).stdout.splitlines()
+        wanted = [n for n in names if n.endswith(".ipynb")]
+        archive = subprocess.run([*git, "archive", "--format=tar", commit, "--", *wanted], check=True,
+                                 capture_output=True).stdout
+        target.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(target, filter="data")
+        (target / ".complete").write_text(commit + "\n")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("paths", nargs="+", type=Path)
+    parser.add_argument("paths", nargs="*", type=Path)
+    parser.add_argument("--fetch", type=Path, metavar="SCRATCH",
+                        help="fetch the pinned corpus into SCRATCH (outside the repository) and compare it")
     parser.add_argument("--show", type=int, default=5, help="cells to print per kind of disagreement")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
-    tally = run(args.paths)
+    paths = list(args.paths) + (fetch(args.fetch) if args.fetch else [])
+    if not paths:
+        parser.error("give notebook directories, or --fetch SCRATCH")
+    tally = run(paths)
     if args.json:
         print(json.dumps(tally.figures(), indent=2))
     else:

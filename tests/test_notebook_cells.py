@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -117,7 +116,7 @@ def test_every_output_names_the_same_cell(project, capsys, tmp_path):
 
     # No human output shows another number for these cells (0-based, or counting code cells only).
     for name, out in outputs.items():
-        for wrong in (f"cell {LOAD_CELL}:", f"cell {LOAD_CELL},", f"[cell", f"cell {BROKEN_CELL}:",
+        for wrong in (f"cell {LOAD_CELL}:", f"cell {LOAD_CELL},", "[cell", f"cell {BROKEN_CELL}:",
                       f"cell {BROKEN_CELL},", "cell 3:2:15", "cell 4:2:15"):
             assert wrong not in out, (name, wrong)
         assert not re.search(r"nb\.ipynb:\d+:\d+", out.replace(f"nb.ipynb:{shown}", "")), name
@@ -126,8 +125,8 @@ def test_every_output_names_the_same_cell(project, capsys, tmp_path):
 # --------------------------------------------------------------------------- one notebook JSON module
 def test_sarif_and_fixes_walk_the_notebook_json_with_one_module():
     import ptm_lint.fix.notebook as fix_notebook
-    import ptm_lint.notebook as notebook
-    import ptm_lint.report.sarif as sarif
+    from ptm_lint import notebook
+    from ptm_lint.report import sarif
 
     assert fix_notebook.source_spans is notebook.source_spans is sarif.source_spans
 
