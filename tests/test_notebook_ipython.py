@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ptm_lint.cli import main
@@ -92,9 +92,28 @@ CELL_LINES = st.sampled_from([
 ])
 
 
+def _tokenizer_dependent(lines: list[str]) -> bool:
+    """IPython reads a shell/magic line whose text leaves a bracket or quote open, followed later by
+    a line ending in `?`, differently on Python 3.11 (the open bracket swallows the following lines
+    into one help request) and 3.12+ (the command ends at its line): ptm-lint reads it as 3.12+."""
+    for k, line in enumerate(lines):
+        if line.lstrip()[:1] not in ("!", "%"):
+            continue
+        command = line
+        while command.rstrip("\r\n").endswith("\\") and k + 1 < len(lines):
+            k += 1
+            command += lines[k]
+        unbalanced = any(command.count(a) != command.count(b) for a, b in ("()", "[]", "{}"))
+        if (unbalanced or command.count("'") % 2 or command.count('"') % 2) and any(
+                later.rstrip().endswith("?") for later in lines[k + 1:]):
+            return True
+    return False
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(CELL_LINES, max_size=8))
 def test_generated_cells_agree_with_ipython(manager, lines):
+    assume(not _tokenizer_dependent(lines))
     source = "".join(lines)
     tally = differential.Tally()
     differential.compare(manager, source, tally, ("generated", 0))

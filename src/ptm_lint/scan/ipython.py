@@ -45,6 +45,8 @@ _ESCAPES = frozenset("!?%,;/")
 # A line starting with an escape, a `?` ending a line, or `= %` / `= !`: else nothing to rewrite.
 _MAYBE_IPYTHON = re.compile(r"^[ \t\x0c]*[!?%,;/]|\?[ \t]*$|=[ \t]*[!%]", re.MULTILINE)
 _NOT_ESCAPES = ("!=", "%=", "//", "/=")  # operators IPython's tokenizer reads as one token
+_CLASSIC = re.compile(r"(>>>|\.\.\.)( |$)")  # IPython 8's prompts
+_CLASSIC_FIRST = re.compile(r">>>( |$)")
 _DOCTEST_FIRST = re.compile(r"\s*>>>")
 _DOCTEST_PS1 = re.compile(r"\s*>>>[ \t]?")
 _DOCTEST_PS2 = re.compile(r"\s*\.\.\.[ \t]?")
@@ -119,12 +121,32 @@ def _segment_at(segments: LineMap, column: int) -> Segment | None:
 
 def transform_cell(source: str) -> CellCode:
     """The cell as IPython's `TransformerManager().transform_cell()` would run it, line for line."""
+    if _plain_python(source):  # most cells: nothing to rewrite, every column is its own
+        lines = source.splitlines() or [""]
+        return CellCode(Code(tuple(lines), (_IDENTITY,) * len(lines)))
     raw = source.splitlines(keepends=True) or [""]
     texts = [_without_ending(line) for line in raw]
     # IPython's backslash continuation needs the line to end in exactly "\\\n"; the cell's last line
     # counts as ending in "\n" (transform_cell appends one).
     continued = [line.endswith("\\\n") or (k == len(raw) - 1 and line.endswith("\\")) for k, line in enumerate(raw)]
     return _transform(texts, continued, [0] * len(texts))
+
+
+_IDENTITY: LineMap = ((0, 0, True),)
+
+
+def _plain_python(source: str) -> bool:
+    """True when no transformation can apply: no escape, help, magic assignment, prompt, cell magic,
+    indented first code line, or line break other than \\n (which the quick checks would miss)."""
+    if _MAYBE_IPYTHON.search(source) or ">>>" in source or "..." in source or "In [" in source:
+        return False
+    if any(ch in source for ch in _LINE_ENDS if ch != "\n"):
+        return False
+    for line in source.split("\n"):
+        stripped = line.lstrip(" \t\x0c")
+        if stripped and not stripped.startswith("#"):
+            return stripped == line  # the first code line is not indented
+    return True
 
 
 def _without_ending(line: str) -> str:
@@ -134,6 +156,17 @@ def _without_ending(line: str) -> str:
 
 
 def _transform(texts: list[str], continued: list[bool], shifts: list[int]) -> CellCode:
+    """The cell's reading; where IPython 9 and 8 strip pasted prompts differently, the one that parses."""
+    code = _transform_with(texts, continued, shifts, ipython8_prompts=False)
+    if any(">>>" in t or "..." in t for t in texts) and not _parses(list(code.python.lines)):
+        other = _transform_with(texts, continued, shifts, ipython8_prompts=True)
+        if _parses(list(other.python.lines)):
+            return other
+    return code
+
+
+def _transform_with(texts: list[str], continued: list[bool], shifts: list[int], *,
+                    ipython8_prompts: bool) -> CellCode:
     """`texts`: the lines (no endings); `shifts`: source columns already removed from each line."""
     n = len(texts)
     lines = list(texts)
@@ -142,7 +175,7 @@ def _transform(texts: list[str], continued: list[bool], shifts: list[int]) -> Ce
         return CellCode(_code(lines, [((0, s, True),) for s in shifts]))
     shifts = list(shifts)
     _dedent(lines, shifts, first)
-    _strip_prompts(lines, shifts, first)
+    _strip_prompts(lines, shifts, first, ipython8_prompts)
     maps: list[LineMap] = [((0, s, True),) for s in shifts]
     head = lines[first]
     if head.startswith("%%") and not re.match(r"%%\w+\?", head):
@@ -170,26 +203,36 @@ def _dedent(lines: list[str], shifts: list[int], first: int) -> None:
             shifts[k] += len(prefix)
 
 
-def _strip_prompts(lines: list[str], shifts: list[int], first: int) -> None:
-    """Pasted doctest (`>>> `, `... `) and IPython (`In [1]: `, `...: `) prompts, as IPython 9 strips them."""
-    _strip_doctest(lines, shifts, first)
+def _strip_prompts(lines: list[str], shifts: list[int], first: int, ipython8: bool) -> None:
+    """Pasted doctest (`>>> `, `... `) and IPython (`In [1]: `, `...: `) prompts, as IPython strips them:
+    IPython 9's doctest rule (a `>>>` anywhere, indented prompts too), or IPython 8's (a `>>> ` first
+    line or a prompt on the second: `>>> ` / `... ` at the start of each line)."""
     second = lines[first + 1] if first + 1 < len(lines) else None
+    if ipython8:
+        if _CLASSIC_FIRST.match(lines[first]) or (second is not None and _CLASSIC.match(second)):
+            _strip_each(lines, shifts, first, _CLASSIC)
+    elif not _strip_doctest(lines, shifts, first) and second is not None and _CLASSIC.match(second):
+        _strip_each(lines, shifts, first, _CLASSIC)
     if _IPYTHON_PROMPT.match(lines[first]) or (second is not None and _IPYTHON_PROMPT.match(second)):
-        for k in range(first, len(lines)):
-            match = _IPYTHON_PROMPT.match(lines[k])
-            if match:
-                lines[k] = lines[k][match.end():]
-                shifts[k] += match.end()
+        _strip_each(lines, shifts, first, _IPYTHON_PROMPT)
 
 
-def _strip_doctest(lines: list[str], shifts: list[int], first: int) -> None:
+def _strip_each(lines: list[str], shifts: list[int], first: int, prompt: re.Pattern[str]) -> None:
+    for k in range(first, len(lines)):
+        match = prompt.match(lines[k])
+        if match:
+            lines[k] = lines[k][match.end():]
+            shifts[k] += match.end()
+
+
+def _strip_doctest(lines: list[str], shifts: list[int], first: int) -> bool:
     """A `>>>` line outside triple-quoted strings: strip `>>>`/`...` prompts (even indented) there,
     then remove the common indentation of each run of lines that had prompts."""
     if not any(">>>" in line for line in lines[first:]):
-        return
+        return False
     mask = _in_triple_string(lines[first:])
     if not any(not inside and _DOCTEST_FIRST.match(line) for line, inside in zip(lines[first:], mask)):
-        return
+        return False
     had_prompt = []
     for k, inside in zip(range(first, len(lines)), mask):
         match = None if inside else (_DOCTEST_PS1.match(lines[k]) or _DOCTEST_PS2.match(lines[k]))
@@ -205,6 +248,7 @@ def _strip_doctest(lines: list[str], shifts: list[int], first: int) -> None:
         if not mask[k] and any(had_prompt[k:j]):
             _common_dedent(lines, shifts, first + k, first + j)
         k = j
+    return True
 
 
 def _in_triple_string(lines: list[str]) -> list[bool]:
@@ -286,14 +330,16 @@ def _line_transforms(lines: list[str], continued: list[bool], shifts: list[int],
             continue
         col = len(text) - len(stripped)
         if stripped[0] in _ESCAPES and stripped[:2] not in _NOT_ESCAPES:
-            # IPython tokenizes the command as if it were Python: `obj?` ending that "logical line"
-            # makes it a help request; otherwise the command runs to its last backslash-continued line.
-            logical = _Logical.read(lines, k)
-            if logical.help_end and _help(lines, maps, shifts, k, col, logical.end):
-                k = logical.end + 1
+            # The command runs to its last backslash-continued line; its text is not Python, so a
+            # bracket or quote in it opens nothing (as IPython on Python 3.12+ reads it; 3.11's
+            # tokenizer lets an unbalanced bracket swallow the following lines).
+            end = _continued_end(continued, k, n)
+            logical = _Logical.read(lines[:end + 1], k)
+            if logical.help_end and logical.end == end and _help(lines, maps, shifts, k, col, end):
+                k = end + 1
                 continue
             if _escaped(lines, continued, shifts, maps, k, col):
-                k = _continued_end(continued, k, n) + 1
+                k = end + 1
                 continue
             k = logical.end + 1
             continue
