@@ -13,8 +13,11 @@ all made for a scanner:
 * the Python a magic runs is kept as Python instead of being hidden in a string: the statement of
   `%time` / `%timeit` / `%prun`, the body of `%%time`, `%%capture` and the other cell magics whose
   body is Python, and, separately (`CellCode.file`), the file a `%%writefile NAME.py` cell writes;
-* the indentation removed is the first *code* line's (IPython 8 takes the first line's, IPython 9
-  the common one's): every cell either IPython runs is read, and a few more.
+* where IPython versions differ, the reading under which the cell runs: the indentation removed is
+  the first *code* line's (IPython 8 takes the first line's, IPython 9 the common one's); pasted
+  prompts are stripped as IPython 9 does, or as IPython 8 does when only that parses; a shell or
+  magic command ends at its last backslash-continued line (a bracket in its text opens nothing, as
+  with IPython on Python 3.12+). Every cell IPython 8 or 9 runs is read, and a few more.
 
 Everything else is spelled as IPython spells it (`get_ipython().system('pip install x')`), so the
 differential test can compare the names and calls of both translations.
