@@ -17,6 +17,7 @@ from typing import Any
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _ATOM = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")
 _WS = " \t\r\n"
+_SPECIAL = re.compile(r'["\[\]{}]')
 
 
 class NotebookFormatError(ValueError):
@@ -69,7 +70,11 @@ def skip_value(s: str, i: int) -> int:
         return m.end()
     if ch in "[{":
         depth = 0
-        while i < len(s):
+        while True:
+            special = _SPECIAL.search(s, i)  # jump over numbers, commas, literals in one C call
+            if special is None:
+                raise NotebookFormatError("unbalanced brackets")
+            i = special.start()
             ch = s[i]
             if ch == '"':
                 m = _STRING.match(s, i)
@@ -79,12 +84,11 @@ def skip_value(s: str, i: int) -> int:
                 continue
             if ch in "[{":
                 depth += 1
-            elif ch in "]}":
+            else:
                 depth -= 1
                 if depth == 0:
                     return i + 1
             i += 1
-        raise NotebookFormatError("unbalanced brackets")
     m = _ATOM.match(s, i)
     if not m:
         raise NotebookFormatError(f"unexpected character {ch!r}")
