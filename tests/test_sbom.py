@@ -319,7 +319,7 @@ def test_occurrence_details(demo_doc):
     refs = by_ref(demo_doc)
     occ = refs["huggingface-dataset:acme-ml/support-tickets"]["evidence"]["occurrences"]
     notebook = [o for o in occ if o["location"] == "notebooks/explore.ipynb"]
-    assert notebook and notebook[0]["additionalContext"].startswith("cell 3, line 8,")
+    assert notebook and notebook[0]["additionalContext"].startswith("cell 4, line 8,")  # cells[3]: humans count from 1
     assert notebook[0]["line"] == 8 and notebook[0]["symbol"] == "datasets.load_dataset"
     identity = refs["pkg:huggingface/acme-ml/ticket-classifier-onnx@c1cd8d4895ecb7e3c6ba461d665b1d53cc212926"][
         "evidence"]["identity"][0]

@@ -378,7 +378,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     report = outcome.report
     notes: list[str] = []
     if args.report_unused_suppressions:
-        notes.extend(f"{path}{f':cell {cell}' if cell is not None else ''}:{line}: unused suppression ({ids})"
+        from .core import where
+
+        notes.extend(f"{where(path, cell, line)}: unused suppression ({ids})"
                      for path, cell, line, ids in outcome.unused_suppressions)
     if fix_mode == "diff":  # the patch is the output; the exit code says whether there is one
         patch, withheld = b"", []

@@ -21,6 +21,22 @@ RESOLUTIONS = (
 LEVELS = ("error", "warning", "note")
 
 
+def cell_label(cell: int) -> str:
+    """A notebook cell as people (and ruff) number it: 1-based over all cells, markdown included.
+
+    Every human output says `cell N` this way; JSON keeps `cell` as the 0-based index into the
+    notebook's `cells` array (the contract), and so do machine keys (graph node ids, SBOM refs).
+    """
+    return f"cell {cell + 1}"
+
+
+def where(path: str, cell: int | None, line: int, column: int | None = None) -> str:
+    """`path:line[:column]`, or ruff's `path:cell N:line[:column]` in a notebook."""
+    cell_part = f":{cell_label(cell)}" if cell is not None else ""
+    col = f":{column}" if column is not None else ""
+    return f"{path}{cell_part}:{line}{col}"
+
+
 @dataclass(frozen=True, slots=True)
 class Span:
     """1-based source region; `end_column` is exclusive (SARIF convention)."""
@@ -155,10 +171,18 @@ class FileError:
     path: str
     message: str
     kind: str = "parse"  # parse | io | skipped | internal
-    line: int | None = None
+    line: int | None = None  # 1-based; in a notebook cell, the line within the cell
+    cell: int | None = None  # notebook: 0-based index into the notebook's `cells` array (as in findings)
+
+    def location(self) -> str:
+        """`path[:cell N][:line]`, as the human outputs show it."""
+        cell = f":{cell_label(self.cell)}" if self.cell is not None else ""
+        return f"{self.path}{cell}" + (f":{self.line}" if self.line else "")
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"path": self.path, "message": self.message, "kind": self.kind}
+        if self.cell is not None:
+            out["cell"] = self.cell
         if self.line is not None:
             out["line"] = self.line
         return out

@@ -32,9 +32,11 @@ import libcst as cst
 
 from ..catalog import Catalog, Loader, default_catalog
 from ..check.registry import implementation
-from ..core import Finding, Fix, Reference
+from ..core import Finding, Fix, Reference, Span
+from ..notebook import code_cells
 from ..scan.secrets import _TOKEN, _TOKEN_BYTES
-from ..scan.source import SourceError, _neutralise, decode_python
+from ..scan.ipython import Code, transform_cell
+from ..scan.source import SourceError, decode_python
 from .cst_tools import CallUnit, CodeMap, Unit
 from .edits import apply_offsets, compute_edits, conflicts, edit_offsets, line_starts, split_lines, unified_diff
 from .notebook import NotebookFormatError, replace_sources
@@ -55,18 +57,15 @@ class FileText:
         self._unit_texts: dict[int | None, str] = {}
         self._unit_starts: dict[int | None, list[int]] = {}
         self._code_maps: dict[int | None, CodeMap] = {}
+        self._python: dict[int, Code] = {}
         self.cells: dict[int, str] = {}
         if self.notebook:
             self.raw = data.decode("utf-8-sig")
             doc = json.loads(self.raw)
-            for index, cell in enumerate(doc.get("cells", []) if isinstance(doc, dict) else []):
-                if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-                    continue
-                source = cell.get("source", "")
-                if isinstance(source, list) and all(isinstance(s, str) for s in source):
-                    source = "".join(source)
-                if isinstance(source, str):
-                    self.cells[index] = source
+            cells = doc.get("cells") if isinstance(doc, dict) else None
+            for cell in code_cells(cells if isinstance(cells, list) else []):
+                if cell.source is not None:
+                    self.cells[cell.index] = cell.source
             self.encoding = "utf-8"
         else:
             self.encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
@@ -84,8 +83,14 @@ class FileText:
 
     @staticmethod
     def parseable(source: str) -> str:
-        """A cell's Python text as the scanner saw it (IPython syntax neutralised, same lines)."""
-        return "\n".join(_neutralise(source.splitlines()) or [""]) + "\n"
+        """A cell's Python as the scanner reads it (scan/ipython.py: one line per line of the cell)."""
+        return transform_cell(source).python.text
+
+    def python(self, cell: int) -> Code:
+        """A cell's Python with the map of its columns to the cell's own."""
+        if cell not in self._python:
+            self._python[cell] = transform_cell(self.cells[cell]).python
+        return self._python[cell]
 
     def unit_text(self, cell: int | None) -> str:
         """The text fixers edit: the file's, or a cell's as the scanner saw it."""
@@ -93,7 +98,7 @@ class FileText:
             if self.notebook:
                 if cell is None or cell not in self.cells:
                     raise KeyError(cell)
-                self._unit_texts[cell] = self.parseable(self.cells[cell])
+                self._unit_texts[cell] = self.python(cell).text
             else:
                 self._unit_texts[cell] = self.text
         return self._unit_texts[cell]
@@ -104,17 +109,49 @@ class FileText:
             self._units[cell] = Unit(self.unit_text(cell))
         return self._units[cell]
 
+    def unit_span(self, ref: Reference) -> tuple[int, int, int, int] | None:
+        """The reference's span in the unit text (a cell's columns moved by IPython syntax are mapped)."""
+        if not self.notebook or ref.cell not in self.cells:
+            return ref.line, ref.column, ref.end_line, ref.end_column
+        code = self.python(ref.cell)  # type: ignore[arg-type]
+        start = code.python_column(ref.line, ref.column - 1)
+        last = code.python_column(ref.end_line, ref.end_column - 2) if ref.end_column > 1 else ref.end_column - 2
+        if start is None or last is None:
+            return None
+        return ref.line, start + 1, ref.end_line, last + 2
+
+    def source_edits(self, cell: int | None, edits: tuple) -> tuple | None:
+        """Edits of the unit text as edits of the cell's own text; None when one touches generated code."""
+        if not self.notebook or cell is None:
+            return edits
+        code = self.python(cell)
+        out = []
+        for span, new in edits:
+            start = code.source_column(span.line, span.column - 1, strict=True)
+            if span.end_line == span.line and span.end_column == span.column:
+                end = start
+            else:
+                last = code.source_column(span.end_line, span.end_column - 2, strict=True)
+                end = None if last is None else last + 1
+            if start is None or end is None:
+                return None
+            out.append((Span(span.line, start + 1, span.end_line, end + 1), new))
+        return tuple(out)
+
     def call_unit(self, ref: Reference) -> CallUnit | None:
         """The reference's call, parsed alone; None when only the whole unit will do."""
         try:
             text = self.unit_text(ref.cell)
         except KeyError:
             return None
+        span = self.unit_span(ref)
+        if span is None:
+            return None
         if ref.cell not in self._unit_starts:
             self._unit_starts[ref.cell] = line_starts(split_lines(text))
             self._code_maps[ref.cell] = CodeMap(text)
         # A .py file parsed as a whole when it was scanned; a notebook cell only with its neighbours.
-        return CallUnit.cut(text, self._unit_starts[ref.cell], ref.line, ref.column, ref.end_line, ref.end_column,
+        return CallUnit.cut(text, self._unit_starts[ref.cell], *span,
                             trusted=not self.notebook, code_map=self._code_maps[ref.cell])
 
     def starts(self, cell: int | None) -> list[int]:
@@ -187,9 +224,12 @@ def _fix_one(file: FileText, finding: Finding, ref: Reference, options: FixOptio
         if call_unit is not None:
             attempt = _propose(call_unit, call_unit.call, ref, finding, loader, options)
     if attempt is None:  # the call alone was not enough: parse the whole unit
+        span = file.unit_span(ref)
+        if span is None:
+            return finding
         try:
             unit = file.unit(ref.cell)
-            call = unit.find_call(ref.line, ref.column, ref.end_line, ref.end_column)
+            call = unit.find_call(*span)
         except Exception:  # noqa: BLE001 - a cell libcst cannot parse: no fix, never a crash
             return finding
         if call is None:
@@ -200,7 +240,9 @@ def _fix_one(file: FileText, finding: Finding, ref: Reference, options: FixOptio
         finding = with_hint(finding, "; ".join(hints))
     if proposal is None or proposal.text == unit.text or not (unit.verified(proposal.text) or _parses(proposal.text)):
         return finding
-    edits = compute_edits(unit.text, proposal.text)
+    edits = file.source_edits(ref.cell, compute_edits(unit.text, proposal.text))
+    if edits is None:
+        return finding  # it would rewrite IPython syntax
     if any(_TOKEN.search(text) for _, text in edits) or _TOKEN.search(proposal.description):
         return finding  # a fix is printed: it never carries a secret
     return dataclasses.replace(finding, fix=Fix(proposal.applicability, proposal.description, edits))

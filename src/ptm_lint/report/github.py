@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ..core import Finding, Report
+from ..core import Finding, Report, cell_label
 from .findings_json import finding_sort_key
 
 _COMMAND = {"error": "error", "warning": "warning", "note": "notice"}
@@ -61,10 +61,10 @@ def _position(
             sources = cache.setdefault("sources", Sources(read_source))
             located = sources.locate(f)
         if located is None or located.raw_line is None:
-            return {}, f"cell {f.cell + 1}, line {f.line}: "
+            return {}, f"{cell_label(f.cell)}, line {f.line}: "
         s = located.span
         line, col, end_line, end_col = s.line, s.column, s.end_line, s.end_column
-        prefix = f"cell {f.cell + 1}, line {f.line}: "
+        prefix = f"{cell_label(f.cell)}, line {f.line}: "
     line, end_line = max(line, 1), max(end_line, line, 1)
     # The toolkit documents col/endColumn as valid only when the annotation is on a single line.
     single = end_line == line
@@ -91,6 +91,10 @@ def render_github(report: Report, *, read_source: Callable[[str], str | None] | 
         }
         lines.append(_command(_COMMAND.get(f.level, "warning"), props, prefix + f.message))
     for err in sorted(report.errors, key=lambda e: (e.path, e.line or 0, e.message)):
-        props = {"file": err.path, "line": err.line}
-        lines.append(_command("warning", props, err.message))
+        if err.cell is None:
+            lines.append(_command("warning", {"file": err.path, "line": err.line}, err.message))
+            continue
+        # A cell's line is not a line of the .ipynb as stored: name it in the message, as for findings.
+        where = cell_label(err.cell) + (f", line {err.line}" if err.line else "")
+        lines.append(_command("warning", {"file": err.path}, f"{where}: {err.message}"))
     return "\n".join(lines) + "\n" if lines else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import Reference, Report
+from ..core import Reference, Report, where
 from .text import escape
 
 SCHEMA = "ptm-lint/inventory/1"
@@ -48,8 +48,7 @@ def render_json(report: Report) -> str:
 
 
 def _where(path: str, cell: int | None, line: int, column: int) -> str:
-    cell_part = f"[cell {cell}]" if cell is not None else ""
-    return f"{escape(path)}{cell_part}:{line}:{column}"
+    return where(escape(path), cell, line, column)  # notebooks: ruff's `path:cell N:line:col`
 
 
 def render_text(report: Report) -> str:
@@ -63,7 +62,7 @@ def render_text(report: Report) -> str:
             f"[{ref.hub}, {ref.role}, pin={ref.pin}, {ref.resolution}] {ref.api}"
         )
     for err in report.errors:
-        lines.append(f"{escape(err.path)}:{err.line or 1}:1: error: {escape(err.message)}")
+        lines.append(f"{where(escape(err.path), err.cell, err.line or 1, 1)}: error: {escape(err.message)}")
     n_models = len(models(report.references))
     lines.append(
         f"{len(report.references)} model reference{'s' if len(report.references) != 1 else ''}, "

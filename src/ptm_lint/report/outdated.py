@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..core import where as core_where
 from ..hub.model import ModelMeta
 
 SCHEMA = "ptm-lint/outdated/1"
@@ -112,7 +113,7 @@ def render_text(rows: Sequence[Row], notes: Sequence[str] = ()) -> str:
     header = ("MODEL", "PINNED", "RESOLVES TO", "MAIN NOW", "STATUS", "WHERE")
     table = [header]
     for r in rows:
-        where = f"{r.path}{f':cell {r.cell}' if r.cell is not None else ''}:{r.line}"
+        where = core_where(r.path, r.cell, r.line)
         table.append((escape(r.model), escape(_short(r.revision)), _short(r.pinned_sha), _short(r.current_sha),
                       escape(r.detail), escape(where)))
     widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]

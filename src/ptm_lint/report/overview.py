@@ -17,6 +17,7 @@ from typing import Any
 
 from ..check.rulebook import RuleMeta
 from ..core import LEVELS, PINS, Finding, Reference, Report
+from ..core import where as core_where
 from .findings_json import finding_sort_key, is_fixable, summary
 from .inventory import model_key
 
@@ -39,11 +40,7 @@ def rule_help_uri(rule_id: str) -> str:
     return f"https://github.com/ptm-lint/ptm-lint/blob/main/docs/rules/{rule_id}.md"
 
 
-def where(path: str, cell: int | None, line: int, column: int | None = None) -> str:
-    """`path:line[:col]`, with notebook cells shown 1-based like the text reporter."""
-    cell_part = f":cell {cell + 1}" if cell is not None else ""
-    col = f":{column}" if column is not None else ""
-    return f"{path}{cell_part}:{line}{col}"
+where = core_where  # `path:line[:col]`, notebooks `path:cell N:line[:col]` (core.where)
 
 
 @dataclass
@@ -415,7 +412,7 @@ def build_overview(report: Report, metadata: Mapping[str, Any] | None = None) ->
     )
     # The graph reads best in source order: models grouped under the first file that uses them.
     graph_models = sorted(rows.values(), key=lambda r: (r.uses[0].path, r.uses[0].line, r.ident))
-    errors = [(where(e.path, None, e.line) if e.line else e.path, e.message)
+    errors = [(e.location(), e.message)
               for e in sorted(report.errors, key=lambda e: (e.path, e.line or 0, e.message))]
     return Overview(
         project=PurePath(report.root).name or report.root,

@@ -15,7 +15,8 @@ from typing import Any
 from urllib.parse import quote
 
 from ..check.rulebook import RuleMeta
-from ..core import FileError, Finding, Report, Span
+from ..core import FileError, Finding, Report, Span, cell_label
+from ..notebook import skip_value, source_spans, source_strings, string_offsets
 from .findings_json import dumps, finding_sort_key
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"  # the $schema value GitHub's docs use
@@ -121,110 +122,23 @@ class Located:
     raw_line: int | None  # line of `span` in the stored file, None when not mapped to it
 
 
-def _json_string_offsets(token: str) -> list[int]:
-    """For a JSON string token (quotes included): raw offset of each decoded char, plus the end."""
-    offsets: list[int] = []
-    i, end = 1, len(token) - 1
-    while i < end:
-        offsets.append(i)
-        if token[i] != "\\":
-            i += 1
-        elif token[i + 1] != "u":
-            i += 2
-        elif (
-            0xD800 <= int(token[i + 2 : i + 6], 16) < 0xDC00
-            and token[i + 6 : i + 8] == "\\u"
-            and 0xDC00 <= int(token[i + 8 : i + 12], 16) < 0xE000
-        ):
-            i += 12  # a surrogate pair decodes to one code point
-        else:
-            i += 6
-    offsets.append(end)
-    return offsets
-
-
-_WS = re.compile(r"[ \t\n\r]*")
-
-
 class _Notebook:
     """Maps (cell, line, column) of a notebook finding to the .ipynb text as stored.
 
-    Only the JSON is parsed (never executed): positions come from walking the top-level object
-    to `cells[i].source` and mapping each decoded character back to its raw, escaped offset.
+    Only the JSON is parsed (never executed): positions come from the raw text's `cells[i].source`
+    strings (ptm_lint/notebook.py) and each decoded character's raw, escaped offset.
     """
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.sources: dict[int, list[tuple[int, str]]] = {}  # cell -> [(token start, decoded)]
-        self._dec = json.JSONDecoder()
         try:
-            self._walk()
+            self.sources = {cell: source_strings(text, start, end)
+                            for cell, (start, end) in source_spans(text).items()}
         except (ValueError, IndexError, RecursionError):
             self.sources = {}
         self._line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
         self._cells: dict[int, tuple[str, list[int], list[int]] | None] = {}
-
-    def _ws(self, i: int) -> int:
-        return _WS.match(self.text, i).end()  # type: ignore[union-attr]
-
-    def _walk(self) -> None:
-        text, i = self.text, self._ws(1 if self.text.startswith("\ufeff") else 0)
-        if text[i] != "{":
-            return
-        i = self._ws(i + 1)
-        while text[i] != "}":
-            key, i = self._dec.raw_decode(text, i)
-            i = self._ws(self._ws(i) + 1)  # past ':'
-            if key == "cells" and text[i] == "[":
-                self._cells_array(i)
-                return
-            _, i = self._dec.raw_decode(text, i)
-            i = self._ws(i)
-            if text[i] == ",":
-                i = self._ws(i + 1)
-
-    def _cells_array(self, i: int) -> None:
-        text, index = self.text, 0
-        i = self._ws(i + 1)
-        while text[i] != "]":
-            if text[i] == "{":
-                i = self._cell(i, index)
-            else:
-                _, i = self._dec.raw_decode(text, i)
-            index += 1
-            i = self._ws(i)
-            if text[i] == ",":
-                i = self._ws(i + 1)
-
-    def _cell(self, i: int, index: int) -> int:
-        text = self.text
-        i = self._ws(i + 1)
-        while text[i] != "}":
-            key, i = self._dec.raw_decode(text, i)
-            i = self._ws(self._ws(i) + 1)
-            if key == "source" and text[i] in '["':
-                tokens: list[tuple[int, str]] = []
-                if text[i] == '"':
-                    value, end = self._dec.raw_decode(text, i)
-                    tokens.append((i, value))
-                    i = end
-                else:
-                    i = self._ws(i + 1)
-                    while text[i] != "]":
-                        value, end = self._dec.raw_decode(text, i)
-                        if isinstance(value, str) and text[i] == '"':
-                            tokens.append((i, value))
-                        i = self._ws(end)
-                        if text[i] == ",":
-                            i = self._ws(i + 1)
-                    i += 1
-                self.sources[index] = tokens
-            else:
-                _, i = self._dec.raw_decode(text, i)
-            i = self._ws(i)
-            if text[i] == ",":
-                i = self._ws(i + 1)
-        return i + 1
 
     def _cell_text(self, cell: int) -> tuple[str, list[int], list[int]] | None:
         """(joined source, start offset of each line, start offset of each token) of one cell."""
@@ -266,9 +180,9 @@ class _Notebook:
         if offset == len(joined):
             k = len(token_starts) - 1
         token_at, value = self.sources[cell][k]
-        _, token_end = self._dec.raw_decode(self.text, token_at)
+        token_end = skip_value(self.text, token_at)
         local = min(offset - token_starts[k], len(value))
-        raw = token_at + _json_string_offsets(self.text[token_at:token_end])[local]
+        raw = token_at + string_offsets(self.text[token_at:token_end])[local]
         raw_line = bisect.bisect_right(self._line_starts, raw)
         return raw_line, raw - self._line_starts[raw_line - 1] + 1
 
@@ -699,11 +613,13 @@ def _priority(f: Finding) -> tuple[Any, ...]:
 def _notification(err: FileError, root: str) -> Any:
     import sarif_om as om
 
-    region = om.Region(start_line=err.line) if err.line is not None and err.line >= 1 else None
+    region = om.Region(start_line=err.line) if err.line is not None and err.line >= 1 and err.cell is None else None
     uri, base = artifact_uri(err.path, root)
+    # A notebook cell's line is not a line of the .ipynb as stored: the message names it instead.
+    where = "" if err.cell is None else cell_label(err.cell) + (f", line {err.line}" if err.line else "") + ": "
     return om.Notification(
         level="note" if err.kind == "skipped" else "error",
-        message=om.Message(text=err.message.strip() or err.kind),
+        message=om.Message(text=where + (err.message.strip() or err.kind)),
         locations=[
             om.Location(
                 physical_location=om.PhysicalLocation(

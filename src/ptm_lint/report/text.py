@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from ..core import Finding, Report
+from ..core import Finding, Report, cell_label, where
 from .findings_json import finding_sort_key, is_fixable, summary
 
 _RESET = "\x1b[0m"
@@ -47,7 +47,7 @@ def _paint(text: str, style: str, color: bool) -> str:
 def _where(f: Finding) -> str:
     # ruff's notebook style: `nb.ipynb:cell 3:2:5:`; cells are shown 1-based like ruff and
     # Jupyter front-ends, while JSON/SARIF keep the 0-based index of the contract.
-    cell = f"cell {f.cell + 1}:" if f.cell is not None else ""
+    cell = f"{cell_label(f.cell)}:" if f.cell is not None else ""
     return f"{cell}{f.line}:{f.column}"
 
 
@@ -186,7 +186,7 @@ def render_text(report: Report, *, color: bool = False, show_suppressed: bool = 
         label = "warning" if err.kind == "skipped" else "error"
         label = _paint(label + ":", _BOLD + _LEVEL_COLOR[label], color)
         path = _paint(escape(err.path), _BOLD, color)
-        lines.append(f"{path}:{err.line or 1}:1: {label} {escape(err.message)}")
+        lines.append(f"{where(path, err.cell, err.line or 1, 1)}: {label} {escape(err.message)}")
     if not full:
         lines.extend(_hint_lines([f for f in shown if not f.suppressed], color))
     lines.extend(_summary_lines(report, color, unsafe_fixes))

@@ -34,7 +34,8 @@ from cyclonedx.model.license import DisjunctiveLicense, LicenseExpression
 from cyclonedx.spdx import fixup_id, is_expression
 from packageurl import PackageURL
 
-from ..core import Reference
+from ..core import Reference, cell_label
+from ..core import where as core_where
 from ..hub.model import ModelMeta
 from ..scan.secrets import mask_secrets
 from .identity import HF, HF_DATASETS, MODELSCOPE
@@ -106,7 +107,7 @@ def licenses(meta: ModelMeta) -> list[Any]:
 
 
 def _context(ref: Reference) -> str:
-    where = (f"cell {ref.cell}, " if ref.cell is not None else "") + f"line {ref.line}, column {ref.column}"
+    where = (f"{cell_label(ref.cell)}, " if ref.cell is not None else "") + f"line {ref.line}, column {ref.column}"
     ident = repr(ref.model) if ref.model is not None else "unknown id"
     how = ref.resolution + (f" - {ref.provenance}" if ref.provenance else "")
     rev = repr(ref.revision) if ref.revision is not None else "none"
@@ -183,7 +184,7 @@ def _description(entry: Entry) -> str | None:
     if entry.unresolved:
         ref = entry.references[0][1]
         why = ref.provenance or "not statically resolvable"
-        where = ref.path + (f" (cell {ref.cell})" if ref.cell is not None else "") + f":{ref.line}"
+        where = core_where(ref.path, ref.cell, ref.line)
         if ref.pin == "library":
             return _mask(f"{ref.api} at {where} loads a model the library chooses: {why}. "
                          "Which model runs depends on the installed library version.")

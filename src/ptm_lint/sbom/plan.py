@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..core import Reference
+from ..core import Reference, where
 from ..hub.model import ModelMeta
 from ..report.inventory import model_key
 from ..resolve.classify import hf_canonical
@@ -128,16 +128,16 @@ def _sort_key(item: tuple[int, Reference]) -> tuple[Any, ...]:
 
 
 def _unresolved_identity(ref: Reference) -> Identity:
-    where = f"{ref.path}" + (f"#cell{ref.cell}" if ref.cell is not None else "") + f":{ref.line}:{ref.column}"
+    key = f"{ref.path}" + (f"#cell{ref.cell}" if ref.cell is not None else "") + f":{ref.line}:{ref.column}"
     task = ref.args.get("task") if isinstance(ref.args, Mapping) else None
     # The call site is in the name: tools that list components by name (Dependency-Track) must
     # tell two unresolved loads by the same API apart.
-    site = f"{ref.path}" + (f"#cell{ref.cell}" if ref.cell is not None else "") + f":{ref.line}"
+    site = where(ref.path, ref.cell, ref.line)  # as people read it: `nb.ipynb:cell 4:12` (the bom-ref: the index)
     if ref.pin == "library" and isinstance(task, str):
         name = f"default model of {ref.api} for task {task} ({site})"
     else:
         name = f"unresolved model loaded by {ref.api} ({site})"
-    return Identity(f"unresolved:{where}", name)
+    return Identity(f"unresolved:{key}", name)
 
 
 def _meta_for(metadata: MetadataMap | None, hub: str, ident: str, revision: str | None, kind: str,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import posixpath
 import re
 import warnings
 
@@ -23,7 +24,7 @@ _SUPPRESS = re.compile(
 
 def find_secrets(source: Source) -> tuple[Secret, ...]:
     found = []
-    for number, line in enumerate(_split_lines(source.text), start=1):
+    for number, line in enumerate(_split_lines(source.raw), start=1):
         if "hf_" not in line and "api_org_" not in line:
             continue
         for match in _TOKEN.finditer(line):
@@ -98,9 +99,9 @@ def _parse(source: Source, rel: str) -> tuple[ast.Module | None, list[FileError]
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             line = getattr(exc, "lineno", None)
             msg = getattr(exc, "msg", None) or _parse_failure(exc)
-            errors.append(FileError(rel, f"cell {cell.index}: syntax error: {msg}"
-                                    + (f" (line {line} of the cell)" if line else "")
-                                    + "; the cell was skipped", "parse", line))
+            what = f"the code {source.file_name} is written with" if source.file_name else "the cell"
+            errors.append(FileError(rel, f"syntax error: {msg}; {what} was skipped", "parse",
+                                    line if line and 1 <= line <= cell.lines else None, cell.index))
             for i in range(cell.start - 1, cell.start - 1 + cell.lines):
                 lines[i] = ""
     try:
@@ -260,12 +261,15 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
         if not val.absent:
             options[name] = val
     cell, line = source.locate(node.lineno)
-    _, end_line = source.locate(node.end_lineno or node.lineno)
-    span = Span(
+    last_line = node.end_lineno or node.lineno
+    _, end_line = source.locate(last_line)
+    column = _column(lines, node.lineno, node.col_offset)
+    end_column = _column(lines, last_line, node.end_col_offset or 0)
+    span = Span(  # notebook cells: the columns of the cell as written (see scan/ipython.py)
         line=line,
-        column=_column(lines, node.lineno, node.col_offset),
+        column=source.column(node.lineno, column - 1) + 1,
         end_line=end_line,
-        end_column=_column(lines, node.end_lineno or node.lineno, node.end_col_offset or 0),
+        end_column=source.column(last_line, end_column - 2) + 2 if end_column > 1 else end_column,
     )
     func_scope = info.scope.function
     scope_name = func_scope.qualname if func_scope is not None else "<module>"
@@ -325,30 +329,54 @@ def scan_bytes(data: bytes, rel: str, catalog: Catalog, index: ModuleIndex | Non
         return FileScan(rel, errors=(FileError(rel, exc.message, "parse", exc.line),))
     secrets = find_secrets(source) if has_token else ()
     if not triggered:
-        return FileScan(rel, secrets=secrets, suppressions=suppressions(source.text, source))
-    errors = [FileError(rel, message, "parse", line) for message, line in source.problems]
-    tree, parse_errors = _parse(source, rel)
-    errors.extend(parse_errors)
-    if tree is None:
+        return FileScan(rel, secrets=secrets, suppressions=suppressions(source.raw, source))
+    errors = [FileError(rel, message, "parse", None, cell) for message, cell in source.problems]
+    units = []  # (source, its tree): the module, then each %%writefile *.py cell's own module
+    for unit in (source, *source.files):
+        tree, parse_errors = _parse(unit, rel)
+        errors.extend(parse_errors)
+        if tree is not None:
+            units.append((unit, tree))
+    if not units:
         return FileScan(rel, errors=tuple(errors), secrets=secrets)
     if index is not None:
         index.begin()
+    calls: list[CallSite] = []
     try:
-        calls = _scan_tree(tree, source, rel, catalog, index)
+        for unit, tree in units:
+            calls.extend(_scan_tree(tree, unit, rel, catalog, index))
     except (RecursionError, MemoryError):
         return FileScan(rel, errors=(*errors, FileError(rel, "the code is nested too deeply to analyse; skipped", "parse")),
                         secrets=secrets)
-    sup = suppressions(source.text, source) if calls or secrets else {}
+    calls.sort(key=lambda c: (c.cell if c.cell is not None else -1, c.span.line, c.span.column))
+    sup = suppressions(source.raw, source) if calls or secrets else {}
     # Every path the result depends on: files read, probed locations that held nothing (a module created
     # later changes the result) and what shared analyses consulted (ModuleIndex.dependencies).
     depends = tuple(index.dependencies()) if index is not None else ()
-    return FileScan(rel, calls=calls, errors=tuple(errors), suppressions=sup, depends_on=depends, secrets=secrets)
+    return FileScan(rel, calls=tuple(calls), errors=tuple(errors), suppressions=sup, depends_on=depends,
+                    secrets=secrets)
+
+
+class _CellEvaluator(Evaluator):
+    """An Evaluator of a notebook: its provenance cites `path:cell N:line`, as every output does."""
+
+    def __init__(self, source: Source, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._source = source
+
+    def where(self, line: int) -> str:
+        return f"{self.path}:{self._source.where(line)}"
 
 
 def _scan_tree(tree: ast.Module, source: Source, rel: str, catalog: Catalog,
                index: ModuleIndex | None) -> tuple[CallSite, ...]:
-    info = collect(tree, package_of(rel))
-    ev = Evaluator(info, rel, module_name(rel), index)
+    # A %%writefile cell's code is the module it writes, next to the notebook.
+    named = posixpath.join(posixpath.dirname(rel), source.file_name) if source.file_name else rel
+    info = collect(tree, package_of(named))
+    if source.cells is None:
+        ev = Evaluator(info, rel, module_name(named), index)
+    else:
+        ev = _CellEvaluator(source, info, rel, module_name(named), index)
     lines = _split_lines(source.text)
     found: list[CallSite] = []
     for call in info.calls:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import bisect
 import io
 import json
-import re
 import tokenize
 from dataclasses import dataclass
+
+from ..core import cell_label
+from ..notebook import code_cells
+from .ipython import CellCode, Code, transform_cell
 
 
 class SourceError(Exception):
@@ -25,22 +29,56 @@ class Cell:
     index: int  # 0-based index among all cells of the notebook
     start: int  # 1-based line of the cell's first line in the concatenated text
     lines: int
+    code: Code | None = None  # the cell's Python as the kernel runs it, with its column maps
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
+    """A file's Python text; for a notebook, its code cells as Jupyter runs them, one after another.
+
+    Every line of a cell is one line of `text` (the cell's first at `Cell.start`), so a line of
+    `text` is a (cell, line) pair; columns are mapped back through each line's column map.
+    """
+
     text: str
     cells: tuple[Cell, ...] | None = None  # None for a .py file
-    problems: tuple[tuple[str, int | None], ...] = ()  # (message, line) for skipped notebook cells
+    problems: tuple[tuple[str, int | None], ...] = ()  # (message, cell index) for skipped notebook cells
+    original: str | None = None  # notebook: the cells' own text, line for line with `text`
+    files: tuple[Source, ...] = ()  # `%%writefile NAME.py` cells, each read as its own module
+    file_name: str | None = None  # for one of `files`: the NAME it writes
+
+    @property
+    def raw(self) -> str:
+        """The text as written (comments, secrets and suppressions are looked for here)."""
+        return self.original if self.original is not None else self.text
+
+    def cell_at(self, line: int) -> Cell | None:
+        if not self.cells:
+            return None
+        k = bisect.bisect_right(self.cells, line, key=lambda c: c.start) - 1
+        if k >= 0 and line < self.cells[k].start + self.cells[k].lines:
+            return self.cells[k]
+        return None
 
     def locate(self, line: int) -> tuple[int | None, int]:
         """Map a line of `text` to (cell index, line within the cell)."""
-        if self.cells is None:
+        cell = self.cell_at(line) if self.cells is not None else None
+        if cell is None:
             return None, line
-        for cell in self.cells:
-            if cell.start <= line < cell.start + cell.lines:
-                return cell.index, line - cell.start + 1
-        return None, line
+        return cell.index, line - cell.start + 1
+
+    def column(self, line: int, column: int) -> int:
+        """The 0-based column in the cell's own text of a 0-based column of a line of `text`."""
+        cell = self.cell_at(line) if self.cells is not None else None
+        if cell is None or cell.code is None:
+            return column
+        mapped = cell.code.source_column(line - cell.start + 1, column)
+        return column if mapped is None else mapped
+
+    def where(self, line: int) -> str:
+        """A line of `text` as people read it: `cell 3:2` in a notebook (ruff's numbering), else `12`."""
+        cell, within = self.locate(line)
+        return f"{cell_label(cell)}:{within}" if cell is not None else str(line)
 
 
 def decode_python(data: bytes) -> str:
@@ -67,32 +105,6 @@ def decode_python(data: bytes) -> str:
     return text
 
 
-# Cell magics whose body is still Python: only their first line is neutralised.
-_PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit", "skip"})
-_ASSIGN_MAGIC = re.compile(r"^(\s*[\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*)[!%].*$")
-
-
-def _neutralise(lines: list[str]) -> list[str]:
-    """Replace IPython-only syntax by equivalent-length Python, keeping the line count."""
-    first = next((ln for ln in lines if ln.strip()), "")
-    if first.lstrip().startswith("%%"):
-        magic = first.lstrip()[2:].split(None, 1)[0] if first.strip() != "%%" else ""
-        if magic not in _PYTHON_CELL_MAGICS:
-            return [""] * len(lines)
-    out = []
-    for line in lines:
-        stripped = line.lstrip()
-        indent = line[: len(line) - len(stripped)]
-        if stripped.startswith(("%", "!")) or (stripped and stripped[0] == "?"):
-            out.append(indent + "pass")
-        elif stripped.endswith("?") and not stripped.startswith("#") and re.fullmatch(r"[\w.]+\?\??", stripped):
-            out.append(indent + "pass")
-        else:
-            m = _ASSIGN_MAGIC.match(line)
-            out.append(m.group(1) + "None" if m else line)
-    return out
-
-
 def notebook_source(data: bytes) -> Source:
     """Concatenate a notebook's Python code cells into one module text with a line map."""
     if b"\0" in data:
@@ -111,26 +123,37 @@ def notebook_source(data: bytes) -> Source:
     if language is not None and language != "python":
         raise SourceError(f"notebook language is {language!r}, not Python; skipped")
     parts: list[str] = []
+    originals: list[str] = []
     cells: list[Cell] = []
+    files: list[tuple[Cell, CellCode]] = []
     problems: list[tuple[str, int | None]] = []
     line = 1
-    for index, cell in enumerate(doc["cells"]):
-        if not isinstance(cell, dict):
-            problems.append((f"cell {index} is not a JSON object; skipped", None))
+    for found in code_cells(doc["cells"]):
+        index, source = found.index, found.source
+        if source is None:
+            problems.append((f"{found.problem}; skipped", index))
             continue
-        if cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        if isinstance(source, list) and all(isinstance(s, str) for s in source):
-            source = "".join(source)
-        if not isinstance(source, str):
-            problems.append((f"cell {index} has a malformed 'source'; skipped", None))
-            continue
-        lines = _neutralise(source.splitlines()) or [""]
-        cells.append(Cell(index=index, start=line, lines=len(lines)))
-        parts.append("\n".join(lines) + "\n")
-        line += len(lines)
-    return Source(text="".join(parts), cells=tuple(cells), problems=tuple(problems))
+        code = transform_cell(source)
+        placed = Cell(index=index, start=line, lines=len(code.kernel.lines), code=code.kernel)
+        cells.append(placed)
+        parts.append(code.kernel.text)
+        originals.append("\n".join(source.splitlines() or [""]) + "\n")
+        if code.file is not None:
+            files.append((placed, code))
+        line += len(code.kernel.lines)
+    text = "".join(parts)
+    return Source(text=text, cells=tuple(cells), problems=tuple(problems), original="".join(originals),
+                  files=tuple(_file_source(cell, code, line - 1) for cell, code in files))
+
+
+def _file_source(cell: Cell, code: CellCode, total: int) -> Source:
+    """A `%%writefile NAME.py` cell's Python as a module of its own, numbered like the notebook's text."""
+    assert code.file is not None
+    before = cell.start - 1
+    after = total - before - len(code.file.lines)
+    text = "\n" * before + code.file.text + "\n" * after
+    placed = Cell(index=cell.index, start=cell.start, lines=cell.lines, code=code.file)
+    return Source(text=text, cells=(placed,), file_name=code.file_name)
 
 
 def _language(doc: dict) -> str | None:
