@@ -149,6 +149,10 @@ def ptm106(ref: Reference, ctx: Context) -> Iterable[Hit]:
 def ptm107(ref: Reference, ctx: Context) -> Iterable[Hit]:
     if ref.resolution != "unknown" or ref.model is not None:
         return
+    if ref.hub == "local":
+        return  # a path built on disk (Path(...) / "x", os.path.join): nothing the SBOM lists
+    if _scheme(ref, ctx) == "path" and _opt(ref, "weights_only") is True:
+        return  # torch.load of the project's own file, restricted to tensors: no model to inventory
     why = f" ({ref.provenance})" if ref.provenance else ""
     yield Hit(f"the model id passed to {ref.api} cannot be resolved statically{why}; the inventory and SBOM "
               f"are incomplete here: use a constant, or annotate it with `# ptm-lint: ignore[PTM107]`")
@@ -158,6 +162,8 @@ def ptm107(ref: Reference, ctx: Context) -> Iterable[Hit]:
 def ptm201(ref: Reference, ctx: Context) -> Iterable[Hit]:
     if _opt(ref, "trust_remote_code") is not True:
         return
+    if ref.hub == "local":
+        return  # the code comes from a folder the project itself holds, not from a Hub repo
     if ref.pin == "immutable":
         yield Hit(f"{_id(ref)} runs Python code from the Hub repo (trust_remote_code=True); it is pinned to a "
                   f"commit, so review the code at that commit", level="warning")
