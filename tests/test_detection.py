@@ -321,3 +321,73 @@ def test_unknown_id_takes_its_pin_from_a_literal_revision(revision, pin):
     ''')
     assert (ref.model, ref.pin) == (None, pin)
     assert ref.revision == (revision if pin != "unknown" else None) or pin == "unknown"
+
+
+# -- 2. the project's own loaders ----------------------------------------------------------------
+COMPANY_LOADERS = '''
+[tool.ptm-lint]
+[[tool.ptm-lint.loaders]]
+api = ["acme_ml.registry.fetch_model"]
+model = { pos = 0, kw = ["name"] }
+revision = { kw = ["version"] }
+options = ["trust_remote_code"]
+
+[[tool.ptm-lint.loaders]]
+id = "acme.Encoder"
+api = ["acme_ml.Encoder"]
+role = "model"
+model = { pos = 0, kw = ["checkpoint"] }
+'''
+
+COMPANY_CODE = '''
+from acme_ml import Encoder
+from acme_ml.registry import fetch_model as fetch
+
+clf = fetch("acme/intent-classifier", version="0123456789abcdef0123456789abcdef01234567")
+enc = Encoder("acme/sentence-encoder")
+raw = fetch("acme/raw", trust_remote_code=True)
+'''
+
+
+def test_project_declared_loaders_are_found_with_detection_config(tmp_path):
+    report = check(tmp_path, {"pyproject.toml": COMPANY_LOADERS, "svc.py": COMPANY_CODE})
+    got = [(r["line"], r["api"], r["detection"], r["model"], r["pin"]) for r in report["references"]]
+    assert got == [
+        (5, "acme_ml.registry.fetch_model", "config", "acme/intent-classifier", "immutable"),
+        (6, "acme_ml.Encoder", "config", "acme/sentence-encoder", "mutable"),
+        (7, "acme_ml.registry.fetch_model", "config", "acme/raw", "mutable"),
+    ]
+    assert rules_at(report, 6) >= {"PTM101"} and "PTM201" in rules_at(report, 7)
+
+
+def test_declared_loaders_are_part_of_the_cache_keys(tmp_path, monkeypatch):
+    # The result cache, its stat manifest (a file the prefilter rejected is remembered as empty)
+    # and the run memo must all see a change of [[tool.ptm-lint.loaders]].
+    monkeypatch.setenv("PTM_LINT_CACHE_DIR", str(tmp_path / "cache"))
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "1.0"\n[tool.ptm-lint]\n')
+    (project / "svc.py").write_text(textwrap.dedent(COMPANY_CODE))
+    out = tmp_path / "out.json"
+    args = ["inventory", str(project), "--format", "json", "-o", str(out)]
+    assert main(args) == 0
+    assert json.loads(out.read_text())["references"] == []
+    (project / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "1.0"\n' + COMPANY_LOADERS)
+    assert main(args) == 0
+    assert [r["detection"] for r in json.loads(out.read_text())["references"]] == ["config"] * 3
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ('[[tool.ptm-lint.loaders]]\napi = "acme.load"\n', "missing model"),
+    ('[[tool.ptm-lint.loaders]]\napi = "acme.load"\nmodel = {pos = 0}\nhub = "github"\n', "hub must be one of"),
+    ('[[tool.ptm-lint.loaders]]\napi = "acme.load"\nmodel = {pos = 0}\nwhere = 1\n', "unknown key where"),
+    ('[tool.ptm-lint.loaders]\napi = "acme.load"\n', "array of tables"),
+    ('[[tool.ptm-lint.loaders]]\napi = "acme..load"\nmodel = {pos = 0}\n', "dotted name"),
+])
+def test_declared_loaders_are_validated_strictly(tmp_path, capsys, table, message):
+    (tmp_path / "pyproject.toml").write_text("[tool.ptm-lint]\n" + table)
+    (tmp_path / "a.py").write_text("x = 1\n")
+    assert main(["check", str(tmp_path), "--no-cache"]) == 2
+    err = capsys.readouterr().err
+    assert "loaders[1]" in err or "loaders must be" in err
+    assert message in err

@@ -374,6 +374,68 @@ def default_catalog() -> Catalog:
     return load_catalog()
 
 
+# --- a project's own loaders ([[tool.ptm-lint.loaders]]) -----------------------------------------
+_USER_KEYS = (_LOADER_KEYS - {"deprecated"}) | {"api"}
+_USER_DEFAULTS = {"hub": "huggingface", "role": "model", "scheme": "hf", "library": ""}
+
+
+def user_loaders(tables: Any) -> tuple[dict[str, Any], ...]:
+    """Validate `[[tool.ptm-lint.loaders]]` tables; return them normalised (defaults filled in,
+    `api` names turned into `match` and `triggers`), ready for `catalog_for`. CatalogError names
+    the table and the problem."""
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise CatalogError("loaders must be an array of tables ([[tool.ptm-lint.loaders]])")
+    out = []
+    ids: set[str] = set()
+    for n, raw in enumerate(tables, start=1):
+        where = f"loaders[{n}]" + (f" ({raw['id']!r})" if isinstance(raw.get("id"), str) else "")
+        unknown = sorted(set(raw) - _USER_KEYS)
+        if unknown:
+            raise CatalogError(f"{where}: unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} "
+                               f"(valid keys: {', '.join(sorted(_USER_KEYS))})")
+        table = {**_USER_DEFAULTS, **raw}
+        api = table.pop("api", None)
+        if api is not None:
+            if isinstance(api, str):
+                api = [api]
+            if not isinstance(api, list) or not api or not all(
+                    isinstance(a, str) and a and all(p.isidentifier() for p in a.split(".")) for a in api):
+                raise CatalogError(f"{where}: api must be a dotted name or a list of them, as imported "
+                                   f"(\"acme.models.load_model\", \"acme.Encoder.from_pretrained\")")
+            table["match"] = [*table.get("match", []), *(re.escape(a) for a in api)]
+            table.setdefault("triggers", sorted({a.rsplit(".", 1)[-1] for a in api}))
+        if "match" not in table:
+            raise CatalogError(f"{where}: give api = [\"package.module.function\"] (or match regexes and triggers)")
+        if "triggers" not in table:
+            raise CatalogError(f"{where}: match regexes need triggers (the names calls end with)")
+        if "model" not in table:
+            raise CatalogError(f"{where}: missing model = {{pos = 0, kw = [...]}} (where the model id is passed)")
+        table.setdefault("id", "config." + (api[0] if api else table["triggers"][0]))
+        try:
+            _roots(_loader(table, "[tool.ptm-lint]", detection="config", keys=_LOADER_KEYS))
+        except CatalogError as exc:
+            detail = str(exc).removeprefix(f"[tool.ptm-lint]: loader {table['id']!r}").lstrip(": ")
+            raise CatalogError(f"{where}: {detail}") from None
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise CatalogError(f"{where}: malformed ({exc})") from None
+        if table["id"] in ids:
+            raise CatalogError(f"{where}: duplicate id {table['id']!r}")
+        ids.add(table["id"])
+        out.append(table)
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=8)
+def catalog_for(loaders: str = "") -> Catalog:
+    """The default catalog extended with a project's own loaders (`loaders`: the JSON text of
+    `user_loaders`' tables, as config.Config.loaders holds it; "" for none)."""
+    base = default_catalog()
+    if not loaders:
+        return base
+    extra = tuple(_loader(t, "[tool.ptm-lint]", detection="config") for t in json.loads(loaders))
+    return base.extended(extra, hashlib.sha256(loaders.encode()).hexdigest())
+
+
 # --- the snapshot ------------------------------------------------------------------------------
 # Parsing the rule data with the pure-Python tomllib is most of a small run's start-up time, so
 # the parse of every rules/**/*.toml file is kept in SNAPSHOT, keyed by the sha256 of the exact

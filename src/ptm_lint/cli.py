@@ -230,7 +230,8 @@ def _scan(args: argparse.Namespace, config):
     from .pipeline import ScanOptions, scan_paths
 
     options = ScanOptions(exclude=config.exclude, extend_exclude=config.extend_exclude,
-                          respect_gitignore=config.respect_gitignore, max_bytes=config.max_file_size, jobs=args.jobs)
+                          respect_gitignore=config.respect_gitignore, max_bytes=config.max_file_size, jobs=args.jobs,
+                          loaders=config.loaders)
     try:
         result = scan_paths(_paths(args), _with_cache(options, args, config), root=args.root)
     except ValueError as exc:  # an invalid exclude pattern
@@ -272,7 +273,7 @@ def _fix_store(args: argparse.Namespace, config, root: Path):
     # Fixers also read rule data outside the loader catalog (torchvision's weights table).
     rules = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(rules_dir().rglob("*.toml")))).hexdigest()
     return FixStore(resolve_cache_dir(cache_dir, root, Path(config_dir) if config_dir else None),
-                    salt(catalog_digest(), {"rules": rules}))
+                    salt(catalog_digest(), {"rules": rules, "loaders": config.loaders}))
 
 
 def _stderr_is_terminal() -> bool:
@@ -403,7 +404,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         findings: list = []
         notes: list[str] = []
     else:
-        from .catalog import default_catalog
+        from .catalog import catalog_for
         from .check.engine import run_checks
         from .check.rules import Context
         from .discover.project import read_project
@@ -418,7 +419,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         metadata = hub.by_key if hub is not None else None
         if metadata and any(r.id == "PTM503" for r in enabled):  # the base models' licences too
             metadata = _lineage_metadata(args, config, metadata)
-        ctx = Context(project=project, catalog=default_catalog(), references=result.references,
+        ctx = Context(project=project, catalog=catalog_for(config.loaders), references=result.references,
                       metadata=metadata)
         findings, unused = run_checks(result.references, result.by_path, rules, selection, ctx,
                                       metadata_available=available)
@@ -433,7 +434,8 @@ def cmd_check(args: argparse.Namespace) -> int:
                          for path, cell, line, ids in unused)
     findings, references, fix_notes, diff = _fixes(
         args, root, rules, selection, project, findings, result.references, online=online, metadata=metadata,
-        lookup=lambda refs: _hub_lookup(args, config, refs), store=lambda: _fix_store(args, config, root))
+        lookup=lambda refs: _hub_lookup(args, config, refs), store=lambda: _fix_store(args, config, root),
+        loaders=config.loaders)
     if diff is not None:  # --diff: the patch is the output; the exit code says whether there is one
         _write_bytes(diff, args.output)
         for note in fix_notes:
@@ -555,7 +557,7 @@ def cmd_outdated(args: argparse.Namespace) -> int:
 
 
 def _fixes(args: argparse.Namespace, root: Path, rules, selection, project, findings, references, *,
-           online: bool = False, metadata=None, lookup=None, store=None):
+           online: bool = False, metadata=None, lookup=None, store=None, loaders: str = ""):
     """Attach fixes to the findings; with --fix / --diff apply them. -> (findings, references, notes, diff)."""
     if not (args.fix or args.diff) and not any(f.reference is not None and not f.suppressed for f in findings):
         return findings, references, [], None  # nothing to fix: never import libcst (pre-commit startup)
@@ -574,7 +576,8 @@ def _fixes(args: argparse.Namespace, root: Path, rules, selection, project, find
     if not (args.fix or args.diff):
         return findings, references, [], None
     from .fix.engine import fix_loop, make_recheck, render_diff, write_changes
-    outcome = fix_loop(references, findings, read, make_recheck(root, rules, selection, project),
+    from .catalog import catalog_for
+    outcome = fix_loop(references, findings, read, make_recheck(root, rules, selection, project, catalog_for(loaders)),
                        unsafe=args.unsafe_fixes, options=options)
     remaining = sum(1 for f in outcome.findings if not f.suppressed)
     if args.diff:
