@@ -218,7 +218,9 @@ def test_trust_remote_code_on_local_folders_is_not_an_error(tmp_path):
         assert not rules_at(report, line) & {"PTM201", "PTM101", "PTM107"}, line
     assert {"PTM201", "PTM101"} <= rules_at(report, 16)
     by_line = {r["line"]: r for r in report["references"]}
-    assert [by_line[n]["pin"] for n in range(9, 16)] == ["local"] * 7
+    assert [by_line[n]["hub"] for n in range(9, 16)] == ["local"] * 7
+    # A path whose text is unknown (lines 13, 14) is local, which path stays unknown.
+    assert [by_line[n]["pin"] for n in range(9, 16)] == ["local"] * 4 + ["unknown"] * 2 + ["local"]
 
 
 def test_loop_over_different_ids_and_retry_loops_are_not_ptm306(tmp_path):
@@ -391,3 +393,33 @@ def test_declared_loaders_are_validated_strictly(tmp_path, capsys, table, messag
     err = capsys.readouterr().err
     assert "loaders[1]" in err or "loaders must be" in err
     assert message in err
+
+
+def test_more_catalogued_loaders_seen_in_real_code():
+    found = refs('''
+        import tensorflow as tf
+        from basicsr.utils.download_util import load_file_from_url
+        from datasets import load_from_disk
+        from faster_whisper import WhisperModel
+        from safetensors.torch import load_file
+        from transformers.utils import cached_file
+
+        remote_model_path = "https://huggingface.co/lllyasviel/Annotators/resolve/main/ControlNetHED.pth"
+        hed = load_file_from_url(remote_model_path, model_dir="annotator/ckpts")
+        state = load_file("./models/anything-v3-full.safetensors")
+        speakers = load_from_disk("speaker_embeddings")
+        asr = WhisperModel("large-v3", device="cuda", compute_type="float16")
+        vocab = cached_file("Qwen/Qwen2-7B", "vocab.json", revision="v1.0")
+
+        def model_fn(features, init_checkpoint):
+            tf.train.init_from_checkpoint(init_checkpoint, {})
+    ''')
+    got = [(r.loader, r.hub, r.canonical, r.pin) for r in found]
+    assert got == [
+        ("basicsr.load_file_from_url", "huggingface", "lllyasviel/Annotators", "mutable"),
+        ("safetensors.load_file", "local", None, "local"),
+        ("datasets.load_from_disk", "local", None, "local"),
+        ("faster_whisper.WhisperModel", "huggingface", "Systran/faster-whisper-large-v3", "mutable"),
+        ("transformers.cached_file", "huggingface", "Qwen/Qwen2-7B", "weak"),
+        ("tensorflow.train.init_from_checkpoint", "unknown", None, "unknown"),
+    ]

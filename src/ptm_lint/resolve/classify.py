@@ -352,8 +352,8 @@ def classify(site: CallSite, loader: Loader) -> Reference | None:
         draft.resolution, draft.pin, draft.provenance = "unknown", "unknown", model.provenance
         if site.local_hint:
             # `Path(__file__).parent / "weights"`, `os.path.join(root, name)`: a folder on disk,
-            # whatever its text.
-            draft.hub, draft.pin = "local", "local"
+            # whatever its text (which one stays unknown, and so does the pin).
+            draft.hub = "local"
             draft.notes += (f"the id is {site.local_hint}",)
             return _finish(draft, site, loader)
         if scheme in ("path",):

@@ -203,7 +203,12 @@ class _Call:
 
 
 def _is_off(value: Value) -> bool:
-    return value.absent or (value.known and _plain(value.value) and not value.value)
+    """Whether a `load_if` argument surely turns the load off. A parameter's default (`def f(model=None)`)
+    does not: callers pass the real value (`SentenceTransformer(image_model)` under
+    `if image_model is not None`)."""
+    if value.absent:
+        return True
+    return value.known and value.how != "default" and _plain(value.value) and not value.value
 
 
 def _returns_object(call: ast.Call, scope, ev: Evaluator, catalog: Catalog) -> bool:
