@@ -151,8 +151,12 @@ def ptm107(ref: Reference, ctx: Context) -> Iterable[Hit]:
         return
     if ref.hub == "local":
         return  # a path built on disk (Path(...) / "x", os.path.join): nothing the SBOM lists
-    if _scheme(ref, ctx) == "path" and _opt(ref, "weights_only") is True:
-        return  # torch.load of the project's own file, restricted to tensors: no model to inventory
+    loader = ctx.catalog.by_id(ref.loader)
+    if loader is not None and loader.scheme == "path" and (
+            _opt(ref, "weights_only") is True or "weights_only" not in loader.options):
+        # torch.load(weights_only=True) / safetensors of the project's own file: tensors from disk,
+        # no hub model for the inventory to miss (PTM202 judges an unrestricted torch.load)
+        return
     why = f" ({ref.provenance})" if ref.provenance else ""
     yield Hit(f"the model id passed to {ref.api} cannot be resolved statically{why}; the inventory and SBOM "
               f"are incomplete here: use a constant, or annotate it with `# ptm-lint: ignore[PTM107]`")
