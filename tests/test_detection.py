@@ -423,3 +423,28 @@ def test_more_catalogued_loaders_seen_in_real_code():
         ("transformers.cached_file", "huggingface", "Qwen/Qwen2-7B", "weak"),
         ("tensorflow.train.init_from_checkpoint", "unknown", None, "unknown"),
     ]
+
+
+def test_adapter_loaders_on_pipelines_and_cached_path_downloads():
+    found = refs('''
+        import torch
+        from cached_path import cached_path
+        from diffusers import EulerDiscreteScheduler
+        from photomaker import PhotoMakerStableDiffusionXLPipeline
+        from vocos import Vocos
+
+        pipe = PhotoMakerStableDiffusionXLPipeline.from_pretrained(
+            "SG161222/RealVisXL_V4.0", torch_dtype=torch.bfloat16, use_safetensors=True, variant="fp16")
+        pipe.load_ip_adapter("h94/IP-Adapter", subfolder="sdxl_models", weight_name="ip-adapter_sdxl.bin")
+        pipe.load_lora_weights("./civitai_models", weight_name="xl_more_art-full.safetensors", adapter_name="xl_more_art")
+        ckpt = str(cached_path("hf://SWivid/F5-TTS/F5TTS_v1_Base/model_1250000.safetensors"))
+        vocoder = Vocos.from_hparams("configs/vocos.yaml")  # a model built from a config file: no weights
+    ''')
+    got = [(r.api, r.detection, r.role, r.hub, r.canonical) for r in found]
+    assert got == [
+        ("photomaker.PhotoMakerStableDiffusionXLPipeline.from_pretrained", "convention", "pipeline", "huggingface",
+         "SG161222/RealVisXL_V4.0"),
+        ("pipe.load_ip_adapter", "convention", "adapter", "huggingface", "h94/IP-Adapter"),
+        ("pipe.load_lora_weights", "convention", "adapter", "local", None),
+        ("cached_path.cached_path", "catalog", "weights", "huggingface", "SWivid/F5-TTS"),
+    ]

@@ -419,7 +419,10 @@ def _more_names(func: ast.Attribute, names: list[str], call: CallInfo, ev: Evalu
     out: list[str] = []
     if index is not None:
         for name in names:
-            if name.split(".", 1)[0] not in catalog.roots:
+            parts = name.split(".")
+            # Only `Class.method` of a module outside the catalog (`json.load`, `self.x.load` are
+            # not followed: each probe is a file-system lookup and a cache dependency).
+            if len(parts) >= 3 and parts[0] not in catalog.roots and parts[-2][:1].isupper():
                 out.extend(_through_repo(name, ev, index))
     chain = _dotted(func)
     if chain is None:
