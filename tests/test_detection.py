@@ -448,3 +448,27 @@ def test_adapter_loaders_on_pipelines_and_cached_path_downloads():
         ("pipe.load_lora_weights", "convention", "adapter", "local", None),
         ("cached_path.cached_path", "catalog", "weights", "huggingface", "SWivid/F5-TTS"),
     ]
+
+
+def test_relatives_of_sentence_transformers_and_yaml_built_yolo():
+    found = refs('''
+        from InstructorEmbedding import INSTRUCTOR
+        from fastembed import TextEmbedding
+        from langchain.embeddings.huggingface import HuggingFaceEmbeddings
+        from pylate import models
+        from ultralytics import YOLO
+
+        instructor = INSTRUCTOR("hkunlp/instructor-large")
+        fast = TextEmbedding()
+        legacy = HuggingFaceEmbeddings(model_name="sentence-transformers/all-MiniLM-L6-v2")
+        colbert = models.ColBERT(model_name_or_path="lightonai/GTE-ModernColBERT-v1")
+        scratch = YOLO("yolov12s.yaml")  # built from a config: nothing downloaded
+        trained = YOLO("yolov8n.pt")
+    ''')
+    assert [(r.loader, r.canonical) for r in found] == [
+        ("InstructorEmbedding.INSTRUCTOR", "hkunlp/instructor-large"),
+        ("fastembed.TextEmbedding", "BAAI/bge-small-en-v1.5"),
+        ("langchain_community.HuggingFaceEmbeddings", "sentence-transformers/all-MiniLM-L6-v2"),
+        ("pylate.ColBERT", "lightonai/GTE-ModernColBERT-v1"),
+        ("ultralytics.YOLO", None),
+    ]

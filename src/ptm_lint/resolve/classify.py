@@ -509,6 +509,8 @@ def classify(site: CallSite, loader: Loader) -> Reference | None:
             draft.hub, draft.pin = "local", "local"
     elif scheme == "alias":
         assert text is not None
+        if text.lower().endswith((".yaml", ".yml")):
+            return None  # YOLO("yolov8n.yaml"): an architecture built from its config, no weights
         if re.match(r"https?://", text):
             _url(draft, text, site)
         elif is_local_path(text) or (text.count("/") > 0 and text.endswith(WEIGHT_SUFFIXES)) or text.count("/") > 1:
