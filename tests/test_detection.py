@@ -444,8 +444,10 @@ def test_adapter_loaders_on_pipelines_and_cached_path_downloads():
     assert got == [
         ("photomaker.PhotoMakerStableDiffusionXLPipeline.from_pretrained", "convention", "pipeline", "huggingface",
          "SG161222/RealVisXL_V4.0"),
-        ("pipe.load_ip_adapter", "convention", "adapter", "huggingface", "h94/IP-Adapter"),
-        ("pipe.load_lora_weights", "convention", "adapter", "local", None),
+        # pipe came from PhotoMakerStableDiffusionXLPipeline.from_pretrained: named through its class
+        ("photomaker.PhotoMakerStableDiffusionXLPipeline.load_ip_adapter", "convention", "adapter", "huggingface",
+         "h94/IP-Adapter"),
+        ("photomaker.PhotoMakerStableDiffusionXLPipeline.load_lora_weights", "convention", "adapter", "local", None),
         ("cached_path.cached_path", "catalog", "weights", "huggingface", "SWivid/F5-TTS"),
     ]
 
@@ -471,4 +473,21 @@ def test_relatives_of_sentence_transformers_and_yaml_built_yolo():
         ("langchain_community.HuggingFaceEmbeddings", "sentence-transformers/all-MiniLM-L6-v2"),
         ("pylate.ColBERT", "lightonai/GTE-ModernColBERT-v1"),
         ("ultralytics.YOLO", None),
+    ]
+
+
+def test_mms_language_adapters_are_not_repo_loads_but_peft_adapters_are():
+    found = refs('''
+        from transformers import AutoModelForCausalLM, Wav2Vec2ForCTC
+
+        asr = Wav2Vec2ForCTC.from_pretrained("facebook/mms-1b-all", target_lang="fra", ignore_mismatched_sizes=True)
+        asr.load_adapter("fra")  # the MMS adapter of the model above, by language code
+
+        lm = AutoModelForCausalLM.from_pretrained("meta-llama/Llama-3.1-8B")
+        lm.load_adapter("org/llama-3.1-8b-sql-lora", adapter_name="sql", revision="v1.0")
+    ''')
+    assert [(r.api, r.role, r.canonical, r.pin) for r in found] == [
+        ("transformers.Wav2Vec2ForCTC.from_pretrained", "model", "facebook/mms-1b-all", "mutable"),
+        ("transformers.AutoModelForCausalLM.from_pretrained", "model", "meta-llama/Llama-3.1-8B", "mutable"),
+        ("transformers.AutoModelForCausalLM.load_adapter", "adapter", "org/llama-3.1-8b-sql-lora", "weak"),
     ]

@@ -490,6 +490,10 @@ def _by_convention(info: CallInfo, func: ast.Attribute, names: list[str], ev: Ev
         return None
     # A receiver typed `Any` says nothing about the class: named as written instead.
     names = [n for n in names if not n.startswith(("typing.", "typing_extensions."))]
+    if not names:
+        names = _loaded_instance(func, info, ev, catalog)
+        if any(conv.excludes(name) for name in names):
+            return None
     if names:
         api = names[0].replace("().", ".")
     elif conv.unresolved:
@@ -499,6 +503,26 @@ def _by_convention(info: CallInfo, func: ast.Attribute, names: list[str], ev: Ev
     receiver = re.sub(r"\W+$", "", api.rsplit(".", 1)[0]).rsplit(".", 1)[-1]
     receiver = re.findall(r"\w+", receiver)[-1] if re.search(r"\w", receiver) else receiver
     return _extract(info, ev, conv.loader, api, rel, source, lines, catalog, role=conv.role_for(receiver))
+
+
+def _loaded_instance(func: ast.Attribute, info: CallInfo, ev: Evaluator, catalog: Catalog) -> list[str]:
+    """`pipe.load_lora_weights(...)` where `pipe = Pipeline.from_pretrained(...)`: a convention
+    loader returns an instance of its class, so the method is named through that class."""
+    if not isinstance(func.value, ast.Name):
+        return []
+    found = ev.lookup(func.value.id, info.scope, func.lineno)
+    if not found or not found[0]:
+        return []
+    out: list[str] = []
+    for binding in found[0]:
+        value = binding.node
+        if not (binding.kind == "assign" and not binding.path and isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Attribute) and catalog.convention(value.func.attr) is not None
+                and value.func.attr.startswith("from_")):
+            return []
+        out.extend(f"{name}.{func.attr}" for name in ev.qualnames(value.func.value, binding.env or found[1])
+                   if not name.endswith("()"))
+    return list(dict.fromkeys(out))
 
 
 def _stub_method(func: ast.Attribute, info: CallInfo, ev: Evaluator) -> bool:
