@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "testdata" / "fixtures"
 
 EXPECT_RE = re.compile(r"#\s*expect:\s*(?P<body>.*?)\s*$")
-EXPECT_KEYS = {"api", "hub", "role", "model", "canonical", "revision", "resolution", "pin", "column"}
+EXPECT_KEYS = {"api", "hub", "role", "model", "canonical", "revision", "resolution", "pin", "column", "detection"}
 ENUMS = {"hub": HUBS, "role": ROLES, "pin": PINS, "resolution": RESOLUTIONS}
 
 # Inputs that cannot be analysed: exactly one error each. Broken .py files yield no references.

@@ -94,7 +94,7 @@ def scan(settings: Settings) -> ScanResult:
     options = ScanOptions(exclude=c.exclude, extend_exclude=c.extend_exclude, respect_gitignore=c.respect_gitignore,
                           max_bytes=c.max_file_size, jobs=settings.jobs, cache=settings.use_cache,
                           cache_dir=str(settings.cache_dir) if settings.cache_dir else None,
-                          progress=settings.progress, taken=settings.taken)
+                          progress=settings.progress, taken=settings.taken, loaders=c.loaders)
     return scan_paths(list(settings.paths), options, root=settings.root)
 
 
@@ -130,12 +130,13 @@ def rules() -> tuple[RuleMeta, ...]:
     return default_rules()
 
 
-def context(project: Project | None, references: Sequence[Reference], metadata: Mapping | None = None):
-    """The check.context.Context the rules see."""
-    from .catalog import default_catalog
+def context(project: Project | None, references: Sequence[Reference], metadata: Mapping | None = None,
+            loaders: str = ""):
+    """The check.context.Context the rules see (`loaders`: the project's own, Config.loaders)."""
+    from .catalog import catalog_for
     from .check.context import Context
 
-    return Context(project=project, catalog=default_catalog(), references=tuple(references), metadata=metadata)
+    return Context(project=project, catalog=catalog_for(loaders), references=tuple(references), metadata=metadata)
 
 
 # -- check (and fix) ------------------------------------------------------------------------------
@@ -186,7 +187,7 @@ def check(settings: Settings, *, fix: str | None = None, unsafe_fixes: bool = Fa
     metadata = hub.by_key if hub is not None else None
     if metadata and any(r.needs_lineage for r in enabled):
         metadata = with_lineage(settings, metadata)
-    ctx = context(proj, result.references, metadata)
+    ctx = context(proj, result.references, metadata, settings.config.loaders)
     from .check.engine import run_checks
 
     findings, unused = run_checks(result.references, result.by_path, all_rules, selection, ctx,
@@ -254,19 +255,20 @@ def _fixes(settings: Settings, root: Path, findings: list[Finding], references: 
 def recheck(settings: Settings, root: Path, project: Project | None, metadata: Mapping | None = None,
             metadata_available: bool | None = None) -> Callable[[str, bytes], tuple[tuple[Reference, ...], list[Finding]]]:
     """Re-run scan + checks on one file's (fixed) bytes in memory, as `check` did on the original."""
-    from .catalog import default_catalog
+    from .catalog import catalog_for
     from .check.engine import run_checks
     from .pipeline import classify_scan
     from .scan.project import ModuleIndex
     from .scan.scanner import scan_bytes
 
-    catalog = default_catalog()
+    catalog = catalog_for(settings.config.loaders)
     all_rules, selection = rules(), settings.selection
 
     def run(rel: str, data: bytes):
         file_scan = scan_bytes(data, rel, catalog, ModuleIndex(root))
         refs = tuple(classify_scan(file_scan, catalog))
-        found, _ = run_checks(refs, {rel: file_scan}, all_rules, selection, context(project, refs, metadata),
+        found, _ = run_checks(refs, {rel: file_scan}, all_rules, selection,
+                              context(project, refs, metadata, settings.config.loaders),
                               metadata_available=metadata_available)
         return refs, found
 

@@ -84,6 +84,9 @@ class Loader:
     source: str = ""
     # A trigger that is a common word counts only in files that mention one of these (the prefilter).
     mentions: tuple[str, ...] = ()
+    # How calls to it are recognised: "catalog" (its `match`), "convention" (a [[convention]] of the
+    # ecosystem, matched by method name on any class) or "config" (declared in [tool.ptm-lint]).
+    detection: str = "catalog"
 
     @property
     def match(self) -> tuple[re.Pattern[str], ...]:
@@ -99,6 +102,29 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+@dataclass(frozen=True, slots=True)
+class Convention:
+    """A loader convention the ecosystem shares (`X.from_pretrained(id, revision=...)`), recognised
+    on any class: one imported from a package the catalog does not list, or defined in the repo."""
+
+    loader: Loader  # how the id and revision are passed, hub, scheme, default role (detection "convention")
+    method: str  # the name called on the class: from_pretrained, from_single_file, ...
+    roles: tuple[tuple[str, str], ...] = ()  # (regex fully matching the class name, role), first wins
+    exclude: tuple[str, ...] = ()  # regexes fully matching qualified names that are not loads
+    # Also on a receiver no name resolution reaches (`model_class.from_pretrained(path)`, a
+    # parameter or variable holding a class): for names distinctive enough to mean a load anyway.
+    unresolved: bool = False
+
+    def role_for(self, class_name: str) -> str:
+        for pattern, role in self.roles:
+            if _compiled(pattern).fullmatch(class_name):
+                return role
+        return self.loader.role
+
+    def excludes(self, qualname: str) -> bool:
+        return any(_compiled(p).fullmatch(qualname) for p in self.exclude)
+
+
 @dataclass(frozen=True)
 class Catalog:
     """Every loader of rules/loaders/*.toml, with the digest of their text (part of cache keys)."""
@@ -107,6 +133,24 @@ class Catalog:
     digest: str
     roots: frozenset[str] = field(default=frozenset())
     triggers: tuple[str, ...] = ()
+    conventions: tuple[Convention, ...] = ()
+
+    def convention(self, method: str) -> Convention | None:
+        for conv in self.conventions:
+            if conv.method == method:
+                return conv
+        return None
+
+    def extended(self, extra: tuple[Loader, ...], digest: str) -> Catalog:
+        """This catalog with `extra` loaders (a project's own, from [tool.ptm-lint]) tried first."""
+        if not extra:
+            return self
+        roots = set(self.roots)
+        for loader in extra:
+            roots.update(_roots(loader))
+        triggers = tuple(sorted({*self.triggers, *(t for loader in extra for t in loader.triggers)}))
+        return Catalog((*extra, *self.loaders), f"{self.digest}+{digest}", frozenset(roots), triggers,
+                       self.conventions)
 
     @property
     def mentions(self) -> dict[str, tuple[str, ...]]:
@@ -114,7 +158,7 @@ class Catalog:
         A trigger shared with a loader that lists no `mentions` always counts."""
         needs: dict[str, set[str]] = {}
         always: set[str] = set()
-        for loader in self.loaders:
+        for loader in (*self.loaders, *(c.loader for c in self.conventions)):
             for trigger in loader.triggers:
                 if loader.mentions:
                     needs.setdefault(trigger, set()).update(loader.mentions)
@@ -156,6 +200,9 @@ class Catalog:
         for loader in self.loaders:
             if loader.id == loader_id:
                 return loader
+        for conv in self.conventions:
+            if conv.loader.id == loader_id:
+                return conv.loader
         return None
 
 
@@ -175,17 +222,29 @@ _LOADER_KEYS = {
     "id", "library", "hub", "role", "scheme", "match", "triggers", "model", "revision", "args",
     "options", "kwargs_dicts", "load_if", "unpinnable", "deprecated", "note", "returns", "mentions",
 }
+_CONVENTION_KEYS = (_LOADER_KEYS - {"match", "triggers", "mentions", "library", "deprecated"}) | {
+    "method", "roles", "exclude", "unresolved"}
 
 
-def _loader(raw: dict[str, Any], source: str, *, checked: bool = False) -> Loader:
+def _loader(raw: dict[str, Any], source: str, *, checked: bool = False, detection: str = "catalog",
+            keys: frozenset[str] | set[str] = _LOADER_KEYS) -> Loader:
     """One [[loader]] table; `checked`: its regexes are known to compile (snapshot data)."""
     where = f"{source}: loader {raw.get('id', '?')!r}"
-    unknown = set(raw) - _LOADER_KEYS
+    unknown = set(raw) - keys
     if unknown:
         raise CatalogError(f"{where}: unknown keys {sorted(unknown)}")
     for key in ("id", "library", "hub", "role", "scheme", "match", "triggers", "model"):
         if key not in raw:
             raise CatalogError(f"{where}: missing {key!r}")
+    for key in ("match", "triggers", "options", "kwargs_dicts", "load_if", "mentions"):
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise CatalogError(f"{where}: {key} must be a list of strings")
+    for key in ("id", "library", "hub", "role", "scheme"):
+        if not isinstance(raw[key], str):
+            raise CatalogError(f"{where}: {key} must be a string")
+    if not isinstance(raw["model"], dict):
+        raise CatalogError(f"{where}: model must be a table like {{pos = 0, kw = [...]}}")
     if raw["hub"] not in HUBS:
         raise CatalogError(f"{where}: hub must be one of {HUBS}")
     if raw["role"] not in ROLES:
@@ -241,35 +300,140 @@ def _loader(raw: dict[str, Any], source: str, *, checked: bool = False) -> Loade
         deprecated=deprecated,
         note=raw.get("note"),
         source=source,
+        detection=detection,
     )
+
+
+def _convention(raw: dict[str, Any], source: str, *, checked: bool = False) -> Convention:
+    """One [[convention]] table: a loader without `match`, recognised by `method` on any class."""
+    where = f"{source}: convention {raw.get('id', '?')!r}"
+    unknown = set(raw) - _CONVENTION_KEYS
+    if unknown:
+        raise CatalogError(f"{where}: unknown keys {sorted(unknown)}")
+    method = raw.get("method")
+    if not isinstance(method, str) or not method.isidentifier():
+        raise CatalogError(f"{where}: method must be a name such as 'from_pretrained'")
+    roles = []
+    for entry in raw.get("roles", []):
+        if not isinstance(entry, dict) or set(entry) != {"match", "role"} or entry["role"] not in ROLES:
+            raise CatalogError(f"{where}: roles entries are {{match = '<class name regex>', role = <one of {ROLES}>}}")
+        roles.append((entry["match"], entry["role"]))
+    exclude = tuple(raw.get("exclude", ()))
+    if not checked:
+        try:
+            for pattern in (*exclude, *(p for p, _ in roles)):
+                _compiled(pattern)
+        except re.error as exc:
+            raise CatalogError(f"{where}: bad regex: {exc}") from exc
+    unresolved = raw.get("unresolved", False)
+    if not isinstance(unresolved, bool):
+        raise CatalogError(f"{where}: unresolved must be true or false")
+    body = {k: v for k, v in raw.items() if k not in ("method", "roles", "exclude", "unresolved")}
+    body.update(library="", match=[], triggers=[method])
+    loader = _loader(body, source, checked=True, detection="convention", keys=_LOADER_KEYS)
+    return Convention(loader, method, tuple(roles), exclude, unresolved)
+
+
+def _roots(loader: Loader) -> set[str]:
+    out = set()
+    for pattern in loader.patterns:
+        root = re.match(r"[\w]+", pattern.replace("\\.", "."))
+        if root is None:
+            raise CatalogError(f"{loader.source}: loader {loader.id!r}: match must start with a module name")
+        out.add(root.group(0))
+    return out
 
 
 def load_catalog(directory: Path | None = None) -> Catalog:
     """Read every rules/loaders/*.toml file; raise CatalogError on malformed data."""
     files = loader_files(directory)
     loaders: list[Loader] = []
+    conventions: list[Convention] = []
     for path, data in files:
         doc, checked = _parse(data.decode("utf-8"), path.name)
         for raw in doc.get("loader", []):
             loaders.append(_loader(raw, path.name, checked=checked))
-    ids = [loader.id for loader in loaders]
+        for raw in doc.get("convention", []):
+            conventions.append(_convention(raw, path.name, checked=checked))
+    ids = [loader.id for loader in (*loaders, *(c.loader for c in conventions))]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise CatalogError(f"duplicate loader ids: {dupes}")
+    methods = [c.method for c in conventions]
+    if len(set(methods)) != len(methods):
+        raise CatalogError(f"more than one convention per method: {sorted(methods)}")
     roots = set()
     for loader in loaders:
-        for pattern in loader.patterns:
-            root = re.match(r"[\w]+", pattern.replace("\\.", "."))
-            if root is None:
-                raise CatalogError(f"{loader.source}: loader {loader.id!r}: match must start with a module name")
-            roots.add(root.group(0))
-    triggers = tuple(sorted({t for loader in loaders for t in loader.triggers}))
-    return Catalog(tuple(loaders), files_digest(files), frozenset(roots), triggers)
+        roots.update(_roots(loader))
+    triggers = tuple(sorted({t for loader in (*loaders, *(c.loader for c in conventions)) for t in loader.triggers}))
+    return Catalog(tuple(loaders), files_digest(files), frozenset(roots), triggers, tuple(conventions))
 
 
 @functools.lru_cache(maxsize=1)
 def default_catalog() -> Catalog:
     return load_catalog()
+
+
+# --- a project's own loaders ([[tool.ptm-lint.loaders]]) -----------------------------------------
+_USER_KEYS = (_LOADER_KEYS - {"deprecated"}) | {"api"}
+_USER_DEFAULTS = {"hub": "huggingface", "role": "model", "scheme": "hf", "library": ""}
+
+
+def user_loaders(tables: Any) -> tuple[dict[str, Any], ...]:
+    """Validate `[[tool.ptm-lint.loaders]]` tables; return them normalised (defaults filled in,
+    `api` names turned into `match` and `triggers`), ready for `catalog_for`. CatalogError names
+    the table and the problem."""
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise CatalogError("loaders must be an array of tables ([[tool.ptm-lint.loaders]])")
+    out = []
+    ids: set[str] = set()
+    for n, raw in enumerate(tables, start=1):
+        where = f"loaders[{n}]" + (f" ({raw['id']!r})" if isinstance(raw.get("id"), str) else "")
+        unknown = sorted(set(raw) - _USER_KEYS)
+        if unknown:
+            raise CatalogError(f"{where}: unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} "
+                               f"(valid keys: {', '.join(sorted(_USER_KEYS))})")
+        table = {**_USER_DEFAULTS, **raw}
+        api = table.pop("api", None)
+        if api is not None:
+            if isinstance(api, str):
+                api = [api]
+            if not isinstance(api, list) or not api or not all(
+                    isinstance(a, str) and a and all(p.isidentifier() for p in a.split(".")) for a in api):
+                raise CatalogError(f"{where}: api must be a dotted name or a list of them, as imported "
+                                   f"(\"acme.models.load_model\", \"acme.Encoder.from_pretrained\")")
+            table["match"] = [*table.get("match", []), *(re.escape(a) for a in api)]
+            table.setdefault("triggers", sorted({a.rsplit(".", 1)[-1] for a in api}))
+        if "match" not in table:
+            raise CatalogError(f"{where}: give api = [\"package.module.function\"] (or match regexes and triggers)")
+        if "triggers" not in table:
+            raise CatalogError(f"{where}: match regexes need triggers (the names calls end with)")
+        if "model" not in table:
+            raise CatalogError(f"{where}: missing model = {{pos = 0, kw = [...]}} (where the model id is passed)")
+        table.setdefault("id", "config." + (api[0] if api else table["triggers"][0]))
+        try:
+            _roots(_loader(table, "[tool.ptm-lint]", detection="config", keys=_LOADER_KEYS))
+        except CatalogError as exc:
+            detail = str(exc).removeprefix(f"[tool.ptm-lint]: loader {table['id']!r}").lstrip(": ")
+            raise CatalogError(f"{where}: {detail}") from None
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise CatalogError(f"{where}: malformed ({exc})") from None
+        if table["id"] in ids:
+            raise CatalogError(f"{where}: duplicate id {table['id']!r}")
+        ids.add(table["id"])
+        out.append(table)
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=8)
+def catalog_for(loaders: str = "") -> Catalog:
+    """The default catalog extended with a project's own loaders (`loaders`: the JSON text of
+    `user_loaders`' tables, as config.Config.loaders holds it; "" for none)."""
+    base = default_catalog()
+    if not loaders:
+        return base
+    extra = tuple(_loader(t, "[tool.ptm-lint]", detection="config") for t in json.loads(loaders))
+    return base.extended(extra, hashlib.sha256(loaders.encode()).hexdigest())
 
 
 # --- the snapshot ------------------------------------------------------------------------------

@@ -265,7 +265,8 @@ def _fix_store(settings, root: Path):
 
     # Fixers also read rule data outside the loader catalog (torchvision's weights table).
     rules = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(rules_dir().rglob("*.toml")))).hexdigest()
-    return FixStore(resolve_cache_dir(settings.cache_dir, root), salt(catalog_digest(), {"rules": rules}))
+    return FixStore(resolve_cache_dir(settings.cache_dir, root),
+                    salt(catalog_digest(), {"rules": rules, "loaders": settings.config.loaders}))
 
 
 def _stderr_is_terminal() -> bool:

@@ -38,6 +38,9 @@ class Config:
     cache_dir: str | None = None
     respect_gitignore: bool = True
     max_file_size: int = 10 * 1024 * 1024
+    # The project's own loaders ([[tool.ptm-lint.loaders]]), validated, as canonical JSON text (""
+    # for none): catalog.catalog_for builds the catalog from it; it is part of cache keys.
+    loaders: str = ""
 
 
 _STR_LIST = "a list of strings"
@@ -54,6 +57,7 @@ _KEYS: dict[str, tuple[str, str]] = {
     "cache-dir": ("cache_dir", "a string"),
     "respect-gitignore": ("respect_gitignore", "a boolean"),
     "max-file-size": ("max_file_size", "a positive integer (bytes)"),
+    "loaders": ("loaders", "an array of tables ([[tool.ptm-lint.loaders]])"),
 }
 
 
@@ -134,6 +138,8 @@ def parse_config(table: dict[str, Any], path: Path | None, known_rules: Sequence
                 if not isinstance(raw, str):
                     raise ConfigError(f"cache-dir must be a string, not {raw!r}")
                 values[name] = raw
+            elif key == "loaders":
+                values[name] = _loaders(raw)
             elif key == "max-file-size":
                 if not isinstance(raw, int) or isinstance(raw, bool) or raw <= 0:
                     raise ConfigError(f"max-file-size must be a positive integer (bytes), not {raw!r}")
@@ -141,6 +147,20 @@ def parse_config(table: dict[str, Any], path: Path | None, known_rules: Sequence
     except ConfigError as exc:
         raise ConfigError(f"{where}{exc}") from None
     return Config(**values)
+
+
+def _loaders(raw: Any) -> str:
+    """[[tool.ptm-lint.loaders]]: the project's own loader functions and classes, in the shape of
+    the catalog's [[loader]] tables (see docs/configuration.md); validated by the catalog."""
+    import json
+
+    from .catalog import CatalogError, user_loaders
+
+    try:
+        tables = user_loaders(raw)
+    except CatalogError as exc:
+        raise ConfigError(str(exc)) from None
+    return json.dumps(tables, sort_keys=True, separators=(",", ":")) if tables else ""
 
 
 def validate_selectors(selectors: Sequence[str], known_rules: Sequence[str], key: str) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from .check.rulebook import RuleMeta
 
 HUBS = ("huggingface", "modelscope", "torch_hub", "tf_hub", "kaggle", "url", "local", "unknown")
+DETECTIONS = ("catalog", "convention", "config")  # how a call was recognised as a load
 ROLES = (
     "model", "tokenizer", "config", "processor", "pipeline", "weights", "adapter", "dataset", "other",
 )
@@ -89,6 +90,11 @@ class CallSite:
     in_loop: bool = False
     hot_path: str | None = None  # why the enclosing function runs per call/request, if it does
     dynamic_kwargs: bool = False
+    detection: str = "catalog"  # one of DETECTIONS
+    role: str | None = None  # overrides the loader's role (a convention's role by class name)
+    # Why the id argument is a filesystem path even when its value is unknown (`Path(...) / "x"`,
+    # `os.path.join(...)`), or None.
+    local_hint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +139,7 @@ class Reference:
     hot_path: str | None = None
     dynamic_kwargs: bool = False
     notes: tuple[str, ...] = ()
+    detection: str = "catalog"  # catalog | convention | config (DETECTIONS)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -152,6 +159,7 @@ class Reference:
             "revision": self.revision,
             "pin": self.pin,
             "options": dict(self.options),
+            "detection": self.detection,
             "loader": self.loader,
             "library": self.library,
             "revision_resolution": self.revision_resolution,

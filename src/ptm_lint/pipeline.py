@@ -42,21 +42,25 @@ class ScanOptions:
     # Stats the run took before reading anything (runmemo.Memo.taken, after its answer missed):
     # discovery uses them instead of taking them again.
     taken: Mapping[str, os.stat_result] | None = dataclasses.field(default=None, compare=False, repr=False)
+    # The project's own loaders ([[tool.ptm-lint.loaders]]) as config.Config.loaders holds them.
+    loaders: str = ""
 
 
-def _catalog() -> Catalog:
-    """The loader catalog, imported and built when a file must be read or classified (a warm run of
-    a tree without model loads needs only its digest: ruledata.catalog_digest)."""
-    from .catalog import default_catalog
+def _catalog(loaders: str = "") -> Catalog:
+    """The loader catalog (with the project's own `loaders`), imported and built when a file must be
+    read or classified (a warm run of a tree without model loads needs only its digest:
+    ruledata.catalog_digest)."""
+    from .catalog import catalog_for
 
-    return default_catalog()
+    return catalog_for(loaders)
 
 
-def _trigger() -> Callable[[bytes], bool]:
+@functools.lru_cache(maxsize=4)
+def _trigger(loaders: str = "") -> Callable[[bytes], bool]:
     """The byte prefilter (scan.prefilter), built from the catalog (~10 ms) when a file must be read."""
     from .scan.prefilter import prefilter
 
-    return prefilter(_catalog())
+    return prefilter(_catalog(loaders))
 
 
 def scan_text(source: str, path: str = "example.py", *, catalog: Catalog | None = None,
@@ -115,13 +119,13 @@ def _internal_error(rel: str, stage: str, exc: BaseException | str) -> FileScan:
     return FileScan(rel, errors=(FileError(rel, f"internal error {stage}: {detail}", "internal"),))
 
 
-def _scan_chunk(root: str, rels: Sequence[str], cache=None, progress=None) -> list[FileScan]:
+def _scan_chunk(root: str, rels: Sequence[str], cache=None, progress=None, loaders: str = "") -> list[FileScan]:
     """Scan `rels` in this process; with a cache.CacheSpec, store each result as it comes."""
     from .scan.project import ModuleIndex
 
-    catalog = _catalog()
+    catalog = _catalog(loaders)
     index = ModuleIndex(Path(root))
-    trigger = _trigger()
+    trigger = _trigger(loaders)
     store = None
     if cache is not None:
         from .cache import store as write_entry
@@ -137,9 +141,9 @@ def _scan_chunk(root: str, rels: Sequence[str], cache=None, progress=None) -> li
 
 
 def scan_files(root: Path, rels: Sequence[str], jobs: int | None = None, *, cache=None,
-               progress: Callable[[int], None] | None = None) -> list[FileScan]:
+               progress: Callable[[int], None] | None = None, loaders: str = "") -> list[FileScan]:
     """Scan files (paths relative to root); parallel for large inputs, same results either way."""
-    batch = _Batch(root, jobs, cache, progress)
+    batch = _Batch(root, jobs, cache, progress, loaders)
     for rel in rels:
         batch.add(rel)
     return batch.finish()
@@ -157,8 +161,10 @@ class _Batch:
 
     CHUNK = 16  # files per task: small enough to balance big and small files, big enough to share module analyses
 
-    def __init__(self, root: Path, jobs: int | None, cache=None, progress: Callable[[int], None] | None = None) -> None:
+    def __init__(self, root: Path, jobs: int | None, cache=None, progress: Callable[[int], None] | None = None,
+                 loaders: str = "") -> None:
         self.root = str(root)
+        self.loaders = loaders
         self.jobs = jobs or os.cpu_count() or 1
         self.cache = cache
         self.progress = progress
@@ -187,13 +193,14 @@ class _Batch:
             chunk, self.pending = self.pending[: self.CHUNK], self.pending[self.CHUNK :]
             self.chunks.append(chunk)
             try:
-                self.futures.append(self.pool.submit(_scan_chunk, self.root, chunk, self.cache))  # type: ignore[union-attr]
+                self.futures.append(self.pool.submit(_scan_chunk, self.root, chunk, self.cache,  # type: ignore[union-attr]
+                                                     None, self.loaders))
             except Exception:  # noqa: BLE001 - a broken pool: the chunk is retried in finish()
                 self.futures.append(None)
 
     def finish(self) -> list[FileScan]:
         if self.pool is None:  # few files (or no processes): all of them here
-            return _scan_chunk(self.root, self.pending, self.cache, self.progress) if self.pending else []
+            return _scan_chunk(self.root, self.pending, self.cache, self.progress, self.loaders) if self.pending else []
         self._submit(rest=True)
         results: dict[int, list[FileScan]] = {}
         try:
@@ -210,7 +217,7 @@ class _Batch:
         except _no_processes():
             pass
         missing = [rel for n, chunk in enumerate(self.chunks) if n not in results for rel in chunk]
-        retried = _isolate(self.root, missing, self.cache) if missing else {}
+        retried = _isolate(self.root, missing, self.cache, self.loaders) if missing else {}
         if missing and self.progress is not None:
             self.progress(len(missing))
         out: list[FileScan] = []
@@ -234,7 +241,7 @@ def _no_processes() -> tuple[type[BaseException], ...]:
     return (OSError, ImportError, RuntimeError, BrokenProcessPool)
 
 
-def _isolate(root: str, rels: Sequence[str], cache=None) -> dict[str, FileScan]:
+def _isolate(root: str, rels: Sequence[str], cache=None, loaders: str = "") -> dict[str, FileScan]:
     """Scan `rels` one file per task, in order, in a single fresh worker process.
 
     With one worker the first file without a result is the one the worker died on: it becomes
@@ -249,7 +256,7 @@ def _isolate(root: str, rels: Sequence[str], cache=None) -> dict[str, FileScan]:
         crashed = None
         try:
             with _new_pool(1) as pool:
-                futures = [pool.submit(_scan_chunk, root, [rel], cache) for rel in todo]
+                futures = [pool.submit(_scan_chunk, root, [rel], cache, None, loaders) for rel in todo]
                 for rel, future in zip(todo, futures):
                     try:
                         out[rel] = future.result()[0]
@@ -261,7 +268,7 @@ def _isolate(root: str, rels: Sequence[str], cache=None) -> dict[str, FileScan]:
         except _no_processes():  # workers cannot be started (any more): the rest is scanned here
             for rel in todo:
                 if rel not in out and rel != crashed:
-                    out[rel] = _scan_chunk(root, [rel], cache)[0]
+                    out[rel] = _scan_chunk(root, [rel], cache, None, loaders)[0]
         if crashed is None:
             break
         out[crashed] = _internal_error(
@@ -303,7 +310,9 @@ def scan_paths(paths: Sequence[Path], options: ScanOptions | None = None, *, roo
 
         directory = resolve_cache_dir(options.cache_dir, root,
                                       Path(options.config_dir) if options.config_dir else None)
-        cache = ResultCache(directory, salt(catalog_digest()), root)
+        # The project's own loaders change what a scan finds: part of every entry's key.
+        cache = ResultCache(directory, salt(catalog_digest(), {"loaders": options.loaders} if options.loaders else None),
+                            root)
     found = discover(
         paths, root, exclude=options.exclude, extend_exclude=options.extend_exclude,
         respect_gitignore=options.respect_gitignore, max_bytes=options.max_bytes,
@@ -315,7 +324,7 @@ def scan_paths(paths: Sequence[Path], options: ScanOptions | None = None, *, roo
     for scan in scans:
         try:
             # (the catalog is built only for a file with calls: a warm run of a tree without any needs none)
-            references.extend(list(classify_scan(scan, _catalog())) if scan.calls else ())
+            references.extend(list(classify_scan(scan, _catalog(options.loaders))) if scan.calls else ())
         except Exception as exc:  # noqa: BLE001 - one file's internal error must not cost the others
             failed.extend(_internal_error(scan.path, "while classifying", exc).errors)
     errors = sorted([*found.errors, *(e for scan in scans for e in scan.errors), *failed], key=lambda e: (e.path, e.line or 0))
@@ -345,8 +354,8 @@ def _scan_cached(root: Path, rels: Sequence[str], stats: Sequence[tuple[int, int
 
         progress = Progress.maybe(len(rels), enabled=True)
     manifest = cache.open_manifest() if cache is not None else None
-    trigger = functools.cache(_trigger)  # built when a file must be read (~10 ms)
-    batch = _Batch(root, options.jobs, cache.spec if cache is not None else None, progress)
+    trigger = functools.partial(_trigger, options.loaders)  # built when a file must be read (~10 ms)
+    batch = _Batch(root, options.jobs, cache.spec if cache is not None else None, progress, options.loaders)
     done: list[FileScan] = []
     base = str(root)
     for rel, stat in zip(rels, stats):

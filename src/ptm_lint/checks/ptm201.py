@@ -14,6 +14,8 @@ SCOPE = "reference"
 def check(ref: Reference, ctx: Context) -> Iterable[Hit]:
     if option(ref, "trust_remote_code") is not True:
         return
+    if ref.hub == "local":
+        return  # the code comes from a folder the project itself holds, not from a Hub repo
     hub = "ModelScope" if ref.hub == "modelscope" else "the Hub"
     if ref.pin == "immutable":
         yield Hit(f"{shown_id(ref)} runs Python code from its {hub} repo (trust_remote_code=True); it is pinned to "

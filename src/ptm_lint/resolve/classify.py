@@ -71,6 +71,32 @@ def is_local_path(text: str) -> bool:
     return False
 
 
+# First parts of "a/b" that name a folder a training or serving script writes or reads, not a
+# Hub user or organisation ("outputs/checkpoint-500", "checkpoints/final", "saved_models/bert").
+LOCAL_DIRS = frozenset({
+    "output", "outputs", "output_dir", "out", "checkpoint", "checkpoints", "ckpt", "ckpts", "results",
+    "runs", "saved_model", "saved_models", "save", "saves", "exp", "exps", "experiments", "logs",
+    "tmp", "temp", "cache", ".cache", "weights", "pretrained", "pretrained_models", "artifacts",
+    "local_models", "trained_models", "finetuned", "fine_tuned", "model_output", "models_dir", "work_dirs",
+})
+# Last parts that a trainer writes: "<dir>/checkpoint-500", "<dir>/epoch_3", "<dir>/global_step100".
+LOCAL_LEAF = r"(?:checkpoint|ckpt|epoch|step|global_step|iter)[-_]?\d+"
+
+
+def looks_local(text: str) -> bool:
+    """Whether an id-like string is a filesystem path even though it has the owner/name shape:
+    an explicit path (is_local_path), a trailing or doubled separator, a conventional output
+    folder as its first part, or a trainer's checkpoint folder as its last."""
+    if is_local_path(text):
+        return True
+    if text.endswith("/") or "//" in text:
+        return True
+    head, _, tail = text.partition("/")
+    if not tail:
+        return False
+    return head.lower() in LOCAL_DIRS or bool(_re(LOCAL_LEAF).fullmatch(tail.rsplit("/", 1)[-1].lower()))
+
+
 def hf_canonical(repo_id: str, prefix: str | None = None) -> str:
     if "/" in repo_id:
         return repo_id
@@ -140,6 +166,20 @@ def _rev_from_value(draft: _Draft, value: Value, *, dynamic: bool) -> None:
     draft.pin = "unknown"
 
 
+def _pin_from_revision(draft: _Draft, site: CallSite) -> None:
+    """An id that cannot be resolved with a literal revision: a full commit sha pins whatever repo
+    the id names (immutable), a short sha or a tag pins it weakly; a branch name says nothing
+    certain (the id may be a local folder, where revision= is ignored), so the pin stays unknown."""
+    rev = site.revision
+    if not (rev.known and isinstance(rev.value, str)):
+        return
+    pin = revision_pin(rev.value)
+    if pin in ("immutable", "weak"):
+        draft.revision, draft.pin = rev.value, pin
+        draft.rev_resolution, draft.rev_provenance = rev.how, rev.provenance
+        draft.notes += (f"the id is not known, but revision={rev.value!r} pins it ({pin})",)
+
+
 def _hf(draft: _Draft, text: str, site: CallSite, loader: Loader) -> None:
     m = _re(HF_URL).fullmatch(text)
     if m:
@@ -160,7 +200,7 @@ def _hf(draft: _Draft, text: str, site: CallSite, loader: Loader) -> None:
         else:
             _rev_from_value(draft, site.revision, dynamic=site.dynamic_kwargs)
         return
-    if is_local_path(text) or text.count("/") > 1 or text.endswith(WEIGHT_SUFFIXES):
+    if looks_local(text) or text.count("/") > 1 or text.endswith(WEIGHT_SUFFIXES):
         draft.hub, draft.pin = "local", "local"
         return
     if "/" not in text and text not in LEGACY_IDS and not loader.model_prefix and loader.scheme == "hf":
@@ -340,11 +380,19 @@ def classify(site: CallSite, loader: Loader) -> Reference | None:
             return _finish(draft, site, loader)
     elif not model.known:
         draft.resolution, draft.pin, draft.provenance = "unknown", "unknown", model.provenance
+        if site.local_hint:
+            # `Path(__file__).parent / "weights"`, `os.path.join(root, name)`: a folder on disk,
+            # whatever its text (which one stays unknown, and so does the pin).
+            draft.hub = "local"
+            draft.notes += (f"the id is {site.local_hint}",)
+            return _finish(draft, site, loader)
         if scheme in ("path",):
             draft.hub = "unknown"
         if scheme == "torchvision" or scheme == "keras_app":
             pass
         else:
+            if scheme in ("hf", "hf_dataset"):
+                _pin_from_revision(draft, site)
             return _finish(draft, site, loader)
     elif not isinstance(model.value, str):
         if model.value is None:
@@ -494,6 +542,8 @@ def classify(site: CallSite, loader: Loader) -> Reference | None:
             draft.hub, draft.pin = "local", "local"
     elif scheme == "alias":
         assert text is not None
+        if text.lower().endswith((".yaml", ".yml")):
+            return None  # YOLO("yolov8n.yaml"): an architecture built from its config, no weights
         if re.match(r"https?://", text):
             _url(draft, text, site)
         elif is_local_path(text) or (text.count("/") > 0 and text.endswith(WEIGHT_SUFFIXES)) or text.count("/") > 1:
@@ -544,6 +594,7 @@ def _finish(draft: _Draft, site: CallSite, loader: Loader) -> Reference:
         hot_path=site.hot_path,
         dynamic_kwargs=site.dynamic_kwargs,
         notes=tuple(mask_secrets(n) for n in notes),
+        detection=site.detection,
     )
 
 
@@ -552,6 +603,8 @@ def _masked(text: str | None) -> str | None:
 
 
 def _role(site: CallSite, loader: Loader) -> str:
+    if site.role is not None:
+        return site.role
     repo_type = site.args.get("repo_type")
     if repo_type is not None and repo_type.known:
         if repo_type.value == "dataset":

@@ -204,7 +204,12 @@ class _Call:
 
 
 def _is_off(value: Value) -> bool:
-    return value.absent or (value.known and _plain(value.value) and not value.value)
+    """Whether a `load_if` argument surely turns the load off. A parameter's default (`def f(model=None)`)
+    does not: callers pass the real value (`SentenceTransformer(image_model)` under
+    `if image_model is not None`)."""
+    if value.absent:
+        return True
+    return value.known and value.how != "default" and _plain(value.value) and not value.value
 
 
 def _returns_object(call: ast.Call, scope, ev: Evaluator, catalog: Catalog) -> bool:
@@ -234,7 +239,7 @@ def _loaded_object(node: ast.expr, scope, ev: Evaluator, catalog: Catalog) -> bo
 
 
 def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, source: Source,
-             lines: list[str], catalog: Catalog) -> CallSite | None:
+             lines: list[str], catalog: Catalog, role: str | None = None) -> CallSite | None:
     node = info.node
     call = _Call(node, info, ev, loader)
     argspecs = dict(loader.args)
@@ -274,6 +279,12 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
     func_scope = info.scope.function
     scope_name = func_scope.qualname if func_scope is not None else "<module>"
     hot = _hot_path(func_scope.node) if func_scope is not None else None
+    id_node = None if loader.model_from_callee else call.node_for(loader.model)
+    in_loop = bool(info.in_loop)
+    if in_loop and not _same_each_time(info, id_node):
+        in_loop = False
+    if hot and id_node is not None and func_scope is not None and _uses_params(id_node, func_scope.node):
+        hot = None  # a handler that loads the model its caller names: not the same model per call
     return CallSite(
         path=rel,
         cell=cell,
@@ -286,9 +297,12 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
         options=options,
         keywords=call.all_keywords(),
         scope=scope_name,
-        in_loop=info.in_loop,
+        in_loop=in_loop,
         hot_path=hot,
         dynamic_kwargs=call.dynamic,
+        detection=loader.detection,
+        role=role,
+        local_hint=_path_expression(id_node, info.scope, ev) if id_node is not None and not model.known else None,
     )
 
 
@@ -379,18 +393,308 @@ def _scan_tree(tree: ast.Module, source: Source, rel: str, catalog: Catalog,
         ev = _CellEvaluator(source, info, rel, module_name(named), index)
     lines = _split_lines(source.text)
     found: list[CallSite] = []
+    methods = {c.method for c in catalog.conventions}
+    terminals = {t.rsplit(".", 1)[-1] for t in catalog.triggers}
     for call in info.calls:
-        for api in ev.qualnames(call.node.func, call.scope):
+        func = call.node.func
+        names = ev.qualnames(func, call.scope)
+        if isinstance(func, ast.Attribute) and func.attr in terminals and not any(map(catalog.find, names)):
+            names = [*names, *_more_names(func, names, call, ev, catalog, index)]
+        matched = False
+        for api in names:
             loader = catalog.find(api)
             if loader is None:
                 continue
+            matched = True
             site = _extract(call, ev, loader, api, rel, source, lines, catalog)
             if site is not None:
                 found.append(site)
             break
+        if not matched and isinstance(func, ast.Attribute) and func.attr in methods:
+            site = _by_convention(call, func, names, ev, rel, source, lines, catalog)
+            if site is not None:
+                found.append(site)
     found.sort(key=lambda c: (c.cell if c.cell is not None else -1, c.span.line, c.span.column))
     _release(info, ev)
     return tuple(found)
+
+
+# -- open-world recognition ------------------------------------------------------------------------
+def _dotted(node: ast.expr) -> tuple[ast.Name, list[str]] | None:
+    """`a.b.c` -> (Name a, ["b", "c"]); None for anything but a chain of attributes on a name."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return node, parts[::-1]
+
+
+def _more_names(func: ast.Attribute, names: list[str], call: CallInfo, ev: Evaluator, catalog: Catalog,
+                index: ModuleIndex | None) -> list[str]:
+    """Qualified names for a callee that import resolution alone does not give:
+
+    - a class imported from another module of the repo, named through its bases there
+      (`from .modeling import MyLlama`, `class MyLlama(LlamaForCausalLM)` in modeling.py), so a repo
+      subclass of a catalogued loader is a catalog match wherever it is defined;
+    - a module-like receiver bound by an assignment rather than an import
+      (`transformers = LazyImport("transformers")`, `diffusers = _import_diffusers()`,
+      `transformers = pytest.importorskip("transformers")`), when the module it stands for is
+      named by the call's string argument or, failing that, by the variable's own name, and that
+      module is one the catalog knows.
+    """
+    out: list[str] = []
+    if index is not None:
+        for name in names:
+            parts = name.split(".")
+            # Only `Class.method` of a module outside the catalog (`json.load`, `self.x.load` are
+            # not followed: each probe is a file-system lookup and a cache dependency).
+            if len(parts) >= 3 and parts[0] not in catalog.roots and parts[-2][:1].isupper():
+                out.extend(_through_repo(name, ev, index))
+    chain = _dotted(func)
+    if chain is None:
+        return out
+    root, rest = chain
+    found = ev.lookup(root.id, call.scope, root.lineno)
+    bindings = found[0] if found else []
+    if any(b.kind in ("import", "class", "function") for b in bindings):
+        return out
+    module = None
+    for binding in bindings:
+        value = binding.node if binding.kind == "assign" else None
+        if isinstance(value, ast.Call) and value.args and isinstance(value.args[0], ast.Constant):
+            text = value.args[0].value
+            if isinstance(text, str) and all(p.isidentifier() for p in text.split(".")):
+                module = text
+                break
+    if module is None and root.id in catalog.roots:
+        module = root.id
+    if module is not None and module.split(".", 1)[0] in catalog.roots:
+        out.append(".".join([module, *rest]))
+    return out
+
+
+def _through_repo(qualname: str, ev: Evaluator, index: ModuleIndex, hops: int = 3) -> list[str]:
+    """`pkg.mod.Class.method` where pkg.mod is a module of the repo -> the names of Class there
+    (itself, its bases, what it re-exports), each + `.method`."""
+    parts = qualname.removesuffix("()").split(".")
+    for cut in range(len(parts) - 2, 0, -1):
+        module, attr, tail = ".".join(parts[:cut]), parts[cut], parts[cut + 1:]
+        other = index.evaluator(module, 1)
+        if other is None:
+            continue
+        found = other.lookup(attr, other.info.module, 10**9)
+        if found is None:
+            return []
+        resolved = other.qualnames(ast.Name(id=attr, lineno=10**9), other.info.module)
+        out = []
+        for name in resolved:
+            full = ".".join([name.removesuffix("()"), *tail])
+            if full == qualname:
+                continue
+            out.append(full)
+            if hops > 1:
+                out.extend(_through_repo(full, other, index, hops - 1))
+        return out
+    return []
+
+
+def _by_convention(info: CallInfo, func: ast.Attribute, names: list[str], ev: Evaluator, rel: str,
+                   source: Source, lines: list[str], catalog: Catalog) -> CallSite | None:
+    """A `X.<method>(...)` call no catalog entry matched, recognised by the ecosystem's convention
+    (rules/loaders/90-conventions.toml): on any class, whatever package or module defines it."""
+    conv = catalog.convention(func.attr)
+    if conv is None:
+        return None
+    if any(conv.excludes(name.replace("().", ".")) for name in names):
+        return None
+    function = info.scope.function
+    if function is not None and getattr(function.node, "name", None) == func.attr:
+        # The body of the repo's own `def from_pretrained(cls, ...)`: it forwards its caller's
+        # arguments (`super().from_pretrained(name, ...)`); the callers are the loads.
+        return None
+    if _stub_method(func, info, ev):
+        return None
+    # A receiver typed `Any` says nothing about the class: named as written instead.
+    names = [n for n in names if not n.startswith(("typing.", "typing_extensions."))]
+    if not names:
+        names = _loaded_instance(func, info, ev, catalog)
+        if any(conv.excludes(name) for name in names):
+            return None
+    if names:
+        api = names[0].replace("().", ".")
+    elif conv.unresolved:
+        api = _written(func)
+    else:
+        return None
+    receiver = re.sub(r"\W+$", "", api.rsplit(".", 1)[0]).rsplit(".", 1)[-1]
+    receiver = re.findall(r"\w+", receiver)[-1] if re.search(r"\w", receiver) else receiver
+    return _extract(info, ev, conv.loader, api, rel, source, lines, catalog, role=conv.role_for(receiver))
+
+
+def _loaded_instance(func: ast.Attribute, info: CallInfo, ev: Evaluator, catalog: Catalog) -> list[str]:
+    """`pipe.load_lora_weights(...)` where `pipe = Pipeline.from_pretrained(...)`: a convention
+    loader returns an instance of its class, so the method is named through that class."""
+    if not isinstance(func.value, ast.Name):
+        return []
+    found = ev.lookup(func.value.id, info.scope, func.lineno)
+    if not found or not found[0]:
+        return []
+    out: list[str] = []
+    for binding in found[0]:
+        value = binding.node
+        if not (binding.kind == "assign" and not binding.path and isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Attribute) and catalog.convention(value.func.attr) is not None
+                and value.func.attr.startswith("from_")):
+            return []
+        out.extend(f"{name}.{func.attr}" for name in ev.qualnames(value.func.value, binding.env or found[1])
+                   if not name.endswith("()"))
+    return list(dict.fromkeys(out))
+
+
+def _stub_method(func: ast.Attribute, info: CallInfo, ev: Evaluator) -> bool:
+    """Whether the receiver is a class of this file whose own `<method>` calls nothing but the class
+    itself (`return cls()`): a name-alike that loads nothing."""
+    if not isinstance(func.value, ast.Name):
+        return False
+    found = ev.lookup(func.value.id, info.scope, func.lineno)
+    if not found or len(found[0]) != 1 or found[0][0].kind != "class" or found[0][0].scope is None:
+        return False
+    cls_node = found[0][0].scope.node
+    assert isinstance(cls_node, ast.ClassDef)
+    for stmt in cls_node.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == func.attr:
+            first = stmt.args.args[0].arg if stmt.args.args else None
+            calls = [n for n in ast.walk(stmt) if isinstance(n, ast.Call)]
+            return all(isinstance(c.func, ast.Name) and c.func.id in (first, cls_node.name) for c in calls)
+    return False
+
+
+def _written(func: ast.Attribute) -> str:
+    """The callee as written, for a receiver no name resolution reaches (`model_cls.from_pretrained`)."""
+    try:
+        text = ast.unparse(func)
+    except (ValueError, RecursionError):  # pragma: no cover - unparse of a parsed tree
+        text = f"<expr>.{func.attr}"
+    text = " ".join(text.split())
+    return text if len(text) <= 120 else f"<expr>.{func.attr}"
+
+
+# -- repeated loads (PTM306) -----------------------------------------------------------------------
+def _names_in(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _same_each_time(info: CallInfo, id_node: ast.expr | None) -> bool:
+    """Whether a load inside a loop loads the same model on every iteration: not when its id comes
+    from the loop variable (a loop over different ids), and not in a retry loop, which leaves after
+    the first load that succeeds (`break` / `return` right after it, or in its `try`)."""
+    loop = info.in_loop
+    if not isinstance(loop, ast.AST):
+        return True
+    if isinstance(loop, (ast.For, ast.AsyncFor, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+        if isinstance(loop, (ast.For, ast.AsyncFor)):
+            varying, body = _names_in(loop.target), loop.body
+        else:
+            varying, body = set().union(*(_names_in(g.target) for g in loop.generators)), []
+        # Names assigned in the body from the loop variable vary too (`path = f"{d}/{name}"`).
+        changed = True
+        while changed:
+            changed = False
+            for stmt in body:
+                for node in ast.walk(stmt):
+                    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+                        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                        bound = set().union(*(_names_in(t) for t in targets)) - varying
+                        if bound and _names_in(node.value) & varying:
+                            varying |= bound
+                            changed = True
+        if id_node is not None and _names_in(id_node) & varying:
+            return False
+    if isinstance(loop, (ast.For, ast.AsyncFor, ast.While)) and _leaves_after(loop.body, info.node):
+        return False
+    return True
+
+
+def _leaves_after(body: list[ast.stmt], call: ast.Call) -> bool:
+    """Whether the statement list holding `call` (directly, in a `try`, `with` or `if`) leaves the
+    loop once the load succeeded: a `break` or `return` follows it in its block or its try's else."""
+    for i, stmt in enumerate(body):
+        if not any(node is call for node in ast.walk(stmt)):
+            continue
+        if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef,
+                             ast.ClassDef)) and stmt is not call:
+            return False  # an inner loop (or a definition) decides on its own
+        rest = body[i + 1:]
+        if any(isinstance(s, (ast.Break, ast.Return)) for s in rest):
+            return True
+        if isinstance(stmt, (ast.Return,)):
+            return True
+        if isinstance(stmt, ast.Try):
+            if _leaves_after(stmt.body, call) or any(isinstance(s, (ast.Break, ast.Return)) for s in stmt.orelse):
+                return True
+            return False
+        if isinstance(stmt, (ast.With, ast.AsyncWith, ast.If)):
+            return _leaves_after(stmt.body, call) or (isinstance(stmt, ast.If) and _leaves_after(stmt.orelse, call))
+        return False
+    return False
+
+
+def _uses_params(node: ast.expr, func: ast.AST) -> bool:
+    """Whether an expression reads a parameter of `func` other than self/cls."""
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    a = func.args
+    params = {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)} - {"self", "cls"}
+    if a.vararg:
+        params.add(a.vararg.arg)
+    if a.kwarg:
+        params.add(a.kwarg.arg)
+    return bool(_names_in(node) & params)
+
+
+# -- local paths whose text is unknown -----------------------------------------------------------
+_PATH_CALLS = frozenset({
+    "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.WindowsPath", "os.path.join",
+    "os.path.abspath", "os.path.expanduser", "os.path.realpath", "os.path.dirname", "os.path.normpath",
+    "os.getcwd", "tempfile.mkdtemp", "tempfile.gettempdir",
+})
+_PATH_ATTRS = frozenset({"parent", "parents", "resolve", "absolute", "expanduser", "joinpath", "with_suffix",
+                         "with_name", "as_posix"})
+
+
+def _path_expression(node: ast.expr, scope, ev: Evaluator, depth: int = 0) -> str | None:
+    """Why `node` evaluates to a filesystem path (built with pathlib or os.path, or from __file__),
+    whatever its text; None when nothing says so."""
+    if depth > 8:
+        return None
+    if isinstance(node, ast.Name):
+        if node.id == "__file__":
+            return "a path built from __file__"
+        found = ev.lookup(node.id, scope, node.lineno)
+        if found is None:
+            return None
+        bindings = [b for b in found[0] if b.kind == "assign" and isinstance(b.node, ast.expr)]
+        if not bindings or len(bindings) != len(found[0]):
+            return None
+        whys = [_path_expression(b.node, b.env or found[1], ev, depth + 1) for b in bindings]  # type: ignore[arg-type]
+        return whys[0] if all(whys) else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        return _path_expression(node.left, scope, ev, depth + 1)
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Name) and func.id == "str" and len(node.args) == 1:
+            return _path_expression(node.args[0], scope, ev, depth + 1)
+        for name in ev.qualnames(func, scope):
+            if name in _PATH_CALLS:
+                return f"a path built with {name}()"
+        if isinstance(func, ast.Attribute) and func.attr in _PATH_ATTRS:
+            return _path_expression(func.value, scope, ev, depth + 1)
+        return None
+    if isinstance(node, ast.Attribute) and node.attr in _PATH_ATTRS:
+        return _path_expression(node.value, scope, ev, depth + 1)
+    return None
 
 
 def _release(info, ev: Evaluator) -> None:

@@ -67,7 +67,9 @@ class Scope:
 class CallInfo:
     node: ast.Call
     scope: Scope
-    in_loop: bool
+    # Falsy outside loops; inside one, the innermost loop (For, While, or a comprehension node),
+    # or True where only "in some loop" is known.
+    in_loop: bool | ast.AST | ast.AST
 
 
 @dataclass(slots=True)
@@ -100,11 +102,11 @@ class _Collector:
         self.scope_of: dict[int, Scope] = {}
 
     # -- statements ------------------------------------------------------------------------
-    def block(self, body: list[ast.stmt], scope: Scope, loop: bool) -> None:
+    def block(self, body: list[ast.stmt], scope: Scope, loop: bool | ast.AST) -> None:
         for stmt in body:
             self.stmt(stmt, scope, loop, id(body))
 
-    def stmt(self, node: ast.stmt, scope: Scope, loop: bool, block: int) -> None:
+    def stmt(self, node: ast.stmt, scope: Scope, loop: bool | ast.AST, block: int) -> None:
         line = node.lineno
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for dec in node.decorator_list:
@@ -162,11 +164,11 @@ class _Collector:
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             self.expr(node.iter, scope, loop)
             self.target(node.target, scope, True, Binding("for", line, block, node=node.iter))
-            self.block(node.body, scope, True)
+            self.block(node.body, scope, node)  # (the loop itself: scanner tells a loop over ids from a reload)
             self.block(node.orelse, scope, loop)
         elif isinstance(node, ast.While):
-            self.expr(node.test, scope, True)
-            self.block(node.body, scope, True)
+            self.expr(node.test, scope, node)
+            self.block(node.body, scope, node)
             self.block(node.orelse, scope, loop)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
@@ -214,7 +216,7 @@ class _Collector:
                 if isinstance(child, ast.expr):
                     self.expr(child, scope, loop)
 
-    def target(self, node: ast.expr, scope: Scope, loop: bool, binding: Binding, path: tuple[int, ...] = ()) -> None:
+    def target(self, node: ast.expr, scope: Scope, loop: bool | ast.AST, binding: Binding, path: tuple[int, ...] = ()) -> None:
         if isinstance(node, ast.Name):
             scope.bind(
                 node.id,
@@ -243,7 +245,7 @@ class _Collector:
             # Attribute/subscript targets bind no name, but their sub-expressions may hold calls.
             self.expr(node, scope, loop)
 
-    def arguments(self, args: ast.arguments, scope: Scope, loop: bool) -> None:
+    def arguments(self, args: ast.arguments, scope: Scope, loop: bool | ast.AST) -> None:
         for default in [*args.defaults, *[d for d in args.kw_defaults if d is not None]]:
             self.expr(default, scope, loop)
 
@@ -260,7 +262,7 @@ class _Collector:
                 inner.bind(arg.arg, Binding("other", arg.lineno, block))
 
     # -- expressions -----------------------------------------------------------------------
-    def expr(self, node: ast.expr, scope: Scope, loop: bool) -> None:
+    def expr(self, node: ast.expr, scope: Scope, loop: bool | ast.AST) -> None:
         # Iterative over plain expressions (deep chains of BinOp or calls are common in
         # generated code); scope-creating expressions recurse. This is the hottest loop of a scan:
         # children come from a per-type table of the fields that can hold expressions (never the
@@ -306,7 +308,7 @@ class _Collector:
                 elif type(value) not in leaves:
                     push(value)
 
-    def _lambda(self, node: ast.Lambda, scope: Scope, loop: bool) -> None:
+    def _lambda(self, node: ast.Lambda, scope: Scope, loop: bool | ast.AST) -> None:
         self.arguments(node.args, scope, loop)
         inner = Scope("lambda", "<lambda>", f"{_qual(scope)}<lambda>", node, scope)
         self.scope_of[id(node)] = inner
@@ -314,16 +316,16 @@ class _Collector:
         self.expr(node.body, inner, False)
 
     def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp,
-                       scope: Scope, loop: bool) -> None:
+                       scope: Scope, loop: bool | ast.AST) -> None:
         inner = Scope("comprehension", "<comp>", f"{_qual(scope)}<comp>", node, scope)
         for i, gen in enumerate(node.generators):
-            self.expr(gen.iter, scope if i == 0 else inner, loop if i == 0 else True)
+            self.expr(gen.iter, scope if i == 0 else inner, loop if i == 0 else node)
             self.target(gen.target, inner, True, Binding("for", node.lineno, id(node), node=gen.iter))
             for cond in gen.ifs:
-                self.expr(cond, inner, True)
+                self.expr(cond, inner, node)
         elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
         for elt in elts:
-            self.expr(elt, inner, True)
+            self.expr(elt, inner, node)
 
 
 # Expression nodes without sub-expressions: never pushed on the traversal stack.
