@@ -1,10 +1,12 @@
-"""The repository as the scanner sees it: other modules (for one import hop) and config files."""
+"""The repository as the scanner sees it: other modules (import hops, callers of helpers) and config files."""
 
 from __future__ import annotations
 
 import ast
 import hashlib
 import json
+import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,9 @@ from .values import Evaluator
 
 MAX_MODULE_BYTES = 2 * 1024 * 1024
 MAX_CONFIG_BYTES = 1024 * 1024
+MAX_CALLER_FILES = 5000  # Python files and notebooks searched for the callers of a helper
+# Folders never searched for callers: tool caches, virtual environments, vendored packages.
+_SKIP_DIRS = frozenset({"node_modules", "site-packages", "__pycache__", "venv", "env", "build", "dist"})
 
 
 def module_name(rel: str) -> str:
@@ -50,6 +55,9 @@ class ModuleIndex:
         # remembers everything consulted while it was in use, and a file that uses it inherits it.
         self._deps: dict[object, set[str]] = {}
         self._used: set[object] = set()
+        self._files: list[str] | None = None
+        self._by_file: dict[str, Evaluator | None] = {}
+        self._importers: dict[tuple[str, str], list[Evaluator]] = {}
 
     def begin(self) -> None:
         """Start recording the dependencies of one scanned file."""
@@ -123,6 +131,69 @@ class ModuleIndex:
             except (OSError, SyntaxError, ValueError, SourceError, RecursionError, MemoryError):
                 result = None
         self._evaluators[key] = result
+        return result
+
+    def _python_files(self) -> list[str]:
+        """Posix paths (relative to the root) of the repo's .py files and notebooks, sorted."""
+        if self._files is None:
+            found: list[str] = []
+            for top, dirs, files in os.walk(self.root):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS
+                                 and not d.endswith(".egg-info"))
+                rel_top = Path(top).relative_to(self.root)
+                found.extend((rel_top / f).as_posix() for f in sorted(files) if f.endswith((".py", ".ipynb")))
+                if len(found) >= MAX_CALLER_FILES:
+                    break
+            self._files = found[:MAX_CALLER_FILES]
+        return self._files
+
+    def importers(self, module: str, name: str) -> list[Evaluator]:
+        """Evaluators of the repo's files that may call `name` of `module` (they mention both)."""
+        key = (module, name)
+        if key in self._importers:
+            self._use(key)
+            return self._importers[key]
+        self._use(key)
+        needle, last = name.encode(), module.rsplit(".", 1)[-1].encode()
+        out: list[Evaluator] = []
+        for rel in self._python_files():
+            path = self.root / rel
+            try:
+                if path.stat().st_size > MAX_MODULE_BYTES:
+                    continue
+                data = path.read_bytes()
+            except OSError:
+                continue
+            if needle not in data or last not in data:
+                continue
+            self._probe(key, path, data)
+            other = self._for_file(rel, data)
+            if other is not None:
+                out.append(other)
+        self._importers[key] = out
+        return out
+
+    def _for_file(self, rel: str, data: bytes) -> Evaluator | None:
+        if rel in self._by_file:
+            return self._by_file[rel]
+        result = None
+        try:
+            locate = None
+            if rel.endswith(".ipynb"):
+                from .source import read_source
+
+                source = read_source(data, True)
+                text, locate = source.text, source.locate
+            else:
+                text = decode_python(data)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text)
+            result = Evaluator(collect(tree, package_of(rel)), rel, module_name(rel), self, 1)
+            result.locate = locate
+        except (OSError, SyntaxError, ValueError, SourceError, RecursionError, MemoryError):
+            result = None
+        self._by_file[rel] = result
         return result
 
     def read_config(self, name: str, from_file: str) -> tuple[str, Any] | None:

@@ -6,7 +6,7 @@ import ast
 from dataclasses import dataclass, field
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Binding:
     """One place where a name gets a value.
 
