@@ -1406,8 +1406,12 @@ def _read_file(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: st
 
 
 def partial_target(ev: Evaluator, func: ast.expr, scope: Scope) -> PartialRef | None:
-    """The functools.partial object a called name is bound to, if it is one."""
-    if not isinstance(func, (ast.Name, ast.Attribute)):
+    """The functools.partial object a called name is bound to, if it is one (only a name assigned
+    a call is evaluated: a loader's own callee is not, so no module is looked up for it)."""
+    if not isinstance(func, ast.Name):
+        return None
+    found = ev.lookup(func.id, scope, func.lineno)
+    if found is None or not any(b.kind == "assign" and isinstance(b.node, ast.Call) for b in found[0]):
         return None
     val = ev.value(func, scope, MAX_DEPTH // 2)
     return val.value if val.known and isinstance(val.value, PartialRef) else None
