@@ -145,7 +145,7 @@ def test_helper_called_with_different_models_carries_one_candidate_per_call():
         decoder = load("org/b", rev="''' + SHA + '''")
     ''')
     (ref,) = found
-    assert ref.model is None and ref.resolution == "caller" and ref.pin == "mutable"
+    assert ref.model is None and ref.resolution == "caller" and ref.pin == "mutable"  # the least safe
     assert cands(ref) == [("org/a", None, "mutable", "example.py", 7), ("org/b", SHA, "immutable", "example.py", 8)]
     out = ref.to_json()
     assert out["candidates"][1] == {**out["candidates"][1], "model": "org/b", "revision": SHA, "pin": "immutable",
@@ -175,7 +175,8 @@ def test_a_value_from_outside_the_repo_stays_unknown_among_the_candidates():
         load(sys.argv[1])
     ''')
     assert [c[0] for c in cands(ref)] == ["org/a", None]
-    assert ref.pin == "mutable"
+    assert [c.pin for c in ref.candidates] == ["mutable", "unknown"]
+    assert ref.pin == "unknown"  # one candidate cannot be known: neither can the call's pin
 
 
 def test_a_helper_used_as_a_callback_keeps_unknown_as_a_candidate():

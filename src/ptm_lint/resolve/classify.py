@@ -287,8 +287,9 @@ def _enum_name(value: Value) -> str | None:
     return None
 
 
-# When candidates disagree, the reference's own `pin` is the first of these any candidate has.
-_PIN_ORDER = ("mutable", "unknown", "weak", "library", "local", "immutable")
+# When candidates disagree, the reference's own `pin` is the first of these any candidate has: one
+# unknown candidate makes the whole call's pin unknown (rules still see each candidate's own pin).
+_PIN_ORDER = ("unknown", "mutable", "weak", "library", "local", "immutable")
 
 
 def classify(site: CallSite, loader: Loader) -> Reference | None:

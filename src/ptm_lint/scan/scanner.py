@@ -159,10 +159,15 @@ class _Call:
                 continue
             mapping = ev.value(kw.value, info.scope)
             changed = isinstance(kw.value, ast.Name) and ev.mutated(kw.value.id, info.scope)
-            if mapping.known and isinstance(mapping.value, dict) and not changed:
-                for key, val in mapping.value.items():
+            # A dict that differs between paths (`kw = {}`, `if q: kw.update(...)`): each key is
+            # the join of its value on every path (absent where a path does not set it).
+            options = mapping.alternatives or (mapping,)
+            if not changed and all(o.known and isinstance(o.value, dict) for o in options):
+                keys = dict.fromkeys(k for o in options for k in o.value)
+                for key in keys:
                     if isinstance(key, str):
-                        self.expanded.setdefault(key, val)
+                        vals = [o.value.get(key, Value.missing()) for o in options]
+                        self.expanded.setdefault(key, vals[0] if len(vals) == 1 else join(vals, f"**{key} differs between paths"))
             else:
                 self.dynamic = True
         self.forwarded: dict[str, Value] = {}
@@ -323,8 +328,11 @@ def _variants(info: CallInfo, ev: Evaluator, loader: Loader, model: Value, revis
         return Value(True, value.value, strongest("caller", value.how), value.provenance, origin=value.origin)
 
     # A caller whose values the guards before the call reject (`if name is not None:`) does not load.
-    variants = [Variant(by_caller(m, model), by_caller(r, revision), case.path, case.line, case.cell)
-                for case, (m, r) in cases if not (unreached(m) or unreached(r))]
+    # A caller passing a value that itself has several possibilities (a registry entry picked by
+    # a flag) gives one variant per possibility, at that call.
+    variants = [Variant(by_caller(mm, model), by_caller(rr, revision), case.path, case.line, case.cell)
+                for case, (m, r) in cases if not (unreached(m) or unreached(r))
+                for mm in (m.alternatives or (m,)) for rr in (r.alternatives or (r,))][:MAX_ALTERNATIVES]
     if not variants and not gaps:
         return model, revision, ()
     variants += [Variant(gap, revision if revision.absent else gap, rel, line, cell) for gap in gaps]

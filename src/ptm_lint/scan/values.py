@@ -756,6 +756,18 @@ class Evaluator:
 
     def item(self, base: Value, key: Value, line: int, default: Value | None) -> Value:
         """base[key] (or base.get(key, default) when `default` is given): registry lookups."""
+        if isinstance(key.value, ModuleRef):  # FLAGS.preset of absl, a setting of another package
+            key = self.unknown(f"{key.value.name} is set outside the scanned code")
+        if base.known and isinstance(base.value, dict) and not key.known and base.value:
+            # REGISTRY[unknown_key] returns one of the registry's values (or raises): each is a
+            # possible value. `.get` may also give its default.
+            entries = list(base.value.values()) + ([default] if default is not None else [])
+            if len(entries) > MAX_ALTERNATIVES:
+                return self.because(f"lookup with a key not known statically in a mapping of {len(base.value)} "
+                                    f"entries (over {MAX_ALTERNATIVES})", line, key)
+            why = f"lookup with a key not known statically at {self.where(line)}"
+            return join([replace(v, origin=v.origin or (self.path, line)) if v.known else v for v in entries],
+                        why + (f" ({key.provenance})" if key.provenance else ""))
         if not (base.known and key.known):
             return self.because("lookup in an unresolvable value", line, base if not base.known else key)
         obj, k = base.value, key.value
