@@ -91,10 +91,10 @@ def _narrow(state: _State, test: ast.expr, name: str, truth: bool) -> _State:
 
 
 def _mutates(stmt: ast.stmt, name: str) -> bool:
-    """`name[k] = v`, `name[k] += v`, `del name[k]`, `name.update(...)` and the other mutators."""
+    """`name[k] = v`, `name.attr = v`, `del name[k]`, `name.update(...)` and the other mutators."""
     if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
         targets = stmt.targets if isinstance(stmt, (ast.Assign, ast.Delete)) else [stmt.target]
-        return any(isinstance(t, ast.Subscript) and _is_name(t.value, name) for t in targets)
+        return any(isinstance(t, (ast.Subscript, ast.Attribute)) and _is_name(t.value, name) for t in targets)
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
         func = stmt.value.func
         return isinstance(func, ast.Attribute) and func.attr in MUTATORS and _is_name(func.value, name)

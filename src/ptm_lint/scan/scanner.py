@@ -330,16 +330,25 @@ def _variants(info: CallInfo, ev: Evaluator, loader: Loader, model: Value, revis
     # A caller whose values the guards before the call reject (`if name is not None:`) does not load.
     # A caller passing a value that itself has several possibilities (a registry entry picked by
     # a flag) gives one variant per possibility, at that call.
+    reached = [(case, m, r) for case, (m, r) in cases if not (unreached(m) or unreached(r))]
     variants = [Variant(by_caller(mm, model), by_caller(rr, revision), case.path, case.line, case.cell)
-                for case, (m, r) in cases if not (unreached(m) or unreached(r))
-                for mm in (m.alternatives or (m,)) for rr in (r.alternatives or (r,))][:MAX_ALTERNATIVES]
+                for case, m, r in reached
+                for mm in (m.alternatives or (m,)) for rr in (r.alternatives or (r,))
+                if not (unreached(mm) or unreached(rr))]
+    # Callers passing the same pair: one candidate, at the first of them.
+    unique: list[Variant] = []
+    for v in variants:
+        if not any(_same(v.model, u.model) and (_same(v.revision, u.revision) or v.revision.absent and u.revision.absent)
+                   for u in unique):
+            unique.append(v)
+    variants = unique[:MAX_ALTERNATIVES]
     if not variants and not gaps:
         return model, revision, ()
     variants += [Variant(gap, revision if revision.absent else gap, rel, line, cell) for gap in gaps]
     models = [v.model for v in variants]
     revisions = [v.revision for v in variants]
-    fn = info.scope.function.name if info.scope.function else "?"
-    calls = len(variants) - len(gaps)
+    fn = info.scope.function.qualname if info.scope.function else "?"
+    calls = len(reached)
     where = f"{calls} call{'s' if calls != 1 else ''} of {fn}()"
 
     def agreed(values: list[Value]) -> Value:

@@ -35,7 +35,7 @@ MAX_DEPTH = 40  # nested evaluation steps for one expression (an inlined call co
 CALL_COST = 4
 MAX_FRAMES = 4  # repo functions inlined inside one another
 MAX_RETURNS = 8  # return statements of an inlined function
-MAX_ALTERNATIVES = 16  # distinct values one expression may have (branches, callers)
+MAX_ALTERNATIVES = 64  # distinct values one expression may have (branches, callers, registry entries)
 MAX_DICT_ITEMS = 5000  # entries of a dict/list display evaluated
 MAX_IMPORT_HOPS = 2  # modules followed from the scanned file (`from .a import X`, a re-exporting X)
 MAX_CALLER_LEVELS = 2  # the callers of a helper, and the callers of a helper calling it
@@ -104,9 +104,13 @@ class Instance:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class ArgNamespace:
-    """The result of ArgumentParser.parse_args() in some module."""
+    """The result of ArgumentParser.parse_args() in some module (`overrides`: `args.x = ...` after)."""
 
     evaluator: Evaluator
+    overrides: dict[str, Value] = field(default_factory=dict)
+
+    def option(self, name: str, depth: int) -> Value:
+        return self.overrides[name] if name in self.overrides else self.evaluator.argparse_default(name, depth)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +184,8 @@ def join(values: list[Value], why: str) -> Value:
         for alt in value.alternatives or (value,):
             if not any(_same(alt, seen) for seen in flat):
                 flat.append(alt)
+    # A path that raises (a lookup of a missing key) or that the guards exclude gives no value.
+    flat = [v for v in flat if not unreached(v)] or flat[:1]
     if not flat:
         return Value.unknown(why)
     if len(flat) == 1:
@@ -642,6 +648,15 @@ class Evaluator:
         obj = container.value
         line = stmt.lineno
         why = f"changed in place at {self.where(line)}"
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Attribute):
+            # `args.model = "..."` after parse_args(), or on an instance of a repo class.
+            attr = stmt.targets[0].attr
+            new = self.value(stmt.value, scope, depth)
+            if isinstance(obj, ArgNamespace):
+                return replace(container, value=ArgNamespace(obj.evaluator, {**obj.overrides, attr: new}))
+            if isinstance(obj, Instance):
+                return replace(container, value=Instance(obj.cls, {**obj.overrides, attr: new}))
+            return container
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Subscript):
             key = self.value(stmt.targets[0].slice, scope, depth)
             if isinstance(obj, dict) and key.known and isinstance(key.value, (str, int)):
@@ -706,6 +721,14 @@ class Evaluator:
                     return join(values, f"self.{attr} is set to different values")
             return self.unknown(f"self.{attr} is not set in class {cls_scope.name}")
         base = self.value(base_node, scope, depth)
+        if base.alternatives:  # `opt` set differently on two paths (`if laion: opt.ckpt = ...`)
+            return self.lift([base], lambda b: self._attribute_of(b[0], node, scope, depth),
+                             f"attribute .{attr} of values that differ at {self.where(node.lineno)}")
+        return self._attribute_of(base, node, scope, depth)
+
+    def _attribute_of(self, base: Value, node: ast.Attribute, scope: Scope, depth: int) -> Value:
+        base_node = node.value
+        attr = node.attr
         if base.known:
             obj = base.value
             if isinstance(obj, ModuleRef):
@@ -717,7 +740,7 @@ class Evaluator:
                     return obj.overrides[attr]
                 return obj.cls.evaluator.class_attr(obj.cls, attr, depth)
             if isinstance(obj, ArgNamespace):
-                return obj.evaluator.argparse_default(attr, depth)
+                return base if attr == "__dict__" else obj.option(attr, depth)
             if isinstance(obj, ConfigData):
                 return self._config_index(obj, attr, node.lineno)
             if isinstance(obj, dict) and attr in obj:
@@ -773,6 +796,8 @@ class Evaluator:
         obj, k = base.value, key.value
         if isinstance(obj, ConfigData):
             return self._config_index(obj, k, line)
+        if isinstance(obj, ArgNamespace) and isinstance(k, str):  # vars(args)["model"], args.__dict__.pop("model")
+            return obj.option(k, MAX_DEPTH // 2)
         if isinstance(obj, dict):
             if k in obj:
                 item = obj[k]
@@ -782,7 +807,8 @@ class Evaluator:
                 return item
             if default is not None:
                 return default
-            return self.unknown(f"no entry {k!r} in the mapping looked up at {self.where(line)}")
+            # The lookup raises KeyError: the code after it does not run with this key.
+            return self.unknown(f"{_UNREACHED}the lookup: no entry {k!r} in the mapping at {self.where(line)} (KeyError)")
         if isinstance(obj, tuple) and isinstance(k, int) and -len(obj) <= k < len(obj):
             item = obj[k]
             if item.known and item.how == "literal":
@@ -1280,7 +1306,7 @@ _CONFIG_LOADERS = frozenset({
     "yaml.safe_load", "yaml.load", "yaml.full_load", "json.load", "json.loads", "tomllib.load",
     "tomllib.loads", "tomli.load", "tomli.loads", "omegaconf.OmegaConf.load", "toml.load",
 })
-_BUILTINS = frozenset({"open", "str", "dict", "__import__"})
+_BUILTINS = frozenset({"open", "str", "dict", "__import__", "vars"})
 
 
 def _is_environ(node: ast.expr) -> bool:
@@ -1378,15 +1404,23 @@ def _str_methods(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: 
     return None
 
 
-@_model(methods=("get",))
+@_model("vars")
+def _vars(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value | None:
+    if len(node.args) != 1:
+        return None
+    obj = ev.value(node.args[0], scope, depth)
+    return obj if obj.known and isinstance(obj.value, ArgNamespace) else None
+
+
+@_model(methods=("get", "pop"))
 def _mapping_get(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value | None:
-    """REVISIONS.get(model_id[, default]): a registry lookup whose key is itself resolved."""
+    """REVISIONS.get(model_id[, default]) (and .pop): a registry lookup whose key is itself resolved."""
     func = node.func
     assert isinstance(func, ast.Attribute)
     if not node.args or len(node.args) > 2 or node.keywords:
         return None
     base = ev.value(func.value, scope, depth)
-    if not (base.known and isinstance(base.value, (dict, ConfigData))) and not base.alternatives:
+    if not (base.known and isinstance(base.value, (dict, ConfigData, ArgNamespace))) and not base.alternatives:
         return None
     key = ev.value(node.args[0], scope, depth)
     default = ev.value(node.args[1], scope, depth) if len(node.args) > 1 else Value(True, None, "literal")
