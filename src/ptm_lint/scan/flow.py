@@ -287,7 +287,8 @@ def _nested_defs(body: list[ast.stmt]) -> list[tuple[int, int]]:
     return out
 
 
-def reaching(scope: Scope, name: str, line: int | None) -> Reaching | None:
+def reaching(scope: Scope, name: str, line: int | None,
+             nested_memo: dict[int, list[tuple[int, int]]] | None = None) -> Reaching | None:
     """Definitions of `name` in `scope` that reach `line` (None: the end of the scope).
 
     None when the scope has no statements to follow (lambdas, comprehensions): callers fall back
@@ -307,6 +308,10 @@ def reaching(scope: Scope, name: str, line: int | None) -> Reaching | None:
     defs = state or ()
     # Bindings no statement of this scope makes (`global x` assignments in functions): they may
     # have run before any point, so they always count.
-    nested = _nested_defs(body)
+    nested = nested_memo.get(id(scope)) if nested_memo is not None else None
+    if nested is None:
+        nested = _nested_defs(body)
+        if nested_memo is not None:
+            nested_memo[id(scope)] = nested
     foreign = tuple(Def(b) for b in walker.bindings if any(first < b.line <= last for first, last in nested))
     return Reaching(tuple(dict.fromkeys(defs + foreign)), walker.partial)

@@ -6,6 +6,7 @@ import ast
 import hashlib
 import json
 import os
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,11 @@ from .values import Evaluator
 
 MAX_MODULE_BYTES = 2 * 1024 * 1024
 MAX_CONFIG_BYTES = 1024 * 1024
-MAX_CALLER_FILES = 5000  # Python files and notebooks searched for the callers of a helper
+# The callers of a helper are searched in the repo's other files only when it has at most this many
+# Python files and notebooks (each search reads them all; a library this large is called from
+# outside it anyway), and at most MAX_CALLER_PARSES files naming the helper are parsed per search.
+MAX_CALLER_FILES = 1000
+MAX_CALLER_PARSES = 50
 # Folders never searched for callers: tool caches, virtual environments, vendored packages.
 _SKIP_DIRS = frozenset({"node_modules", "site-packages", "__pycache__", "venv", "env", "build", "dist"})
 
@@ -134,7 +139,8 @@ class ModuleIndex:
         return result
 
     def _python_files(self) -> list[str]:
-        """Posix paths (relative to the root) of the repo's .py files and notebooks, sorted."""
+        """Posix paths (relative to the root) of the repo's .py files and notebooks, sorted; empty
+        when there are more than MAX_CALLER_FILES (callers are then searched in the same file only)."""
         if self._files is None:
             found: list[str] = []
             for top, dirs, files in os.walk(self.root):
@@ -142,21 +148,29 @@ class ModuleIndex:
                                  and not d.endswith(".egg-info"))
                 rel_top = Path(top).relative_to(self.root)
                 found.extend((rel_top / f).as_posix() for f in sorted(files) if f.endswith((".py", ".ipynb")))
-                if len(found) >= MAX_CALLER_FILES:
+                if len(found) > MAX_CALLER_FILES:
+                    found = []
                     break
-            self._files = found[:MAX_CALLER_FILES]
+            self._files = found
         return self._files
 
-    def importers(self, module: str, name: str) -> list[Evaluator]:
-        """Evaluators of the repo's files that may call `name` of `module` (they mention both)."""
+    def importers(self, module: str, name: str, exclude: str = "") -> list[Evaluator]:
+        """Evaluators of the repo's other files that import `name` from `module` (or call it as
+        `<module>.name(...)`), at most MAX_CALLER_PARSES of them."""
         key = (module, name)
         if key in self._importers:
             self._use(key)
             return self._importers[key]
         self._use(key)
         needle, last = name.encode(), module.rsplit(".", 1)[-1].encode()
+        # `from pkg.module import a, name` (also in parentheses over several lines), or `module.name`.
+        imports = re.compile(rb"from[ \t]+[\w.]*\b" + re.escape(last) + rb"[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)")
+        word = re.compile(rb"\b" + re.escape(needle) + rb"\b")
+        attribute = re.compile(rb"\b" + re.escape(last) + rb"\s*\.\s*" + re.escape(needle) + rb"\b")
         out: list[Evaluator] = []
         for rel in self._python_files():
+            if rel == exclude:
+                continue
             path = self.root / rel
             try:
                 if path.stat().st_size > MAX_MODULE_BYTES:
@@ -166,10 +180,14 @@ class ModuleIndex:
                 continue
             if needle not in data or last not in data:
                 continue
+            if not (attribute.search(data) or any(word.search(m.group(1)) for m in imports.finditer(data))):
+                continue
             self._probe(key, path, data)
             other = self._for_file(rel, data)
             if other is not None:
                 out.append(other)
+                if len(out) >= MAX_CALLER_PARSES:
+                    break
         self._importers[key] = out
         return out
 

@@ -256,7 +256,8 @@ class Evaluator:
         self._frames: list[Frame] = []
         self._touched: set[int] = set()  # parameters read (through no frame) by the evaluation under way
         self._callers: dict[int, list[tuple[Evaluator, CallInfo]] | None] = {}
-        self._escapes: dict[int, int | None] = {}
+        self._nested: dict[int, list[tuple[int, int]]] = {}
+        self._mutated: dict[tuple[int, str], bool] = {}
         # Maps a line of the parsed text to (cell, line in cell) for notebooks.
         self.locate: Callable[[int], tuple[int | None, int]] | None = None
 
@@ -272,6 +273,8 @@ class Evaluator:
         self._flow.clear()
         self._frames.clear()
         self._callers.clear()
+        self._nested.clear()
+        self._mutated.clear()
         self._argparse = None
 
     # -- helpers -------------------------------------------------------------------------------
@@ -288,12 +291,13 @@ class Evaluator:
         applied in order by the flow analysis."""
         found = self.lookup(name, scope, 10**9)
         holder = found[1] if found else scope
-        for node in ast.walk(holder.node):
-            if node is holder.node or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                continue
-            if any(isinstance(s, ast.stmt) and flow._mutates(s, name) for s in ast.walk(node)):
-                return True
-        return False
+        key = (id(holder), name)
+        if key not in self._mutated:
+            self._mutated[key] = any(
+                isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node is not holder.node
+                and any(isinstance(s, ast.stmt) and flow._mutates(s, name) for s in ast.walk(node))
+                for node in ast.walk(holder.node))
+        return self._mutated[key]
 
     def where(self, line: int) -> str:
         return f"{self.path}:{line}"
@@ -330,9 +334,16 @@ class Evaluator:
         return None
 
     def reaching(self, holder: Scope, name: str, line: int | None) -> flow.Reaching | None:
+        bindings = holder.bindings.get(name, ())
+        if len(bindings) == 1 and holder.kind == "module" and name not in self.info.changed:
+            # One definition, never changed in place: it reaches every later point (the common
+            # case of module constants, imports and functions; no statements need walking).
+            only = bindings[0]
+            if line is None or only.line <= line:
+                return flow.Reaching((flow.Def(only),))
         key = (id(holder), name, line)
         if key not in self._flow:
-            self._flow[key] = flow.reaching(holder, name, line)
+            self._flow[key] = flow.reaching(holder, name, line, self._nested)
         return self._flow[key]
 
     @staticmethod
@@ -846,9 +857,11 @@ class Evaluator:
         shown = qual or (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "call"))
         return self.unknown(f"result of {shown}() at {self.where(node.lineno)}")
 
-    def bind_arguments(self, fn: Scope, node: ast.Call, scope: Scope, depth: int, skip_first: bool = False) -> dict[int, Value]:
+    def bind_arguments(self, fn: Scope, node: ast.Call, scope: Scope, depth: int, skip_first: bool = False,
+                       only: set[int] | None = None) -> dict[int, Value]:
         """id(parameter binding) -> the value `node` passes to it (parameters left to their
-        defaults are absent; with an unresolvable * or ** argument every unbound one is unknown)."""
+        defaults are absent; with an unresolvable * or ** argument every unbound one is unknown).
+        With `only`, just those parameters are evaluated (the others are not needed)."""
         func = fn.node
         assert isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
         args = func.args
@@ -856,7 +869,7 @@ class Evaluator:
         by_name: dict[str, Binding] = {}
         for name, bindings in fn.bindings.items():
             for b in bindings:
-                if b.kind == "param":
+                if b.kind == "param" and (only is None or id(b) in only):
                     by_name[name] = b
                     break
         out: dict[int, Value] = {}
@@ -922,14 +935,24 @@ class Evaluator:
         target = self._callable_name(fn)
         result: list[tuple[Evaluator, CallInfo]] | None = None
         if target is not None:
-            result = [(self, c) for c in self.info.calls if target in self.qualnames(c.node.func, c.scope)]
+            short = target.rsplit(".", 1)[-1]
+            result = self._calls_of(target, short)
             if self.index is not None and self.module:
-                for other in self.index.importers(self.module, target.rsplit(".", 1)[-1]):
-                    if other is self or other.path == self.path:
-                        continue
-                    result.extend((other, c) for c in other.info.calls if target in other.qualnames(c.node.func, c.scope))
+                for other in self.index.importers(self.module, short, self.path):
+                    if other is not self and other.path != self.path:
+                        result.extend(other._calls_of(target, short))
         self._callers[key] = result
         return result
+
+    def _calls_of(self, target: str, short: str) -> list[tuple[Evaluator, CallInfo]]:
+        """Calls in this module whose callee resolves to `target` (named `short` at the call)."""
+        out = []
+        for c in self.info.calls:
+            func = c.node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+            if name == short and target in self.qualnames(func, c.scope):
+                out.append((self, c))
+        return out
 
     def _callable_name(self, fn: Scope) -> str | None:
         """The qualified name calls of `fn` resolve to: module.func, or module.Class for __init__."""
@@ -944,21 +967,12 @@ class Evaluator:
         return None
 
     def escapes(self, fn: Scope) -> int | None:
-        """A line where the function is used other than by calling it (passed as a callback, stored):
-        then it may be called from places ptm-lint does not see."""
-        key = id(fn)
-        if key not in self._escapes:
-            name = fn.parent.name if fn.name == "__init__" and fn.parent is not None else fn.name
-            called = {id(c.node.func) for c in self.info.calls}
-            hit = None
-            for node in ast.walk(self.info.module.node):
-                if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load) and id(node) not in called:
-                    hit = node.lineno
-                    break
-            self._escapes[key] = hit
-        return self._escapes[key]
+        """A line where the function is used other than by calling it (passed as an argument,
+        assigned, returned): then it may be called from places ptm-lint does not see."""
+        name = fn.parent.name if fn.name == "__init__" and fn.parent is not None else fn.name
+        return self.info.escaped.get(name)
 
-    def caller_cases(self, fn: Scope, level: int = 1) -> tuple[list[CallerCase], list[Value]] | None:
+    def caller_cases(self, fn: Scope, level: int = 1, only: set[int] | None = None) -> tuple[list[CallerCase], list[Value]] | None:
         """The parameter values of `fn` at each of its calls in the repo, and the reasons some
         calls (or uses) cannot be followed. None when no call of it is found."""
         found = self.callers(fn)
@@ -975,13 +989,13 @@ class Evaluator:
             outer = where_scope.function
             touched_before, ev._touched = ev._touched, set()
             try:
-                params = ev.bind_arguments(fn, call.node, where_scope, MAX_DEPTH // 2, skip_first=skip)
+                params = ev.bind_arguments(fn, call.node, where_scope, MAX_DEPTH // 2, skip_first=skip, only=only)
                 touched = ev._touched
             finally:
                 ev._touched = touched_before
             deeper = None
             if outer is not None and level < MAX_CALLER_LEVELS and touched & ev.function_params(outer):
-                deeper = ev.caller_cases(outer, level + 1)
+                deeper = ev.caller_cases(outer, level + 1, touched & ev.function_params(outer))
             if deeper is None or not deeper[0]:
                 cell, line_in = ev.place(call.node.lineno)
                 cases.append(CallerCase(params, ev.path, line_in, cell))
@@ -993,7 +1007,7 @@ class Evaluator:
             gaps.extend(inner_gaps)
             for case in inner_cases:
                 with ev.frame(Frame(outer, case.params)):
-                    params = ev.bind_arguments(fn, call.node, where_scope, MAX_DEPTH // 2, skip_first=skip)
+                    params = ev.bind_arguments(fn, call.node, where_scope, MAX_DEPTH // 2, skip_first=skip, only=only)
                 cases.append(CallerCase(params, case.path, case.line, case.cell))
             if len(cases) > MAX_ALTERNATIVES:
                 break
@@ -1015,9 +1029,10 @@ class Evaluator:
             touched = self._touched
         finally:
             self._touched = touched_before
-        if not touched & self.function_params(fn):
+        needed = touched & self.function_params(fn)
+        if not needed:
             return None
-        found = self.caller_cases(fn)
+        found = self.caller_cases(fn, only=needed)
         if found is None:
             return None
         cases, gaps = found
