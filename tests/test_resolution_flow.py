@@ -363,3 +363,47 @@ c = AutoModel.from_pretrained(ping("org/loop"))
     assert "over 5000" in found[0].revision_provenance
     assert "too long" in found[1].provenance
     assert "calls itself" in found[2].provenance or "too long" in found[2].provenance
+
+
+# -- every consumer treats each candidate as a loaded model -------------------------------------------
+HELPER = '''
+    from transformers import AutoModel
+
+    def load(name, rev=None):
+        return AutoModel.from_pretrained(name, revision=rev)
+
+    encoder = load("org/a")
+    decoder = load("org/b", rev="''' + SHA + '''")
+'''
+
+
+def test_rules_check_each_candidate(check):
+    findings = check(textwrap.dedent(HELPER), select=("PTM101", "PTM107"))
+    assert [(f.rule, f.line, f.model) for f in findings] == [("PTM101", 5, "org/a")]
+    assert "candidate passed at example.py:7" in findings[0].message
+
+
+def test_project_rules_see_candidates(check):
+    findings = check(textwrap.dedent(HELPER) + 'again = AutoModel.from_pretrained("org/b", revision="v1.0")\n',
+                     select=("PTM501",))
+    assert {f.model for f in findings} == {"org/b"}
+
+
+def test_inventory_graph_and_sbom_list_each_candidate(tmp_path: Path):
+    from ptm_lint.graph.build import build_graph
+    from ptm_lint.report.inventory import inventory_json, render_text
+    from ptm_lint.sbom.plan import plan
+
+    (tmp_path / "app.py").write_text(textwrap.dedent(HELPER), encoding="utf-8")
+    report = run_inventory([tmp_path], root=tmp_path)
+    doc = inventory_json(report)
+    assert [m["canonical"] for m in doc["models"]] == ["org/a", "org/b"]
+    assert doc["references"][0]["model"] is None and len(doc["references"][0]["candidates"]) == 2
+    text = render_text(report)
+    assert "candidate org/a [pin=mutable] from app.py:7:1" in text
+    assert f"candidate org/b@{SHA} [pin=immutable] from app.py:8:1" in text
+    graph = build_graph(report.references)
+    loads = sorted(v for u, v, d in graph.edges(data=True) if d.get("kind") == "loads")
+    assert loads == ["model:huggingface:org/a", "model:huggingface:org/b"]
+    entries = plan(report.references).entries
+    assert sorted((e.ident, e.revision) for e in entries if e.ident) == [("org/a", None), ("org/b", SHA)]
