@@ -44,12 +44,12 @@ def test_a_name_rebound_to_the_loaded_model_is_read_before_the_rebinding():
 
 def test_straight_line_reassignment_and_branches_joined():
     found = refs('''
-        import sys
+        import torch
         from transformers import AutoModel
         name = "org/draft"
         name = "org/final"
         a = AutoModel.from_pretrained(name)
-        if len(sys.argv) > 1:
+        if torch.cuda.is_available():
             rev = "main"
         else:
             rev = "''' + SHA + '''"
@@ -407,3 +407,48 @@ def test_inventory_graph_and_sbom_list_each_candidate(tmp_path: Path):
     assert loads == ["model:huggingface:org/a", "model:huggingface:org/b"]
     entries = plan(report.references).entries
     assert sorted((e.ident, e.revision) for e in entries if e.ident) == [("org/a", None), ("org/b", SHA)]
+
+
+def test_a_branch_taken_only_for_a_command_line_argument_is_an_override(tmp_path: Path):
+    (ref,) = project(tmp_path, {
+        "serve/model-config.yaml": "handler:\n  model_name: bert-base-uncased\n",
+        "serve/download.py": '''
+            import os
+            import sys
+
+            import yaml
+            from transformers import AutoModel
+
+            def download(name):
+                return AutoModel.from_pretrained(name)
+
+            if __name__ == "__main__":
+                here = os.path.dirname(__file__)
+                if len(sys.argv) > 1:
+                    config_file = os.path.join(here, sys.argv[1])
+                else:
+                    config_file = os.path.join(here, "model-config.yaml")
+                settings = yaml.safe_load(open(config_file))["handler"]
+                download(settings["model_name"])
+        ''',
+    })
+    assert (ref.model, ref.resolution, ref.candidates) == ("bert-base-uncased", "config", None)
+
+
+def test_an_environment_override_keeps_the_default_but_other_branches_join():
+    found = refs('''
+        import os
+        from transformers import AutoModel
+        if os.getenv("MODEL"):
+            name = os.environ["MODEL"]
+        else:
+            name = "org/default"
+        a = AutoModel.from_pretrained(name)
+        if os.getenv("LARGE") == "1":
+            size = "org/large"
+        else:
+            size = "org/small"
+        b = AutoModel.from_pretrained(size)
+    ''')
+    assert found[0].model == "org/default" and found[0].candidates is None
+    assert [c.model for c in found[1].candidates] == ["org/large", "org/small"]

@@ -10,6 +10,9 @@ from .scopes import Binding, Scope
 
 # Guards a path has passed for the name: the value there cannot be None / must be a str / ...
 NOT_NONE, IS_NONE, TRUTHY, FALSY, IS_STR, NOT_STR = "not-none", "none", "truthy", "falsy", "str", "not-str"
+# The path runs only when the user overrides a default: a command-line argument is given
+# (`if len(sys.argv) > 1:`) or an environment variable is set (`if os.getenv("X"):`).
+OVERRIDE = "override"
 _OPPOSITE = {NOT_NONE: IS_NONE, IS_NONE: NOT_NONE, TRUTHY: FALSY, FALSY: TRUTHY, IS_STR: NOT_STR, NOT_STR: IS_STR}
 # In-place changes of a container bound to the name (`d[k] = v`, `d.update(...)`, `xs.append(v)`).
 MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove"})
@@ -79,6 +82,40 @@ def _guards(test: ast.expr, name: str, truth: bool) -> frozenset[str] | None:
     return frozenset({tag if truth else _OPPOSITE[tag]})
 
 
+def _dotted(node: ast.AST) -> str:
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _overridden(test: ast.expr) -> bool | None:
+    """True when `test` holds only if the user gave a command-line argument or set an environment
+    variable, False when it holds only if not, None when it says nothing of the kind."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _overridden(test.operand)
+        return None if inner is None else not inner
+    argv = ("sys.argv", "argv")
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        left, op, right = test.left, test.ops[0], test.comparators[0]
+        if (isinstance(left, ast.Call) and _dotted(left.func) == "len" and len(left.args) == 1
+                and _dotted(left.args[0]) in argv and isinstance(right, ast.Constant) and isinstance(right.value, int)):
+            n = right.value
+            more = {ast.Gt: n >= 1, ast.GtE: n >= 2, ast.NotEq: n == 1, ast.Lt: None, ast.LtE: None, ast.Eq: None}
+            fewer = {ast.Lt: n <= 2, ast.LtE: n <= 1, ast.Eq: n == 1}
+            if more.get(type(op)):
+                return True
+            if fewer.get(type(op)):
+                return False
+            return None
+        if isinstance(op, (ast.In, ast.NotIn)) and _dotted(right) in ("os.environ", "environ"):
+            return isinstance(op, ast.In)
+    if isinstance(test, ast.Call) and _dotted(test.func) in ("os.getenv", "os.environ.get", "getenv") and len(test.args) == 1:
+        return True
+    if isinstance(test, ast.Subscript) and _dotted(test.value) in argv:  # `if sys.argv[1:]:`
+        return True
+    return None
+
+
 def _narrow(state: _State, test: ast.expr, name: str, truth: bool) -> _State:
     if state is None:
         return None
@@ -116,6 +153,7 @@ class _Walker:
         self.loop_exits: list[list[_State]] = []
         self.steps = 0
         self.partial: str | None = None
+        self.override: frozenset[str] = frozenset()
 
     # -- definitions a statement makes --------------------------------------------------------
     def _defs_at(self, first: int, last: int, kinds: tuple[str, ...] | None = None) -> list[Binding]:
@@ -126,7 +164,19 @@ class _Walker:
     def _define(self, state: _State, found: list[Binding]) -> _State:
         if state is None or not found:
             return state
-        return tuple(Def(b) for b in found[-1:])  # the last binding of a statement wins
+        # The last binding of a statement wins; on a path only a user's override takes, it is one.
+        return tuple(Def(b, self.override) for b in found[-1:])
+
+    def branch(self, stmts: list[ast.stmt], state: _State, test: ast.expr, truth: bool) -> _State:
+        """One arm of an `if`: the guards its test proves, and whether only an override takes it."""
+        state = _narrow(state, test, self.name, truth)
+        if _overridden(test) is not truth:
+            return self.block(stmts, state)
+        saved, self.override = self.override, frozenset({OVERRIDE})
+        try:
+            return self.block(stmts, state)
+        finally:
+            self.override = saved
 
     def _limit(self, state: _State) -> _State:
         if state is not None and len(state) > MAX_STATES:
@@ -158,9 +208,9 @@ class _Walker:
 
         if isinstance(stmt, ast.If):
             if within(stmt.body):
-                self.block(stmt.body, _narrow(state, stmt.test, self.name, True))
+                self.branch(stmt.body, state, stmt.test, True)
             elif within(stmt.orelse):
-                self.block(stmt.orelse, _narrow(state, stmt.test, self.name, False))
+                self.branch(stmt.orelse, state, stmt.test, False)
         elif isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
             if within(stmt.body) or (isinstance(stmt, ast.While) and not within(stmt.orelse)):
                 entry = self._loop_entry(stmt, state)
@@ -189,8 +239,8 @@ class _Walker:
                 self.loop_exits[-1].append(state)
             return None
         if isinstance(stmt, ast.If):
-            return _join(self.block(stmt.body, _narrow(state, stmt.test, name, True)),
-                         self.block(stmt.orelse, _narrow(state, stmt.test, name, False)))
+            return _join(self.branch(stmt.body, state, stmt.test, True),
+                         self.branch(stmt.orelse, state, stmt.test, False))
         if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
             return self._loop(stmt, state)
         if isinstance(stmt, (ast.With, ast.AsyncWith)):

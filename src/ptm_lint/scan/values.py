@@ -205,7 +205,7 @@ def _guarded(value: Value, guards: frozenset[str]) -> Value | None:
     if not value.known:
         return value
     obj = value.value
-    for tag in guards:
+    for tag in guards - {flow.OVERRIDE}:
         ok = {
             flow.NOT_NONE: obj is not None, flow.IS_NONE: obj is None,
             flow.TRUTHY: bool(obj) if _plain(obj) else True, flow.FALSY: not obj if _plain(obj) else False,
@@ -618,6 +618,8 @@ class Evaluator:
     def _name(self, name: str, scope: Scope, line: int, depth: int) -> Value:
         found = self._lookup(name, scope)
         if found is None:
+            if name == "__file__":  # this file's path: config files are often found next to it
+                return Value(True, LocalPath(self.path), "literal", None)
             if name in ("True", "False", "None"):
                 return Value(True, {"True": True, "False": False, "None": None}[name], "literal")
             return self.unknown(f"{name!r} is not defined in this file")
@@ -629,6 +631,11 @@ class Evaluator:
             defs = list(reach.defs)
             if reach.partial:
                 return self.unknown(f"{reach.partial} ({self.where(line)})")
+        if any(flow.OVERRIDE not in d.guards for d in defs):
+            # A definition made only when the user passes a command-line argument or sets an
+            # environment variable is an override of the others: the defaults are reported (as for
+            # argparse and os.getenv defaults).
+            defs = [d for d in defs if flow.OVERRIDE not in d.guards]
         if not defs:
             if holder.kind == "function" and any(b.kind == "param" for b in bindings):
                 return self.unknown(f"{_UNREACHED}{name!r} passes the checks before {self.where(line)}; callers decide")
@@ -756,6 +763,12 @@ class Evaluator:
                 return self._config_index(obj, attr, node.lineno)
             if isinstance(obj, dict) and attr in obj:
                 return obj[attr]
+            if isinstance(obj, LocalPath) and attr in ("parent", "name", "stem"):
+                import posixpath
+
+                text = {"parent": posixpath.dirname(obj), "name": posixpath.basename(obj),
+                        "stem": posixpath.splitext(posixpath.basename(obj))[0]}[attr]
+                return Value(True, LocalPath(text) if attr == "parent" else text, base.how, base.provenance)
         # An attribute of something unknown (e.g. a parameter `args` or `model_args` without an
         # annotation): resolve only when the file defines exactly one such command-line option
         # or dataclass field, so the answer is unambiguous.
@@ -1362,6 +1375,24 @@ def _path_or_str(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: 
     if qual == "str" and parts and parts[0].known and _plain(parts[0].value):
         return Value(True, str(parts[0].value), parts[0].how, parts[0].provenance)
     return ev.unknown(f"path built from unresolvable parts at {ev.where(node.lineno)}")
+
+
+@_model("os.path.dirname", "os.path.abspath", "os.path.realpath", "os.path.normpath", "posixpath.dirname",
+        methods=("resolve", "absolute"))
+def _path_of(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value | None:
+    """os.path.dirname(__file__), Path(...).resolve(): a path stays a path (relative to the repo)."""
+    import posixpath
+
+    if isinstance(node.func, ast.Attribute) and node.func.attr in ("resolve", "absolute"):
+        target = ev.value(node.func.value, scope, depth)
+        return target if target.known and isinstance(target.value, LocalPath) else None
+    if len(node.args) != 1:
+        return None
+    arg = ev.value(node.args[0], scope, depth)
+    if not (arg.known and isinstance(arg.value, str)):
+        return ev.because(f"{qual}() of an unresolvable path", node.lineno, arg)
+    text = posixpath.dirname(arg.value) if qual.endswith("dirname") else posixpath.normpath(arg.value)
+    return Value(True, LocalPath(text), arg.how, arg.provenance)
 
 
 @_model("dict")
