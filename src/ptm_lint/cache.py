@@ -37,7 +37,7 @@ from typing import Any
 
 from . import __version__
 from .cachedir import RACY_NS, atomic_write, default_cache_dir
-from .core import CallSite, FileError, FileScan, Secret, Span, Value
+from .core import CallSite, FileError, FileScan, Secret, Span, Value, Variant
 
 SCHEMA = 1
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
@@ -570,7 +570,7 @@ class _Unencodable(Exception):
     pass
 
 
-_CORE = {cls.__name__: cls for cls in (FileScan, CallSite, Span, Value, FileError, Secret, Opaque)}
+_CORE = {cls.__name__: cls for cls in (FileScan, CallSite, Span, Value, Variant, FileError, Secret, Opaque)}
 
 
 def _value_types() -> Any:
