@@ -452,3 +452,25 @@ def test_an_environment_override_keeps_the_default_but_other_branches_join():
     ''')
     assert found[0].model == "org/default" and found[0].candidates is None
     assert [c.model for c in found[1].candidates] == ["org/large", "org/small"]
+
+
+def test_branches_whose_test_is_decided_by_the_callers_value_are_pruned():
+    (ref,) = refs('''
+        from huggingface_hub import snapshot_download
+
+        def download_model(model_size, source):
+            if "distil" in model_size:
+                repo_id = "distil-whisper/" + model_size
+            elif model_size == "large-v3-turbo":
+                repo_id = "mobiuslabsgmbh/faster-whisper-large-v3-turbo"
+            else:
+                repo_id = f"Systran/faster-whisper-{model_size}"
+            if source != "HF":
+                repo_id = "mirror/faster-whisper"
+            if source == "HF":
+                return snapshot_download(repo_id)
+
+        download_model("large-v3", probe())
+    ''')
+    # The mirror's id is set under `source != "HF"`: never where `source == "HF"` holds.
+    assert (ref.model, ref.resolution, ref.candidates) == ("Systran/faster-whisper-large-v3", "caller", None)

@@ -27,12 +27,17 @@ class Def:
     binding: Binding
     guards: frozenset[str] = frozenset()
     changes: tuple[ast.stmt, ...] = ()
+    # The `if` tests (and the outcome) the definition was made under, innermost last: the
+    # definition exists only where they held (values.py drops it where one is known to fail).
+    conds: tuple[tuple[ast.expr, bool], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Reaching:
     defs: tuple[Def, ...]
     partial: str | None = None  # why the set may miss a definition (a limit was hit)
+    at: tuple[tuple[ast.expr, bool], ...] = ()  # the `if` tests the point of use is under
+MAX_CONDS = 4  # tests remembered per definition (the innermost ones)
 
 
 _State = tuple[Def, ...] | None  # None: no path reaches here (after return/raise/break/continue)
@@ -123,7 +128,7 @@ def _narrow(state: _State, test: ast.expr, name: str, truth: bool) -> _State:
     if not tags:
         return state
     # A definition whose guards contradict (None on one test, not None on this one) is on no path.
-    return tuple(Def(d.binding, d.guards | tags, d.changes) for d in state
+    return tuple(Def(d.binding, d.guards | tags, d.changes, d.conds) for d in state
                  if not any(_OPPOSITE[t] in d.guards for t in tags))
 
 
@@ -154,6 +159,8 @@ class _Walker:
         self.steps = 0
         self.partial: str | None = None
         self.override: frozenset[str] = frozenset()
+        self.conds: tuple[tuple[ast.expr, bool], ...] = ()
+        self.at: list[tuple[ast.expr, bool]] = []
 
     # -- definitions a statement makes --------------------------------------------------------
     def _defs_at(self, first: int, last: int, kinds: tuple[str, ...] | None = None) -> list[Binding]:
@@ -165,18 +172,20 @@ class _Walker:
         if state is None or not found:
             return state
         # The last binding of a statement wins; on a path only a user's override takes, it is one.
-        return tuple(Def(b, self.override) for b in found[-1:])
+        return tuple(Def(b, self.override, (), self.conds[-MAX_CONDS:]) for b in found[-1:])
 
     def branch(self, stmts: list[ast.stmt], state: _State, test: ast.expr, truth: bool) -> _State:
-        """One arm of an `if`: the guards its test proves, and whether only an override takes it."""
+        """One arm of an `if`: the guards its test proves, whether only an override takes it, and
+        the test itself for the definitions made there."""
         state = _narrow(state, test, self.name, truth)
-        if _overridden(test) is not truth:
-            return self.block(stmts, state)
-        saved, self.override = self.override, frozenset({OVERRIDE})
+        saved = self.override, self.conds
+        if _overridden(test) is truth:
+            self.override = frozenset({OVERRIDE})
+        self.conds = self.conds + ((test, truth),)
         try:
             return self.block(stmts, state)
         finally:
-            self.override = saved
+            self.override, self.conds = saved
 
     def _limit(self, state: _State) -> _State:
         if state is not None and len(state) > MAX_STATES:
@@ -208,8 +217,10 @@ class _Walker:
 
         if isinstance(stmt, ast.If):
             if within(stmt.body):
+                self.at.append((stmt.test, True))
                 self.branch(stmt.body, state, stmt.test, True)
             elif within(stmt.orelse):
+                self.at.append((stmt.test, False))
                 self.branch(stmt.orelse, state, stmt.test, False)
         elif isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
             if within(stmt.body) or (isinstance(stmt, ast.While) and not within(stmt.orelse)):
@@ -258,7 +269,7 @@ class _Walker:
         if found:
             return self._define(state, found)
         if state is not None and _mutates(stmt, name):
-            return tuple(Def(d.binding, d.guards, d.changes + (stmt,)) for d in state)
+            return tuple(Def(d.binding, d.guards, d.changes + (stmt,), d.conds) for d in state)
         return state
 
     def _loop_entry(self, stmt: ast.For | ast.AsyncFor | ast.While, state: _State) -> _State:
@@ -364,4 +375,4 @@ def reaching(scope: Scope, name: str, line: int | None,
         if nested_memo is not None:
             nested_memo[id(scope)] = nested
     foreign = tuple(Def(b) for b in walker.bindings if any(first < b.line <= last for first, last in nested))
-    return Reaching(tuple(dict.fromkeys(defs + foreign)), walker.partial)
+    return Reaching(tuple(dict.fromkeys(defs + foreign)), walker.partial, tuple(walker.at))

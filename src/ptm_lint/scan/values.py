@@ -195,6 +195,19 @@ def join(values: list[Value], why: str) -> Value:
     return Value(False, None, "unknown", why, alternatives=tuple(flat))
 
 
+_NEGATED = {ast.NotEq: ast.Eq, ast.NotIn: ast.In, ast.IsNot: ast.Is}
+
+
+def _condition_key(test: ast.expr, truth: bool) -> tuple[str, bool]:
+    """A test and its outcome in one normal form: `not t` and `a != b` are `t` / `a == b` failing."""
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, truth = test.operand, not truth
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _NEGATED:
+        test = ast.Compare(test.left, [_NEGATED[type(test.ops[0])]()], test.comparators)
+        truth = not truth
+    return ast.dump(test), truth
+
+
 def _guarded(value: Value, guards: frozenset[str]) -> Value | None:
     """The value on a path that passed `guards`; None when no value it may have passes them."""
     if not guards:
@@ -421,6 +434,8 @@ class Evaluator:
                 return Value(True, not inner.value, inner.how, inner.provenance)
         if isinstance(node, ast.NamedExpr):
             return self.value(node.value, scope, depth)
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:
+            return self._compare(node, scope, depth)
         return self.unknown(f"{type(node).__name__.lower()} expression at {self.where(node.lineno)}")
 
     def _dict(self, node: ast.Dict, scope: Scope, depth: int) -> Value:
@@ -531,6 +546,33 @@ class Evaluator:
             pass
         return self.unknown(f"expression at {self.where(node.lineno)}")
 
+    def _compare(self, node: ast.Compare, scope: Scope, depth: int) -> Value:
+        """`a == b`, `a != b`, `a in b`, `a is None` of known values (if-tests that decide paths)."""
+        left = self.value(node.left, scope, depth)
+        right = self.value(node.comparators[0], scope, depth)
+        op = node.ops[0]
+        why = f"comparison at {self.where(node.lineno)}"
+        if not (left.known and right.known and _plain(left.value)):
+            return self.unknown(why)
+        a, b = left.value, right.value
+        if isinstance(b, tuple):
+            if not all(v.known and _plain(v.value) for v in b):
+                return self.unknown(why)
+            b = tuple(v.value for v in b)
+        elif isinstance(b, dict):
+            b = tuple(b)
+        elif not _plain(b):
+            return self.unknown(why)
+        try:
+            result = {ast.Eq: lambda: a == b, ast.NotEq: lambda: a != b, ast.In: lambda: a in b,
+                      ast.NotIn: lambda: a not in b, ast.Is: lambda: a is None and b is None,
+                      ast.IsNot: lambda: not (a is None and b is None)}.get(type(op))
+            if result is None or (isinstance(op, (ast.Is, ast.IsNot)) and a is not None and b is not None):
+                return self.unknown(why)
+            return Value(True, bool(result()), "literal", None)
+        except TypeError:
+            return self.unknown(why)
+
     def _boolop(self, node: ast.BoolOp, scope: Scope, depth: int) -> Value:
         # `os.getenv("X") or "default"`: the first operand is unknown at analysis time, the
         # fallback is what runs when the variable is unset (the same as a getenv default).
@@ -640,6 +682,14 @@ class Evaluator:
             if holder.kind == "function" and any(b.kind == "param" for b in bindings):
                 return self.unknown(f"{_UNREACHED}{name!r} passes the checks before {self.where(line)}; callers decide")
             return self.unknown(f"{name!r} is not set before {self.where(line)}")
+        if reach is not None and any(d.conds for d in defs):
+            # A definition made under `if T:` does not reach a use where T is known to fail: its
+            # test evaluates to the other outcome, or the use sits in the other arm of the same test.
+            at = dict(_condition_key(t, truth) for t, truth in reach.at) if reach.at else {}
+            kept = [d for d in defs if not any(self._fails(t, truth, holder, at, depth) for t, truth in d.conds)]
+            defs = kept or defs[:0]
+            if not defs:
+                return self.unknown(f"{_UNREACHED}{name!r} is set on a path that reaches {self.where(line)}")
         values: list[Value] = []
         for d in defs:
             val = self._binding(name, d.binding, holder, depth)
@@ -657,6 +707,18 @@ class Evaluator:
             return values[0]
         lines = ", ".join(str(d.binding.line) for d in defs)
         return join(values, f"{name!r} has different values on different paths (lines {lines} of {self.path})")
+
+    def _fails(self, test: ast.expr, truth: bool, scope: Scope, at: dict[str, bool], depth: int) -> bool:
+        """Whether `test` certainly does not come out `truth` (so what was set under it is not there)."""
+        if at:
+            key, truth = _condition_key(test, truth)
+            same = at.get(key)
+            if same is not None and same != truth:
+                return True
+        if depth + 2 > MAX_DEPTH:
+            return False
+        outcome = self.value(test, scope, depth + 2)
+        return outcome.known and isinstance(outcome.value, bool) and outcome.value != truth
 
     def _change(self, container: Value, stmt: ast.stmt, scope: Scope, depth: int) -> Value:
         """A dict/list after an in-place change: `d[k] = v`, `d.update(...)`, `d.setdefault(k, v)`,
