@@ -141,6 +141,7 @@ class Frame:
     fn: Scope
     params: dict[int, Value]  # id(param Binding) -> value
     memo: dict[int, tuple[Value, frozenset[int]]] = field(default_factory=dict)
+    tests: dict[int, bool | None] = field(default_factory=dict)  # id(if-test) -> its known outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +272,7 @@ class Evaluator:
         self._callers: dict[int, list[tuple[Evaluator, CallInfo]] | None] = {}
         self._nested: dict[int, list[tuple[int, int]]] = {}
         self._mutated: dict[tuple[int, str], bool] = {}
+        self._tests: dict[int, bool | None] = {}
         # Maps a line of the parsed text to (cell, line in cell) for notebooks.
         self.locate: Callable[[int], tuple[int | None, int]] | None = None
 
@@ -288,6 +290,7 @@ class Evaluator:
         self._callers.clear()
         self._nested.clear()
         self._mutated.clear()
+        self._tests.clear()
         self._argparse = None
 
     # -- helpers -------------------------------------------------------------------------------
@@ -715,10 +718,18 @@ class Evaluator:
             same = at.get(key)
             if same is not None and same != truth:
                 return True
-        if depth + 2 > MAX_DEPTH:
-            return False
-        outcome = self.value(test, scope, depth + 2)
-        return outcome.known and isinstance(outcome.value, bool) and outcome.value != truth
+        # Only comparisons and names are evaluated (`if is_available():` would run a call model or
+        # a repo function for every definition under it), once per test and frame.
+        memo = self._frames[-1].tests if self._frames else self._tests
+        key = id(test)
+        if key not in memo:
+            outcome = None
+            if depth + 2 <= MAX_DEPTH and not any(isinstance(n, ast.Call) for n in ast.walk(test)):
+                value = self.value(test, scope, depth + 2)
+                outcome = value.value if value.known and isinstance(value.value, bool) else None
+            memo[key] = outcome
+        outcome = memo[key]
+        return outcome is not None and outcome != truth
 
     def _change(self, container: Value, stmt: ast.stmt, scope: Scope, depth: int) -> Value:
         """A dict/list after an in-place change: `d[k] = v`, `d.update(...)`, `d.setdefault(k, v)`,
