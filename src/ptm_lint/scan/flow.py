@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from .scopes import Binding, Scope
+from .scopes import MUTATORS, Binding, Scope
 
 # Guards a path has passed for the name: the value there cannot be None / must be a str / ...
 NOT_NONE, IS_NONE, TRUTHY, FALSY, IS_STR, NOT_STR = "not-none", "none", "truthy", "falsy", "str", "not-str"
@@ -14,10 +14,9 @@ NOT_NONE, IS_NONE, TRUTHY, FALSY, IS_STR, NOT_STR = "not-none", "none", "truthy"
 # (`if len(sys.argv) > 1:`) or an environment variable is set (`if os.getenv("X"):`).
 OVERRIDE = "override"
 _OPPOSITE = {NOT_NONE: IS_NONE, IS_NONE: NOT_NONE, TRUTHY: FALSY, FALSY: TRUTHY, IS_STR: NOT_STR, NOT_STR: IS_STR}
-# In-place changes of a container bound to the name (`d[k] = v`, `d.update(...)`, `xs.append(v)`).
-MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove"})
 MAX_STATES = 16  # distinct (definition, guards, changes) triples kept at one point; beyond: partial
 MAX_STATEMENTS = 20_000  # statements walked for one question; beyond: the answer is partial
+MAX_CONDS = 4  # `if` tests remembered per definition (the innermost ones)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +36,6 @@ class Reaching:
     defs: tuple[Def, ...]
     partial: str | None = None  # why the set may miss a definition (a limit was hit)
     at: tuple[tuple[ast.expr, bool], ...] = ()  # the `if` tests the point of use is under
-MAX_CONDS = 4  # tests remembered per definition (the innermost ones)
 
 
 _State = tuple[Def, ...] | None  # None: no path reaches here (after return/raise/break/continue)
