@@ -140,11 +140,16 @@ def test_paths_built_with_os_path_are_local():
     assert [(r.hub, r.pin) for r in found] == [("local", "local")] * 3
 
 
-def test_a_dict_changed_in_place_is_not_taken_at_its_literal_value():
+def test_a_dict_changed_in_place_is_followed_in_order():
     found = refs('''
         from transformers import AutoModel
         kw = {}
         kw["revision"] = "0123456789abcdef0123456789abcdef01234567"
         m = AutoModel.from_pretrained("org/m", **kw)
+        kw["revision"] = "main"
+        n = AutoModel.from_pretrained("org/m", **kw)
+        for key in ("a", "b"):
+            kw[key] = "x"
+        o = AutoModel.from_pretrained("org/m", **kw)
     ''')
-    assert found[0].pin == "unknown"
+    assert [r.pin for r in found] == ["immutable", "mutable", "unknown"]

@@ -9,7 +9,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from .core import CallSite, FileError, FileScan, Secret, Span, Value
+from .core import CallSite, FileError, FileScan, Secret, Span, Value, Variant
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -24,7 +24,7 @@ class _Unencodable(Exception):
     pass
 
 
-_CORE = {cls.__name__: cls for cls in (FileScan, CallSite, Span, Value, FileError, Secret, Opaque)}
+_CORE = {cls.__name__: cls for cls in (FileScan, CallSite, Span, Value, Variant, FileError, Secret, Opaque)}
 
 
 def _value_types() -> Any:

@@ -17,7 +17,7 @@ ROLES = (
 PINS = ("immutable", "weak", "library", "mutable", "local", "unknown")
 RESOLUTIONS = (
     "literal", "constant", "default", "fstring", "env", "argparse", "dataclass", "config", "import",
-    "unknown",
+    "caller", "unknown",
 )
 LEVELS = ("error", "warning", "note")
 
@@ -62,6 +62,10 @@ class Value:
     how: str = "unknown"
     provenance: str | None = None
     absent: bool = False
+    # When the value differs between paths (branches, registries): each possible value, with
+    # `origin` (path, line) saying where it was set. Only on unknown values; empty otherwise.
+    alternatives: tuple[Value, ...] = ()
+    origin: tuple[str, int] | None = None
 
     @staticmethod
     def missing() -> Value:
@@ -95,6 +99,42 @@ class CallSite:
     # Why the id argument is a filesystem path even when its value is unknown (`Path(...) / "x"`,
     # `os.path.join(...)`), or None.
     local_hint: str | None = None
+    # When the id/revision come from callers (or branches) that disagree: one entry per case.
+    variants: tuple[Variant, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One (id, revision) pair a call may load, and where it is decided (a caller, a branch)."""
+
+    model: Value
+    revision: Value
+    path: str
+    line: int
+    cell: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One model a reference may load when its callers (or branches) disagree (inventory `candidates`)."""
+
+    model: str | None
+    canonical: str | None
+    hub: str
+    revision: str | None
+    pin: str
+    resolution: str
+    provenance: str | None
+    path: str
+    line: int
+    cell: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "model": self.model, "revision": self.revision, "pin": self.pin, "path": self.path,
+            "line": self.line, "cell": self.cell, "hub": self.hub, "canonical": self.canonical,
+            "resolution": self.resolution, "provenance": self.provenance,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +180,20 @@ class Reference:
     dynamic_kwargs: bool = False
     notes: tuple[str, ...] = ()
     detection: str = "catalog"  # catalog | convention | config (DETECTIONS)
+    candidates: tuple[Candidate, ...] | None = None
+
+    def loaded(self) -> tuple[Reference, ...]:
+        """The reference once per model it may load: itself, or one copy per candidate (the
+        copy takes the candidate's id, revision and pin; its location stays the load call's)."""
+        if not self.candidates:
+            return (self,)
+        from dataclasses import replace
+
+        return tuple(
+            replace(self, model=c.model, canonical=c.canonical, hub=c.hub, revision=c.revision, pin=c.pin,
+                    resolution=c.resolution, provenance=c.provenance, candidates=None)
+            for c in self.candidates
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -169,6 +223,7 @@ class Reference:
             "in_loop": self.in_loop,
             "hot_path": self.hot_path,
             "notes": list(self.notes),
+            "candidates": None if self.candidates is None else [c.to_json() for c in self.candidates],
         }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from ..core import LEVELS, FileScan, Finding, Reference, Span
@@ -66,30 +66,59 @@ def _suppressed(scan: FileScan | None, cell: int | None, first: int, last: int, 
     return False, None
 
 
+def _loaded(references: Sequence[Reference]) -> list[tuple[int, Reference]]:
+    """(reference index, reference) once per model each reference may load: a call whose callers
+    pass different models is checked once per candidate (docs/resolution.md, Callers)."""
+    return [(index, one) for index, ref in enumerate(references) for one in ref.loaded()]
+
+
+def _for_candidate(hit: Hit, whole: Reference, one: Reference) -> Hit:
+    """A candidate's hit says which call passes the model it is about."""
+    if not whole.candidates:
+        return hit
+    cand = next((c for c in whole.candidates if c.model == one.model and c.revision == one.revision), None)
+    if cand is None:
+        return hit
+    cell = f"[cell {cand.cell}]" if cand.cell is not None else ""
+    return replace(hit, message=f"{hit.message} (candidate passed at {cand.path}{cell}:{cand.line})")
+
+
 def _hits(rule: RuleMeta, references: Sequence[Reference], scans: Mapping[str, FileScan], selection: Selection,
-          ctx: Context) -> Iterable[tuple[str, int | None, Span, int | None, Hit]]:
-    """(path, cell, span, reference index, hit) for each violation of one rule, per its scope."""
+          ctx: Context) -> Iterable[tuple[str, int | None, Span, int | None, Hit, str | None]]:
+    """(path, cell, span, reference index, hit, model) for each violation of one rule, per its scope."""
     impl = implementation(rule.id)
     if impl.scope == "reference":
         for index, ref in enumerate(references):
             if selection.ignored_in(ref.path, rule.id):
                 continue
-            for hit in impl.check(ref, ctx):
-                yield ref.path, ref.cell, hit.span or _span(ref), index, hit
+            seen: set[str] = set()
+            for one in ref.loaded():
+                for hit in impl.check(one, ctx):
+                    hit = _for_candidate(hit, ref, one)
+                    if hit.message not in seen:
+                        seen.add(hit.message)
+                        yield ref.path, ref.cell, hit.span or _span(ref), index, hit, one.model
     elif impl.scope == "project":
-        # The rule sees every reference at once; files where it is per-file-ignored are left out of
-        # its input, so an ignored file neither gets findings nor counts as "elsewhere".
-        subset = [i for i, ref in enumerate(references) if not selection.ignored_in(ref.path, rule.id)]
-        for local, hit in impl.check([references[i] for i in subset], ctx):
-            ref = references[subset[local]]
-            yield ref.path, ref.cell, hit.span or _span(ref), subset[local], hit
+        # The rule sees every reference at once (each candidate as a reference of its own); files
+        # where it is per-file-ignored are left out of its input, so an ignored file neither gets
+        # findings nor counts as "elsewhere".
+        subset = [(i, one) for i, one in _loaded(references) if not selection.ignored_in(one.path, rule.id)]
+        seen_project: set[tuple[int, str]] = set()
+        for local, hit in impl.check([one for _, one in subset], ctx):
+            index, one = subset[local]
+            ref = references[index]
+            hit = _for_candidate(hit, ref, one)
+            if (index, hit.message) in seen_project:
+                continue
+            seen_project.add((index, hit.message))
+            yield ref.path, ref.cell, hit.span or _span(ref), index, hit, one.model
     else:  # "file"
         for path, scan in scans.items():
             if selection.ignored_in(path, rule.id):
                 continue
             for hit in impl.check(scan, ctx):
                 assert hit.span is not None, f"{rule.id}: a file-scope hit needs a span"
-                yield path, hit.cell, hit.span, None, hit
+                yield path, hit.cell, hit.span, None, hit, None
 
 
 def _span(ref: Reference) -> Span:
@@ -108,14 +137,13 @@ def run_checks(references: Sequence[Reference], scans: Mapping[str, FileScan], r
     findings: list[Finding] = []
     used: set[tuple[str, int, int]] = set()
     for rule in selection.enabled(rules, metadata_available):
-        for path, cell, span, index, hit in _hits(rule, references, scans, selection, ctx):
+        for path, cell, span, index, hit, model in _hits(rule, references, scans, selection, ctx):
             # A reference is suppressed on any line of its call; a file-level finding on its own lines.
             first, last = (references[index].line, references[index].end_line) if index is not None \
                 else (span.line, span.end_line)
             suppressed, where = _suppressed(scans.get(path), cell, first, last, rule.id)
             if where:
                 used.add((path, *where))
-            model = references[index].model if index is not None else None
             findings.append(_finding(rule, hit, path, cell, span, model, index, suppressed))
     findings.sort(key=lambda f: (f.path, f.cell if f.cell is not None else -1, f.line, f.column, f.rule))
     unused = []

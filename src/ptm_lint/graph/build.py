@@ -183,36 +183,38 @@ def build_graph(source: ScanResult | Report | Sequence[Reference], project_name:
                 if project is not None and project.declared(ref.library):
                     edge(proj, lid, "depends_on", specifier=str(declared) if declared is not None else "")
             edge(cid, lid, "uses_library", api=ref.api)
-        if ref.hub == "local" and ref.model:
-            nid = node_id_repo(ref)
-            if nid not in graph:
-                graph.add_node(nid, kind="local", label=ref.model, path=ref.model)
-            edge(cid, nid, "loads", role=ref.role)
-            continue
-        if repo_key(ref) is None:
-            continue  # the id is not known statically: the call site stands alone
-        name = node_ident(ref) or ident(ref)
-        assert name is not None
-        kind = "dataset" if ref.role == "dataset" else "model"
-        rid = node_id_repo(ref)
-        meta = meta_for(ref, metadata)
-        repo_node(rid, kind, ref.hub, name, meta, referenced=True)
-        if meta is not None and kind == "model" and rid not in model_metas:
-            model_metas[rid] = (ref.hub, meta, ref)
-        edge(cid, rid, "loads", role=ref.role)
-        if not revision_known(ref):
-            continue
-        vid = node_id_revision(ref)
-        if vid not in graph:
-            rkey = revision_key(ref, metadata)
-            graph.add_node(vid, **_clean({
-                "kind": "revision", "label": f"{name}@{_short_rev(ref.revision)}", "revision": ref.revision,
-                "default": ref.revision is None, "pin": ref.pin,
-                "sha": rkey[1] if rkey[0] == "sha" else None,
-                "status": meta.status if meta is not None else None,
-            }))
-        edge(rid, vid, "has_revision")
-        edge(cid, vid, "at_revision")
+        # A call whose callers pass different models loads each of them (its candidates).
+        for one in ref.loaded():
+            if one.hub == "local" and one.model:
+                nid = node_id_repo(one)
+                if nid not in graph:
+                    graph.add_node(nid, kind="local", label=one.model, path=one.model)
+                edge(cid, nid, "loads", role=one.role)
+                continue
+            if repo_key(one) is None:
+                continue  # the id is not known statically: the call site stands alone
+            name = node_ident(one) or ident(one)
+            assert name is not None
+            kind = "dataset" if one.role == "dataset" else "model"
+            rid = node_id_repo(one)
+            meta = meta_for(one, metadata)
+            repo_node(rid, kind, one.hub, name, meta, referenced=True)
+            if meta is not None and kind == "model" and rid not in model_metas:
+                model_metas[rid] = (one.hub, meta, one)
+            edge(cid, rid, "loads", role=one.role)
+            if not revision_known(one):
+                continue
+            vid = node_id_revision(one)
+            if vid not in graph:
+                rkey = revision_key(one, metadata)
+                graph.add_node(vid, **_clean({
+                    "kind": "revision", "label": f"{name}@{_short_rev(one.revision)}", "revision": one.revision,
+                    "default": one.revision is None, "pin": one.pin,
+                    "sha": rkey[1] if rkey[0] == "sha" else None,
+                    "status": meta.status if meta is not None else None,
+                }))
+            edge(rid, vid, "has_revision")
+            edge(cid, vid, "at_revision")
 
     if metadata:
         _lineage_edges(graph, model_metas, metadata, edge, repo_node)

@@ -20,14 +20,16 @@ def model_key(ref: Reference) -> tuple[str, str] | None:
 
 def models(references: tuple[Reference, ...]) -> list[dict[str, Any]]:
     grouped: dict[tuple[str, str], dict[str, Any]] = {}
-    for index, ref in enumerate(references):
-        key = model_key(ref)
-        if key is None:
-            continue
-        entry = grouped.setdefault(key, {"hub": key[0], "canonical": key[1], "revisions": [], "references": []})
-        if ref.revision is not None and ref.revision not in entry["revisions"]:
-            entry["revisions"].append(ref.revision)
-        entry["references"].append(index)
+    for index, whole in enumerate(references):
+        for ref in whole.loaded():  # each candidate of a call whose callers disagree
+            key = model_key(ref)
+            if key is None:
+                continue
+            entry = grouped.setdefault(key, {"hub": key[0], "canonical": key[1], "revisions": [], "references": []})
+            if ref.revision is not None and ref.revision not in entry["revisions"]:
+                entry["revisions"].append(ref.revision)
+            if index not in entry["references"]:
+                entry["references"].append(index)
     return sorted(grouped.values(), key=lambda m: (m["hub"], m["canonical"]))
 
 
@@ -61,6 +63,11 @@ def render_text(report: Report) -> str:
             f"{_where(ref.path, ref.cell, ref.line, ref.column)}: {ident}{rev} "
             f"[{ref.hub}, {ref.role}, pin={ref.pin}, {ref.resolution}] {ref.api}"
         )
+        for cand in ref.candidates or ():
+            # The models a helper loads, one per caller (or branch), under the call that loads them.
+            c_ident = escape(cand.model) if cand.model is not None else "<unknown>"
+            c_rev = f"@{escape(cand.revision)}" if cand.revision else ""
+            lines.append(f"    candidate {c_ident}{c_rev} [pin={cand.pin}] from {_where(cand.path, cand.cell, cand.line, 1)}")
     for err in report.errors:
         lines.append(f"{where(escape(err.path), err.cell, err.line or 1, 1)}: error: {escape(err.message)}")
     n_models = len(models(report.references))

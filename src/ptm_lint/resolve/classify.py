@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..catalog import Loader
-from ..core import CallSite, Reference, Value
+from ..core import CallSite, Candidate, Reference, Value
 from ..scan.secrets import mask_secrets
 from .hf_ids import LEGACY_IDS
 
@@ -357,8 +357,58 @@ def _enum_name(value: Value) -> str | None:
     return None
 
 
+# When candidates disagree, the reference's own `pin` is the first of these any candidate has: one
+# unknown candidate makes the whole call's pin unknown (rules still see each candidate's own pin).
+_PIN_ORDER = ("unknown", "mutable", "weak", "library", "local", "immutable")
+
+
 def classify(site: CallSite, loader: Loader) -> Reference | None:
-    """The inventory entry for a call; None when the call turns out not to load a model."""
+    """The inventory entry for a call; None when the call turns out not to load a model.
+
+    A call whose id or revision differs between the helper's callers (or branches) carries one
+    candidate per case; its own `model`/`revision` are set only where every candidate agrees."""
+    if not site.variants:
+        return _classify(site, loader)
+    from dataclasses import replace
+
+    top = _classify(replace(site, variants=()), loader)
+    if top is None:
+        return None
+    candidates = []
+    for variant in site.variants:
+        ref = _classify(replace(site, model=variant.model, revision=variant.revision, variants=()), loader)
+        if ref is None:
+            continue  # this caller makes the call load nothing (weights=None, ...)
+        candidates.append(Candidate(ref.model, ref.canonical, ref.hub, ref.revision, ref.pin, ref.resolution,
+                                    ref.provenance, variant.path, variant.line, variant.cell))
+    if not candidates:
+        return None
+    models = {(c.model, c.canonical, c.hub) for c in candidates}
+    revisions = {c.revision for c in candidates}
+    pins = {c.pin for c in candidates}
+    model, canonical, hub = next(iter(models)) if len(models) == 1 else (None, None, top.hub)
+    if len(models) > 1 and len({c.hub for c in candidates}) == 1:
+        hub = candidates[0].hub
+    return replace(
+        top, model=model, canonical=canonical, hub=hub,
+        revision=next(iter(revisions)) if len(revisions) == 1 else None,
+        pin=next(p for p in _PIN_ORDER if p in pins) if pins else top.pin,
+        resolution="caller" if any(c.resolution == "caller" for c in candidates) else (
+            top.resolution if model is not None else "unknown"),
+        provenance=top.provenance if model is not None else _masked(
+            f"{len(candidates)} candidates: " + ", ".join(f"{c.model or '<unknown>'} ({c.path}:{c.line})" for c in candidates[:5])
+            + (", ..." if len(candidates) > 5 else "")),
+        candidates=tuple(candidates),
+    )
+
+
+def _module_ref(obj: Any) -> bool:
+    from ..scan.values import ModuleRef
+
+    return isinstance(obj, ModuleRef)
+
+
+def _classify(site: CallSite, loader: Loader) -> Reference | None:
     draft = _Draft(hub=loader.hub)
     model = site.model
     scheme = loader.scheme
@@ -378,6 +428,11 @@ def classify(site: CallSite, loader: Loader) -> Reference | None:
             draft.resolution, draft.pin = "unknown", "unknown"
             draft.provenance = "the id argument is missing"
             return _finish(draft, site, loader)
+    elif model.known and _module_ref(model.value):
+        # A name imported from a package outside the repo: its value is not in the code scanned.
+        draft.resolution, draft.pin = "unknown", "unknown"
+        draft.provenance = f"{model.value.name} is imported from outside the scanned repository"
+        return _finish(draft, site, loader)
     elif not model.known:
         draft.resolution, draft.pin, draft.provenance = "unknown", "unknown", model.provenance
         if site.local_hint:

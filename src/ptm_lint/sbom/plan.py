@@ -119,6 +119,11 @@ def clean_reference(ref: Reference) -> Reference:
     notes = tuple(clean_text(n) for n in ref.notes)
     if notes != ref.notes:
         changed["notes"] = notes
+    if ref.candidates:
+        cleaned = tuple(replace(c, **{name: _clean(getattr(c, name)) for name in ("path", "model", "canonical", "provenance", "revision")})
+                        for c in ref.candidates)
+        if cleaned != ref.candidates:
+            changed["candidates"] = cleaned
     return replace(ref, **changed) if changed else ref
 
 
@@ -177,7 +182,9 @@ def plan(references: Sequence[Reference], project: Any = None, metadata: Metadat
     references = tuple(clean_reference(ref) for ref in references)
     entries: dict[tuple[str, str, str, str | None], Entry] = {}
     unresolved: list[Entry] = []
-    for index, ref in enumerate(references):
+    # A call whose callers pass different models loads each of them: one entry per candidate.
+    loaded = [(index, one) for index, ref in enumerate(references) for one in ref.loaded()]
+    for index, ref in loaded:
         key = model_key(ref)
         kind = "data" if ref.role == "dataset" else "model"
         if key is None:
@@ -191,7 +198,8 @@ def plan(references: Sequence[Reference], project: Any = None, metadata: Metadat
         if entry is None:
             entry = entries[full] = Entry(kind, hub, ident, ref.revision, None,  # type: ignore[arg-type]
                                           revision_unknown=revision_unknown)
-        entry.references.append((index, ref))
+        if all(i != index for i, _ in entry.references):
+            entry.references.append((index, ref))
 
     for entry in entries.values():
         entry.references.sort(key=_sort_key)

@@ -1,10 +1,13 @@
-"""The repository as the scanner sees it: other modules (for one import hop) and config files."""
+"""The repository as the scanner sees it: other modules (import hops, callers of helpers) and config files."""
 
 from __future__ import annotations
 
 import ast
 import hashlib
 import json
+import os
+import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,13 @@ from .values import Evaluator
 
 MAX_MODULE_BYTES = 2 * 1024 * 1024
 MAX_CONFIG_BYTES = 1024 * 1024
+# The callers of a helper are searched in the repo's other files only when it has at most this many
+# Python files and notebooks (each search reads them all; a library this large is called from
+# outside it anyway), and at most MAX_CALLER_PARSES files naming the helper are parsed per search.
+MAX_CALLER_FILES = 1000
+MAX_CALLER_PARSES = 50
+# Folders never searched for callers: tool caches, virtual environments, vendored packages.
+_SKIP_DIRS = frozenset({"node_modules", "site-packages", "__pycache__", "venv", "env", "build", "dist"})
 
 
 def module_name(rel: str) -> str:
@@ -51,6 +61,9 @@ class ModuleIndex:
         # remembers everything consulted while it was in use, and a file that uses it inherits it.
         self._deps: dict[object, set[str]] = {}
         self._used: set[object] = set()
+        self._files: list[str] | None = None
+        self._by_file: dict[str, Evaluator | None] = {}
+        self._importers: dict[tuple[str, str], list[Evaluator]] = {}
 
     def begin(self) -> None:
         """Start recording the dependencies of one scanned file."""
@@ -124,6 +137,82 @@ class ModuleIndex:
             except (OSError, SyntaxError, ValueError, SourceError, RecursionError, MemoryError):
                 result = None
         self._evaluators[key] = result
+        return result
+
+    def _python_files(self) -> list[str]:
+        """Posix paths (relative to the root) of the repo's .py files and notebooks, sorted; empty
+        when there are more than MAX_CALLER_FILES (callers are then searched in the same file only)."""
+        if self._files is None:
+            found: list[str] = []
+            for top, dirs, files in os.walk(self.root):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS
+                                 and not d.endswith(".egg-info"))
+                rel_top = Path(top).relative_to(self.root)
+                found.extend((rel_top / f).as_posix() for f in sorted(files) if f.endswith((".py", ".ipynb")))
+                if len(found) > MAX_CALLER_FILES:
+                    found = []
+                    break
+            self._files = found
+        return self._files
+
+    def importers(self, module: str, name: str, exclude: str = "") -> list[Evaluator]:
+        """Evaluators of the repo's other files that import `name` from `module` (or call it as
+        `<module>.name(...)`), at most MAX_CALLER_PARSES of them."""
+        key = (module, name)
+        if key in self._importers:
+            self._use(key)
+            return self._importers[key]
+        self._use(key)
+        needle, last = name.encode(), module.rsplit(".", 1)[-1].encode()
+        # `from pkg.module import a, name` (also in parentheses over several lines), or `module.name`.
+        imports = re.compile(rb"from[ \t]+[\w.]*\b" + re.escape(last) + rb"[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)")
+        word = re.compile(rb"\b" + re.escape(needle) + rb"\b")
+        attribute = re.compile(rb"\b" + re.escape(last) + rb"\s*\.\s*" + re.escape(needle) + rb"\b")
+        out: list[Evaluator] = []
+        for rel in self._python_files():
+            if rel == exclude:
+                continue
+            path = self.root / rel
+            try:
+                if path.stat().st_size > MAX_MODULE_BYTES:
+                    continue
+                data = path.read_bytes()
+            except OSError:
+                continue
+            if needle not in data or last not in data:
+                continue
+            if not (attribute.search(data) or any(word.search(m.group(1)) for m in imports.finditer(data))):
+                continue
+            self._probe(key, path, data)
+            other = self._for_file(rel, data)
+            if other is not None:
+                out.append(other)
+                if len(out) >= MAX_CALLER_PARSES:
+                    break
+        self._importers[key] = out
+        return out
+
+    def _for_file(self, rel: str, data: bytes) -> Evaluator | None:
+        if rel in self._by_file:
+            return self._by_file[rel]
+        result = None
+        try:
+            locate = None
+            if rel.endswith(".ipynb"):
+                from .source import read_source
+
+                source = read_source(data, True)
+                text, locate = source.text, source.locate
+            else:
+                text = decode_python(data)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text)
+            result = Evaluator(collect(tree, package_of(rel)), rel, module_name(rel), self, 1)
+            result.locate = locate
+        except (OSError, SyntaxError, ValueError, SourceError, RecursionError, MemoryError):
+            result = None
+        self._by_file[rel] = result
         return result
 
     def read_config(self, name: str, from_file: str) -> tuple[str, Any] | None:

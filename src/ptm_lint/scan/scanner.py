@@ -8,13 +8,13 @@ import re
 import warnings
 
 from ..catalog import ArgSpec, Catalog, Loader
-from ..core import CallSite, FileError, FileScan, Secret, Span, Value
+from ..core import CallSite, FileError, FileScan, Secret, Span, Value, Variant
 from .prefilter import Prefilter
 from .secrets import _TOKEN, _has_token
 from .project import ModuleIndex, module_name, package_of
 from .scopes import CallInfo, collect
 from .source import Source, SourceError, read_source
-from .values import Evaluator, _plain
+from .values import MAX_ALTERNATIVES, Evaluator, _plain, _same, join, partial_target, strongest, unreached
 
 _SUPPRESS = re.compile(
     r"#\s*(?:ptm-lint:\s*ignore(?P<ids>\[[^\]]*\])?|noqa(?P<noqa>:\s*[A-Za-z]+\d+(?:[\s,]+[A-Za-z]+\d+)*)?)",
@@ -136,6 +136,14 @@ class _Call:
     """Argument access for one call: keywords, positionals, ** dicts and forwarding dicts."""
 
     def __init__(self, node: ast.Call, info: CallInfo, ev: Evaluator, loader: Loader) -> None:
+        bound = partial_target(ev, node.func, info.scope)
+        if bound is not None:
+            # load = functools.partial(AutoModel.from_pretrained, "org/a"); load(): the bound
+            # arguments come first.
+            node = ast.Call(func=bound.func, args=[*bound.call.args[1:], *node.args],
+                            keywords=[*bound.call.keywords, *node.keywords])
+            ast.copy_location(node, info.node)
+            node.end_lineno, node.end_col_offset = info.node.end_lineno, info.node.end_col_offset
         self.node = node
         self.scope = info.scope
         self.ev = ev
@@ -152,10 +160,15 @@ class _Call:
                 continue
             mapping = ev.value(kw.value, info.scope)
             changed = isinstance(kw.value, ast.Name) and ev.mutated(kw.value.id, info.scope)
-            if mapping.known and isinstance(mapping.value, dict) and not changed:
-                for key, val in mapping.value.items():
+            # A dict that differs between paths (`kw = {}`, `if q: kw.update(...)`): each key is
+            # the join of its value on every path (absent where a path does not set it).
+            options = mapping.alternatives or (mapping,)
+            if not changed and all(o.known and isinstance(o.value, dict) for o in options):
+                keys = dict.fromkeys(k for o in options for k in o.value)
+                for key in keys:
                     if isinstance(key, str):
-                        self.expanded.setdefault(key, val)
+                        vals = [o.value.get(key, Value.missing()) for o in options]
+                        self.expanded.setdefault(key, vals[0] if len(vals) == 1 else join(vals, f"**{key} differs between paths"))
             else:
                 self.dynamic = True
         self.forwarded: dict[str, Value] = {}
@@ -255,6 +268,8 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
             return None  # pipeline(model=AutoModel.from_pretrained(...)): that load is its own reference
         model = call.get(loader.model)
     revision = call.get(loader.revision)
+    cell, line = source.locate(node.lineno)
+    model, revision, variants = _variants(info, ev, loader, model, revision, rel, cell, line)
     args = {}
     for name, spec in loader.args:
         val = call.get(spec)
@@ -265,7 +280,6 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
         val = call.named(name)
         if not val.absent:
             options[name] = val
-    cell, line = source.locate(node.lineno)
     last_line = node.end_lineno or node.lineno
     _, end_line = source.locate(last_line)
     column = _column(lines, node.lineno, node.col_offset)
@@ -303,7 +317,71 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
         detection=loader.detection,
         role=role,
         local_hint=_path_expression(id_node, info.scope, ev) if id_node is not None and not model.known else None,
+        variants=variants,
     )
+
+
+def _variants(info: CallInfo, ev: Evaluator, loader: Loader, model: Value, revision: Value, rel: str,
+              cell: int | None, line: int) -> tuple[Value, Value, tuple[Variant, ...]]:
+    """The (id, revision) pairs the call may load: one per call of the enclosing helper in the repo
+    when they depend on its parameters (resolution "caller"), else one per branch alternative."""
+
+    def evaluate() -> tuple[Value, Value]:
+        again = _Call(info.node, info, ev, loader)
+        return (model if loader.model_from_callee else again.get(loader.model)), again.get(loader.revision)
+
+    found = ev.caller_variants(info.scope, evaluate)
+    if found is None:
+        if not (model.alternatives or revision.alternatives):
+            return model, revision, ()
+        pairs = [(m, r, m.origin or r.origin) for m in (model.alternatives or (model,))
+                 for r in (revision.alternatives or (revision,))][:MAX_ALTERNATIVES]
+        return model, revision, tuple(Variant(m, r, *(origin or (rel, line)), cell=None if origin else cell)
+                                      for m, r, origin in pairs)
+    cases, gaps = found
+
+    def by_caller(value: Value, in_place: Value) -> Value:
+        if not value.known or value.absent or _same(value, in_place):
+            return value
+        return Value(True, value.value, strongest("caller", value.how), value.provenance, origin=value.origin)
+
+    # A caller whose values the guards before the call reject (`if name is not None:`) does not load.
+    # A caller passing a value that itself has several possibilities (a registry entry picked by
+    # a flag) gives one variant per possibility, at that call.
+    reached = [(case, m, r) for case, (m, r) in cases if not (unreached(m) or unreached(r))]
+    variants = [Variant(by_caller(mm, model), by_caller(rr, revision), case.path, case.line, case.cell)
+                for case, m, r in reached
+                for mm in (m.alternatives or (m,)) for rr in (r.alternatives or (r,))
+                if not (unreached(mm) or unreached(rr))]
+    # Callers passing the same pair: one candidate, at the first of them.
+    unique: list[Variant] = []
+    for v in variants:
+        if not any(_same(v.model, u.model) and (_same(v.revision, u.revision) or v.revision.absent and u.revision.absent)
+                   for u in unique):
+            unique.append(v)
+    variants = unique[:MAX_ALTERNATIVES]
+    if not variants and not gaps:
+        return model, revision, ()
+    variants += [Variant(gap, revision if revision.absent else gap, rel, line, cell) for gap in gaps]
+    models = [v.model for v in variants]
+    revisions = [v.revision for v in variants]
+    fn = info.scope.function.qualname if info.scope.function else "?"
+    calls = len(reached)
+    where = f"{calls} call{'s' if calls != 1 else ''} of {fn}()"
+
+    def agreed(values: list[Value]) -> Value:
+        first = values[0]
+        if all(v.absent for v in values):
+            return first
+        if all(_same(v, first) for v in values):
+            how = strongest("caller", *(v.how for v in values))
+            return Value(True, first.value, how, f"{where} pass {first.value!r}" + (f" ({first.provenance})" if first.provenance else ""))
+        return join(values, f"{where} pass different values")
+
+    model_out, revision_out = agreed(models), agreed(revisions)
+    if (model_out.known or model_out.absent) and (revision_out.known or revision_out.absent) and not gaps:
+        return model_out, revision_out, ()
+    return model_out, revision_out, tuple(variants)
 
 
 HOT_METHODS = frozenset({"forward", "__call__", "predict", "predict_proba", "infer", "inference"})

@@ -6,7 +6,7 @@ import ast
 from dataclasses import dataclass, field
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Binding:
     """One place where a name gets a value.
 
@@ -77,6 +77,14 @@ class ModuleInfo:
     module: Scope
     calls: list[CallInfo]
     scope_of: dict[int, Scope]  # id(function/class/lambda node) -> its scope
+    # Names some statement changes in place (`d[k] = v`, `d.attr = v`, `d.update(...)`), anywhere.
+    changed: set[str] = field(default_factory=set)
+    # Names used as a value other than by calling them (an argument, assigned, returned): first line.
+    escaped: dict[str, int] = field(default_factory=dict)
+
+
+# Methods that change the container they are called on.
+MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove"})
 
 
 def _module_name(package: str | None, level: int, module: str | None) -> str:
@@ -100,6 +108,8 @@ class _Collector:
         self.package = package
         self.calls: list[CallInfo] = []
         self.scope_of: dict[int, Scope] = {}
+        self.changed: set[str] = set()
+        self.escaped: dict[str, int] = {}
 
     # -- statements ------------------------------------------------------------------------
     def block(self, body: list[ast.stmt], scope: Scope, loop: bool | ast.AST) -> None:
@@ -147,6 +157,8 @@ class _Collector:
                 scope.bind(alias.asname or alias.name, Binding("import", line, block, target=target))
         elif isinstance(node, ast.Assign):
             self.expr(node.value, scope, loop)
+            if type(node.value) is ast.Name:
+                self.escaped.setdefault(node.value.id, line)
             for tgt in node.targets:
                 self.target(tgt, scope, loop, Binding("assign", line, block, node=node.value))
         elif isinstance(node, ast.AnnAssign):
@@ -194,6 +206,8 @@ class _Collector:
             self.block(node.body, scope, loop)
             self.block(node.orelse, scope, loop)
         elif isinstance(node, ast.Return):
+            if type(node.value) is ast.Name:
+                self.escaped.setdefault(node.value.id, line)
             if node.value is not None:
                 self.expr(node.value, scope, loop)
                 func = scope.function
@@ -230,6 +244,8 @@ class _Collector:
                 else:
                     self.target(elt, scope, loop, binding, path + (i,))
         else:
+            if isinstance(node, (ast.Subscript, ast.Attribute)) and type(node.value) is ast.Name:
+                self.changed.add(node.value.id)  # d[k] = v, ns.attr = v: changed in place
             # `self.x = value` in a method: remembered on the class, for `self.x` reads elsewhere.
             if (
                 isinstance(node, ast.Attribute)
@@ -291,6 +307,15 @@ class _Collector:
                 continue
             if kind is ast.Call:
                 self.calls.append(CallInfo(current, scope, loop))  # type: ignore[arg-type]
+                func = current.func  # type: ignore[attr-defined]
+                if type(func) is ast.Attribute and func.attr in MUTATORS and type(func.value) is ast.Name:
+                    self.changed.add(func.value.id)
+                for arg in current.args:  # type: ignore[attr-defined]
+                    if type(arg) is ast.Name:  # f(load): `load` may be called elsewhere
+                        self.escaped.setdefault(arg.id, arg.lineno)
+                for kw in current.keywords:  # type: ignore[attr-defined]
+                    if type(kw.value) is ast.Name:
+                        self.escaped.setdefault(kw.value.id, kw.value.lineno)
             elif kind is ast.NamedExpr:
                 target_scope = scope
                 while target_scope.kind == "comprehension" and target_scope.parent is not None:
@@ -374,4 +399,4 @@ def collect(tree: ast.Module, package: str | None) -> ModuleInfo:
     module = Scope("module", "<module>", "<module>", tree, None)
     collector = _Collector(package)
     collector.block(tree.body, module, False)
-    return ModuleInfo(module, collector.calls, collector.scope_of)
+    return ModuleInfo(module, collector.calls, collector.scope_of, collector.changed, collector.escaped)

@@ -1,24 +1,53 @@
-"""Static evaluation of expressions: what string an id or revision argument will hold, and why."""
+"""Static evaluation of expressions: what string an id or revision argument will hold, and why.
+
+A small abstract interpreter over the stdlib AST. A name's value at a use is the join of the
+definitions reaching it (scan/flow.py: statements in order, branches joined, loops to a fixpoint,
+guards narrowing, containers changed in place); calls are evaluated by the call models registered
+in CALL_MODELS / METHOD_MODELS, or, for functions of the scanned repo, by evaluating what they return
+with their parameters bound to the arguments (a Frame). `caller_variants` goes the other way: the
+values a function's parameters get from every call of it in the repo. Every limit returns unknown
+with its reason (docs/resolution.md lists them).
+"""
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
-from dataclasses import dataclass
+import itertools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from ..core import Value
-from .scopes import Binding, ModuleInfo, Scope
+from . import flow
+from .scopes import Binding, CallInfo, ModuleInfo, Scope
 
 if TYPE_CHECKING:
     from .project import ModuleIndex
 
 # When mechanisms chain, the most specific one names the resolution (docs/resolution.md).
 PRECEDENCE = {
-    "unknown": 0, "literal": 1, "constant": 2, "fstring": 3, "default": 4, "env": 5,
-    "dataclass": 6, "argparse": 7, "config": 8, "import": 9,
+    "unknown": 0, "literal": 1, "constant": 2, "fstring": 3, "default": 4, "caller": 5, "env": 6,
+    "dataclass": 7, "argparse": 8, "config": 9, "import": 10,
 }
-MAX_DEPTH = 40
+# Limits: each one, when hit, makes the value unknown and says so.
+MAX_DEPTH = 40  # nested evaluation steps for one expression (an inlined call costs CALL_COST)
+CALL_COST = 4
+MAX_FRAMES = 4  # repo functions inlined inside one another
+MAX_RETURNS = 8  # return statements of an inlined function
+MAX_ALTERNATIVES = 64  # distinct values one expression may have (branches, callers, registry entries)
+MAX_DICT_ITEMS = 5000  # entries of a dict/list display evaluated
+MAX_IMPORT_HOPS = 2  # modules followed from the scanned file (`from .a import X`, a re-exporting X)
+MAX_CALLER_LEVELS = 2  # the callers of a helper, and the callers of a helper calling it
+
+
+_UNREACHED = "no value of "
+
+
+def unreached(value: Value) -> bool:
+    """Whether the value is of a name no value of which gets past the guards before the use: on
+    this path (a caller's), the code there does not run."""
+    return not value.known and (value.provenance or "").startswith(_UNREACHED)
 
 
 def strongest(*hows: str) -> str:
@@ -49,6 +78,23 @@ class ClassRef:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class FunctionRef:
+    """A function defined in the scanned repo: calling it evaluates what it returns."""
+
+    evaluator: Evaluator
+    scope: Scope
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PartialRef:
+    """functools.partial(func, *args, **kwargs): the arguments bound so far, as expressions."""
+
+    func: ast.expr
+    call: ast.Call
+    scope: Scope
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Instance:
     """An object built from a class of the scanned repo (a dataclass, usually)."""
 
@@ -58,9 +104,13 @@ class Instance:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class ArgNamespace:
-    """The result of ArgumentParser.parse_args() in some module."""
+    """The result of ArgumentParser.parse_args() in some module (`overrides`: `args.x = ...` after)."""
 
     evaluator: Evaluator
+    overrides: dict[str, Value] = field(default_factory=dict)
+
+    def option(self, name: str, depth: int) -> Value:
+        return self.overrides[name] if name in self.overrides else self.evaluator.argparse_default(name, depth)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +134,26 @@ class LocalPath(str):
     __slots__ = ()
 
 
+@dataclass(slots=True)
+class Frame:
+    """One evaluation of a repo function: its parameters bound to the values a call passes."""
+
+    fn: Scope
+    params: dict[int, Value]  # id(param Binding) -> value
+    memo: dict[int, tuple[Value, frozenset[int]]] = field(default_factory=dict)
+    tests: dict[int, bool | None] = field(default_factory=dict)  # id(if-test) -> its known outcome
+
+
+@dataclass(frozen=True, slots=True)
+class CallerCase:
+    """One call of a helper: the values of its parameters there, and where the call is."""
+
+    params: dict[int, Value]
+    path: str
+    line: int  # within the cell, for a notebook
+    cell: int | None = None
+
+
 def method_self(scope: Scope) -> tuple[str, str] | None:
     """(name of the first parameter, "class" | "instance") for a method's scope, else None."""
     func = scope.function
@@ -104,8 +174,83 @@ def _plain(value: Any) -> bool:
     return value is None or isinstance(value, (str, int, float, bool, bytes))
 
 
+def _same(a: Value, b: Value) -> bool:
+    return a.known and b.known and _plain(a.value) and _plain(b.value) and a.value == b.value and type(a.value) is type(b.value)
+
+
+def join(values: list[Value], why: str) -> Value:
+    """The one value several paths give, or unknown carrying each distinct alternative."""
+    flat: list[Value] = []
+    for value in values:
+        for alt in value.alternatives or (value,):
+            if not any(_same(alt, seen) for seen in flat):
+                flat.append(alt)
+    # A path that raises (a lookup of a missing key) or that the guards exclude gives no value.
+    flat = [v for v in flat if not unreached(v)] or flat[:1]
+    if not flat:
+        return Value.unknown(why)
+    if len(flat) == 1:
+        return flat[0]
+    if len(flat) > MAX_ALTERNATIVES:
+        return Value.unknown(f"{why} (more than {MAX_ALTERNATIVES} possible values)")
+    return Value(False, None, "unknown", why, alternatives=tuple(flat))
+
+
+_NEGATED = {ast.NotEq: ast.Eq, ast.NotIn: ast.In, ast.IsNot: ast.Is}
+
+
+def _condition_key(test: ast.expr, truth: bool) -> tuple[str, bool]:
+    """A test and its outcome in one normal form: `not t` and `a != b` are `t` / `a == b` failing."""
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, truth = test.operand, not truth
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _NEGATED:
+        test = ast.Compare(test.left, [_NEGATED[type(test.ops[0])]()], test.comparators)
+        truth = not truth
+    return ast.dump(test), truth
+
+
+def _guarded(value: Value, guards: frozenset[str]) -> Value | None:
+    """The value on a path that passed `guards`; None when no value it may have passes them."""
+    if not guards:
+        return value
+    if value.alternatives:
+        kept = [v for v in (_guarded(a, guards) for a in value.alternatives) if v is not None]
+        return join(kept, value.provenance or "values differ") if kept else None
+    if not value.known:
+        return value
+    obj = value.value
+    for tag in guards - {flow.OVERRIDE}:
+        ok = {
+            flow.NOT_NONE: obj is not None, flow.IS_NONE: obj is None,
+            flow.TRUTHY: bool(obj) if _plain(obj) else True, flow.FALSY: not obj if _plain(obj) else False,
+            flow.IS_STR: isinstance(obj, str), flow.NOT_STR: not isinstance(obj, str),
+        }[tag]
+        if not ok:
+            return None
+    return value
+
+
+# -- call models: how calls to well-known functions evaluate -----------------------------------
+# A model takes (evaluator, call node, scope, depth, qualified name) and returns the call's Value,
+# or None to let the next mechanism try. CALL_MODELS is keyed by qualified callee name,
+# METHOD_MODELS by method name (the receiver decides whether it applies).
+CallModel = Callable[["Evaluator", ast.Call, Scope, int, str], "Value | None"]
+CALL_MODELS: dict[str, CallModel] = {}
+METHOD_MODELS: dict[str, CallModel] = {}
+
+
+def _model(*names: str, methods: tuple[str, ...] = ()) -> Callable[[CallModel], CallModel]:
+    def register(fn: CallModel) -> CallModel:
+        for name in names:
+            CALL_MODELS[name] = fn
+        for name in methods:
+            METHOD_MODELS[name] = fn
+        return fn
+    return register
+
+
 class Evaluator:
-    """Evaluates expressions of one module, following bindings, defaults and one import hop."""
+    """Evaluates expressions of one module (and, through the ModuleIndex, of the repo's others)."""
 
     def __init__(self, info: ModuleInfo, path: str, module: str, index: ModuleIndex | None, hops: int = 0) -> None:
         self.info = info
@@ -114,13 +259,25 @@ class Evaluator:
         self.index = index
         self.hops = hops
         self._argparse: dict[str, list[tuple[ast.Call, ast.expr | None]]] | None = None
-        # A binding's value and names do not depend on where it is used: memoise them, and treat a
-        # binding met again while it is being evaluated (x = x + 1, import cycles) as unknown.
-        self._values: dict[int, Value] = {}
+        # A binding's value does not depend on where it is used (only on the frame): memoise it
+        # with the parameters it read, and treat a binding met again while it is being evaluated
+        # (x = x + 1, import cycles) as unknown.
+        self._values: dict[int, tuple[Value, frozenset[int]]] = {}
         self._names: dict[int, list[str]] = {}
-        self._active: set[int] = set()
-        self._mutated: dict[tuple[int, str], bool] = {}
+        self._active: set[tuple[int, int]] = set()
         self._owners: dict[int, tuple[str, str] | None] = {}
+        self._flow: dict[tuple[int, str, int | None], flow.Reaching | None] = {}
+        self._frames: list[Frame] = []
+        self._touched: set[int] = set()  # parameters read (through no frame) by the evaluation under way
+        self._callers: dict[int, list[tuple[Evaluator, CallInfo]] | None] = {}
+        self._nested: dict[int, list[tuple[int, int]]] = {}
+        self._mutated: dict[tuple[int, str], bool] = {}
+        self._tests: dict[int, bool | None] = {}
+        # Maps a line of the parsed text to (cell, line in cell) for notebooks.
+        self.locate: Callable[[int], tuple[int | None, int]] | None = None
+
+    def place(self, line: int) -> tuple[int | None, int]:
+        return self.locate(line) if self.locate is not None else (None, line)
 
     def release(self) -> None:
         """Drop the memos (they hold values that point back at this evaluator: a cycle)."""
@@ -128,7 +285,12 @@ class Evaluator:
         self._names.clear()
         self._active.clear()
         self._owners.clear()
+        self._flow.clear()
+        self._frames.clear()
+        self._callers.clear()
+        self._nested.clear()
         self._mutated.clear()
+        self._tests.clear()
         self._argparse = None
 
     # -- helpers -------------------------------------------------------------------------------
@@ -140,13 +302,17 @@ class Evaluator:
         return self._owners[key]
 
     def mutated(self, name: str, scope: Scope) -> bool:
-        """Whether a dict/list bound to `name` is changed in place somewhere in its scope
-        (`kw["revision"] = ...`, `kw.update(...)`): then its literal value is not the whole story."""
+        """Whether a dict bound to `name` may be changed where the flow analysis does not look:
+        in another function (a nested one, or through `global`). Changes in its own scope are
+        applied in order by the flow analysis."""
         found = self.lookup(name, scope, 10**9)
         holder = found[1] if found else scope
         key = (id(holder), name)
         if key not in self._mutated:
-            self._mutated[key] = any(_mutates(node, name) for node in ast.walk(holder.node))
+            self._mutated[key] = any(
+                isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node is not holder.node
+                and any(isinstance(s, ast.stmt) and flow._mutates(s, name) for s in ast.walk(node))
+                for node in ast.walk(holder.node))
         return self._mutated[key]
 
     def where(self, line: int) -> str:
@@ -163,35 +329,71 @@ class Evaluator:
     # -- name lookup ---------------------------------------------------------------------------
     def lookup(self, name: str, scope: Scope, line: int) -> tuple[list[Binding], Scope] | None:
         """Bindings of `name` visible from `scope` at `line`, and the scope holding them."""
+        found = self._lookup(name, scope)
+        return (found[0], found[1]) if found else None
+
+    def _lookup(self, name: str, scope: Scope) -> tuple[list[Binding], Scope, bool] | None:
+        """(bindings, holder, whether the holder runs the use in order: the use's own scope, or
+        the scope around the comprehensions it is in)."""
         current: Scope | None = scope
-        innermost = True
+        in_order = True
         while current is not None:
-            if current.kind == "class" and not innermost:
+            if current.kind == "class" and current is not scope:
                 current = current.parent
                 continue
             bindings = current.bindings.get(name)
             if bindings:
-                if innermost:
-                    before = [b for b in bindings if b.line <= line]
-                    bindings = before or bindings
-                return bindings, current
+                return bindings, current, in_order
+            if current.kind != "comprehension":
+                in_order = False
             current = current.parent
-            innermost = False
         return None
+
+    def reaching(self, holder: Scope, name: str, line: int | None) -> flow.Reaching | None:
+        bindings = holder.bindings.get(name, ())
+        if len(bindings) == 1 and holder.kind == "module" and name not in self.info.changed:
+            # One definition, never changed in place: it reaches every later point (the common
+            # case of module constants, imports and functions; no statements need walking).
+            only = bindings[0]
+            if line is None or only.line <= line:
+                return flow.Reaching((flow.Def(only),))
+        key = (id(holder), name, line)
+        if key not in self._flow:
+            self._flow[key] = flow.reaching(holder, name, line, self._nested)
+        return self._flow[key]
 
     @staticmethod
     def pick(bindings: list[Binding]) -> list[Binding]:
-        """Straight-line reassignments: the last one wins; bindings in different blocks all count."""
+        """Without statements to follow (class attributes, comprehensions): the last of straight-line
+        reassignments wins; bindings in different blocks all count."""
         if len({b.block for b in bindings}) == 1:
             return [max(bindings, key=lambda b: b.line)]
         return bindings
+
+    # -- frames (a repo function evaluated for one call) -------------------------------------
+    @contextmanager
+    def frame(self, frame: Frame) -> Iterator[None]:
+        self._frames.append(frame)
+        try:
+            yield
+        finally:
+            self._frames.pop()
+
+    def _memo(self) -> dict[int, tuple[Value, frozenset[int]]]:
+        return self._frames[-1].memo if self._frames else self._values
+
+    def _frame_value(self, binding: Binding) -> Value | None:
+        for frame in reversed(self._frames):
+            if id(binding) in frame.params:
+                return frame.params[id(binding)]
+        return None
 
     # -- values --------------------------------------------------------------------------------
     def value(self, node: ast.expr | None, scope: Scope, depth: int = 0) -> Value:
         if node is None:
             return Value.missing()
         if depth > MAX_DEPTH:
-            return self.unknown("expression too deep to resolve")
+            return self.unknown(f"expression too deep to resolve at {self.where(getattr(node, 'lineno', 0))}")
         try:
             return self._value(node, scope, depth + 1)
         except RecursionError:
@@ -215,54 +417,79 @@ class Evaluator:
         if isinstance(node, ast.IfExp):
             a = self.value(node.body, scope, depth)
             b = self.value(node.orelse, scope, depth)
-            if a.known and b.known and _plain(a.value) and a.value == b.value:
-                return Value(True, a.value, strongest(a.how, b.how), a.provenance)
-            return self.unknown(f"conditional expression at {self.where(node.lineno)}")
+            a = replace(a, origin=a.origin or (self.path, node.body.lineno))
+            b = replace(b, origin=b.origin or (self.path, node.orelse.lineno))
+            return join([a, b], f"conditional expression at {self.where(node.lineno)}")
         if isinstance(node, (ast.Tuple, ast.List)):
+            if len(node.elts) > MAX_DICT_ITEMS:
+                return self.unknown(f"sequence of {len(node.elts)} items (over {MAX_DICT_ITEMS}) at {self.where(node.lineno)}")
             items = tuple(self.value(e, scope, depth) for e in node.elts if not isinstance(e, ast.Starred))
             if len(items) != len(node.elts):
                 return self.unknown(f"starred sequence at {self.where(node.lineno)}")
             return Value(True, items, "literal")
         if isinstance(node, ast.Dict):
-            if any(k is None for k in node.keys):
-                merged: dict[str, Value] = {}
-                for key, val in zip(node.keys, node.values):
-                    if key is None:
-                        sub = self.value(val, scope, depth)
-                        if not (sub.known and isinstance(sub.value, dict)):
-                            return self.unknown(f"dict with ** of unknown mapping at {self.where(node.lineno)}")
-                        merged.update(sub.value)
-                    else:
-                        k = self.value(key, scope, depth)
-                        if not (k.known and isinstance(k.value, str)):
-                            return self.unknown(f"dict with a non-literal key at {self.where(node.lineno)}")
-                        merged[k.value] = self.value(val, scope, depth)
-                return Value(True, merged, "literal")
-            out: dict[str, Value] = {}
-            for key, val in zip(node.keys, node.values):
-                k = self.value(key, scope, depth)
-                if not (k.known and isinstance(k.value, (str, int))):
-                    return self.unknown(f"dict with a non-literal key at {self.where(node.lineno)}")
-                out[k.value] = self.value(val, scope, depth)
-            return Value(True, out, "literal")
+            return self._dict(node, scope, depth)
         if isinstance(node, ast.Call):
             return self._call(node, scope, depth)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             inner = self.value(node.operand, scope, depth)
             if inner.known and _plain(inner.value):
                 return Value(True, not inner.value, inner.how, inner.provenance)
+        if isinstance(node, ast.NamedExpr):
+            return self.value(node.value, scope, depth)
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:
+            return self._compare(node, scope, depth)
         return self.unknown(f"{type(node).__name__.lower()} expression at {self.where(node.lineno)}")
 
+    def _dict(self, node: ast.Dict, scope: Scope, depth: int) -> Value:
+        if len(node.keys) > MAX_DICT_ITEMS:
+            return self.unknown(f"dict of {len(node.keys)} entries (over {MAX_DICT_ITEMS}) at {self.where(node.lineno)}")
+        out: dict[Any, Value] = {}
+        for key, val in zip(node.keys, node.values):
+            if key is None:
+                sub = self.value(val, scope, depth)
+                if not (sub.known and isinstance(sub.value, dict)):
+                    return self.unknown(f"dict with ** of unknown mapping at {self.where(node.lineno)}")
+                out.update(sub.value)
+                continue
+            k = self.value(key, scope, depth)
+            if not (k.known and isinstance(k.value, (str, int))):
+                return self.unknown(f"dict with a non-literal key at {self.where(node.lineno)}")
+            out[k.value] = self.value(val, scope, depth)
+        return Value(True, out, "literal")
+
+    def lift(self, parts: list[Value], fn: Callable[[list[Value]], Value], why: str) -> Value:
+        """Apply `fn` to parts that may each have several alternatives: to every combination."""
+        if not any(p.alternatives for p in parts):
+            return fn(parts)
+        combos = itertools.islice(itertools.product(*(p.alternatives or (p,) for p in parts)), MAX_ALTERNATIVES + 1)
+        out = []
+        for combo in combos:
+            result = fn(list(combo))
+            origin = next((c.origin for c in combo if c.origin), None)
+            out.append(replace(result, origin=result.origin or origin))
+        return join(out, why)
+
     def _fstring(self, node: ast.JoinedStr, scope: Scope, depth: int) -> Value:
+        pieces: list[ast.expr] = []
+        for part in node.values:
+            if isinstance(part, ast.FormattedValue):
+                pieces.append(part.value)
+        inner = [self.value(p, scope, depth) for p in pieces]
+        return self.lift(inner, lambda vals: self._fstring_with(node, vals, scope, depth),
+                         f"f-string with parts that differ at {self.where(node.lineno)}")
+
+    def _fstring_with(self, node: ast.JoinedStr, values: list[Value], scope: Scope, depth: int) -> Value:
         parts: list[str] = []
         hows: list[str] = []
         provs: list[str] = []
+        it = iter(values)
         for part in node.values:
             if isinstance(part, ast.Constant):
                 parts.append(str(part.value))
                 continue
             assert isinstance(part, ast.FormattedValue)
-            inner = self.value(part.value, scope, depth)
+            inner = next(it)
             if not inner.known or not _plain(inner.value):
                 return self.because("f-string with an unresolvable part", node.lineno, inner)
             spec = ""
@@ -287,6 +514,10 @@ class Evaluator:
     def _binop(self, node: ast.BinOp, scope: Scope, depth: int) -> Value:
         left = self.value(node.left, scope, depth)
         right = self.value(node.right, scope, depth)
+        return self.lift([left, right], lambda lr: self._binop_with(node, lr[0], lr[1]),
+                         f"expression with operands that differ at {self.where(node.lineno)}")
+
+    def _binop_with(self, node: ast.BinOp, left: Value, right: Value) -> Value:
         if not (left.known and right.known):
             return self.because("operand not resolvable", node.lineno, left if not left.known else right)
         how = strongest("fstring", left.how, right.how)
@@ -305,6 +536,8 @@ class Evaluator:
             if isinstance(node.op, ast.Div) and isinstance(lv, LocalPath) and isinstance(rv, str):
                 # pathlib.Path(...) / "part": the result is a path.
                 return Value(True, LocalPath(lv.rstrip("/") + "/" + rv), how, prov)
+            if isinstance(node.op, ast.BitOr) and isinstance(lv, dict) and isinstance(rv, dict):
+                return Value(True, {**lv, **rv}, how, prov)
             if isinstance(lv, (int, float)) and isinstance(rv, (int, float)) and not isinstance(lv, bool):
                 ops: dict[type, Callable[[Any, Any], Any]] = {
                     ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
@@ -316,6 +549,33 @@ class Evaluator:
             pass
         return self.unknown(f"expression at {self.where(node.lineno)}")
 
+    def _compare(self, node: ast.Compare, scope: Scope, depth: int) -> Value:
+        """`a == b`, `a != b`, `a in b`, `a is None` of known values (if-tests that decide paths)."""
+        left = self.value(node.left, scope, depth)
+        right = self.value(node.comparators[0], scope, depth)
+        op = node.ops[0]
+        why = f"comparison at {self.where(node.lineno)}"
+        if not (left.known and right.known and _plain(left.value)):
+            return self.unknown(why)
+        a, b = left.value, right.value
+        if isinstance(b, tuple):
+            if not all(v.known and _plain(v.value) for v in b):
+                return self.unknown(why)
+            b = tuple(v.value for v in b)
+        elif isinstance(b, dict):
+            b = tuple(b)
+        elif not _plain(b):
+            return self.unknown(why)
+        try:
+            result = {ast.Eq: lambda: a == b, ast.NotEq: lambda: a != b, ast.In: lambda: a in b,
+                      ast.NotIn: lambda: a not in b, ast.Is: lambda: a is None and b is None,
+                      ast.IsNot: lambda: not (a is None and b is None)}.get(type(op))
+            if result is None or (isinstance(op, (ast.Is, ast.IsNot)) and a is not None and b is not None):
+                return self.unknown(why)
+            return Value(True, bool(result()), "literal", None)
+        except TypeError:
+            return self.unknown(why)
+
     def _boolop(self, node: ast.BoolOp, scope: Scope, depth: int) -> Value:
         # `os.getenv("X") or "default"`: the first operand is unknown at analysis time, the
         # fallback is what runs when the variable is unset (the same as a getenv default).
@@ -324,23 +584,37 @@ class Evaluator:
             second = self.value(node.values[1], scope, depth)
             if first.known and _plain(first.value):
                 return first if first.value else second
+            if first.alternatives and all(a.known and _plain(a.value) for a in first.alternatives):
+                # `name or "default"` where name may be None (a default) or a caller's string.
+                return join([a if a.value else second for a in first.alternatives], first.provenance or "")
             if not first.known and first.how == "unknown" and (first.provenance or "").startswith("environment variable") and second.known:
                 return Value(True, second.value, strongest("env", second.how), f"{first.provenance}, else {second.value!r}")
         return self.unknown(f"boolean expression at {self.where(node.lineno)}")
 
+    # -- bindings ------------------------------------------------------------------------------
     def _binding(self, name: str, binding: Binding, holder: Scope, depth: int) -> Value:
+        if binding.kind == "param":
+            bound = self._frame_value(binding)
+            if bound is not None:
+                return bound
+            self._touched.add(id(binding))
+        memo = self._memo()
         key = id(binding)
-        cached = self._values.get(key)
+        cached = memo.get(key)
         if cached is not None:
-            return cached
-        if key in self._active:
+            self._touched |= cached[1]
+            return cached[0]
+        active = (id(self._frames[-1]) if self._frames else 0, key)
+        if active in self._active:
             return self.unknown(f"{name!r} is defined in terms of itself ({self.where(binding.line)})")
-        self._active.add(key)
+        self._active.add(active)
+        outer, self._touched = self._touched, set()
         try:
             value = self._binding_value(name, binding, holder, depth)
         finally:
-            self._active.discard(key)
-        self._values[key] = value
+            self._active.discard(active)
+            touched, self._touched = self._touched, outer | self._touched
+        memo[key] = (value, frozenset(touched))
         return value
 
     def _binding_value(self, name: str, binding: Binding, holder: Scope, depth: int) -> Value:
@@ -377,6 +651,9 @@ class Evaluator:
         if kind == "class":
             assert binding.scope is not None
             return Value(True, ClassRef(self, binding.scope), "constant")
+        if kind == "function":
+            assert binding.scope is not None
+            return Value(True, FunctionRef(self, binding.scope), "constant")
         if kind == "with":
             return self.value(binding.node, env, depth)  # type: ignore[arg-type]
         if kind == "for":
@@ -384,40 +661,141 @@ class Evaluator:
         return self.unknown(f"{name!r} is rebound at {self.where(binding.line)}")
 
     def _name(self, name: str, scope: Scope, line: int, depth: int) -> Value:
-        found = self.lookup(name, scope, line)
+        found = self._lookup(name, scope)
         if found is None:
+            if name == "__file__":  # this file's path: config files are often found next to it
+                return Value(True, LocalPath(self.path), "literal", None)
             if name in ("True", "False", "None"):
                 return Value(True, {"True": True, "False": False, "None": None}[name], "literal")
             return self.unknown(f"{name!r} is not defined in this file")
-        bindings, holder = found
-        candidates = self.pick(bindings)
-        values = [self._binding(name, b, holder, depth) for b in candidates]
+        bindings, holder, in_order = found
+        reach = self.reaching(holder, name, line if in_order else None)
+        if reach is None:
+            defs = [flow.Def(b) for b in self.pick(bindings)]
+        else:
+            defs = list(reach.defs)
+            if reach.partial:
+                return self.unknown(f"{reach.partial} ({self.where(line)})")
+        if any(flow.OVERRIDE not in d.guards for d in defs):
+            # A definition made only when the user passes a command-line argument or sets an
+            # environment variable is an override of the others: the defaults are reported (as for
+            # argparse and os.getenv defaults).
+            defs = [d for d in defs if flow.OVERRIDE not in d.guards]
+        if not defs:
+            if holder.kind == "function" and any(b.kind == "param" for b in bindings):
+                return self.unknown(f"{_UNREACHED}{name!r} passes the checks before {self.where(line)}; callers decide")
+            return self.unknown(f"{name!r} is not set before {self.where(line)}")
+        if reach is not None and any(d.conds for d in defs):
+            # A definition made under `if T:` does not reach a use where T is known to fail: its
+            # test evaluates to the other outcome, or the use sits in the other arm of the same test.
+            at = dict(_condition_key(t, truth) for t, truth in reach.at) if reach.at else {}
+            kept = [d for d in defs if not any(self._fails(t, truth, holder, at, depth) for t, truth in d.conds)]
+            defs = kept or defs[:0]
+            if not defs:
+                return self.unknown(f"{_UNREACHED}{name!r} is set on a path that reaches {self.where(line)}")
+        values: list[Value] = []
+        for d in defs:
+            val = self._binding(name, d.binding, holder, depth)
+            for change in d.changes:
+                val = self._change(val, change, holder, depth)
+            guarded = _guarded(val, d.guards)
+            if guarded is None:
+                continue
+            if len(defs) > 1 and guarded.origin is None:
+                guarded = replace(guarded, origin=(self.path, d.binding.line))
+            values.append(guarded)
+        if not values:
+            return self.unknown(f"{_UNREACHED}{name!r} passes the checks before {self.where(line)}; callers decide")
         if len(values) == 1:
             return values[0]
-        first = values[0]
-        if all(v.known and _plain(v.value) and v.value == first.value for v in values):
-            return first
-        lines = ", ".join(str(b.line) for b in candidates)
-        return self.unknown(f"{name!r} has different values on different paths (lines {lines} of {self.path})")
+        lines = ", ".join(str(d.binding.line) for d in defs)
+        return join(values, f"{name!r} has different values on different paths (lines {lines} of {self.path})")
+
+    def _fails(self, test: ast.expr, truth: bool, scope: Scope, at: dict[str, bool], depth: int) -> bool:
+        """Whether `test` certainly does not come out `truth` (so what was set under it is not there)."""
+        if at:
+            key, truth = _condition_key(test, truth)
+            same = at.get(key)
+            if same is not None and same != truth:
+                return True
+        # Only comparisons and names are evaluated (`if is_available():` would run a call model or
+        # a repo function for every definition under it), once per test and frame.
+        memo = self._frames[-1].tests if self._frames else self._tests
+        key = id(test)
+        if key not in memo:
+            outcome = None
+            if depth + 2 <= MAX_DEPTH and not any(isinstance(n, ast.Call) for n in ast.walk(test)):
+                value = self.value(test, scope, depth + 2)
+                outcome = value.value if value.known and isinstance(value.value, bool) else None
+            memo[key] = outcome
+        outcome = memo[key]
+        return outcome is not None and outcome != truth
+
+    def _change(self, container: Value, stmt: ast.stmt, scope: Scope, depth: int) -> Value:
+        """A dict/list after an in-place change: `d[k] = v`, `d.update(...)`, `d.setdefault(k, v)`,
+        `xs.append(v)`, `xs.extend(...)`. A change that cannot be followed makes it unknown."""
+        if not container.known:
+            return container
+        obj = container.value
+        line = stmt.lineno
+        why = f"changed in place at {self.where(line)}"
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Attribute):
+            # `args.model = "..."` after parse_args(), or on an instance of a repo class.
+            attr = stmt.targets[0].attr
+            new = self.value(stmt.value, scope, depth)
+            if isinstance(obj, ArgNamespace):
+                return replace(container, value=ArgNamespace(obj.evaluator, {**obj.overrides, attr: new}))
+            if isinstance(obj, Instance):
+                return replace(container, value=Instance(obj.cls, {**obj.overrides, attr: new}))
+            return container
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Subscript):
+            key = self.value(stmt.targets[0].slice, scope, depth)
+            if isinstance(obj, dict) and key.known and isinstance(key.value, (str, int)):
+                return replace(container, value={**obj, key.value: self.value(stmt.value, scope, depth)})
+            return self.because(f"container {why} with a key not known statically", line, key if not key.known else None)
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Attribute):
+            call = stmt.value
+            method = call.func.attr  # type: ignore[union-attr]
+            args = [self.value(a, scope, depth) for a in call.args]
+            if any(kw.arg is None for kw in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args):
+                return self.unknown(f"container {why} with * or ** arguments")
+            kwargs = {kw.arg: self.value(kw.value, scope, depth) for kw in call.keywords}
+            if isinstance(obj, dict):
+                if method == "update" and len(args) <= 1:
+                    extra = args[0] if args else Value(True, {}, "literal")
+                    if extra.known and isinstance(extra.value, dict):
+                        return replace(container, value={**obj, **extra.value, **kwargs})
+                elif method == "setdefault" and args and args[0].known and isinstance(args[0].value, (str, int)):
+                    default = args[1] if len(args) > 1 else Value(True, None, "literal")
+                    return replace(container, value={args[0].value: default, **obj})
+                elif method == "pop" and args and args[0].known and isinstance(args[0].value, (str, int)):
+                    return replace(container, value={k: v for k, v in obj.items() if k != args[0].value})
+            if isinstance(obj, tuple):
+                if method == "append" and len(args) == 1:
+                    return replace(container, value=obj + (args[0],))
+                if method == "extend" and len(args) == 1 and args[0].known and isinstance(args[0].value, tuple):
+                    return replace(container, value=obj + args[0].value)
+        return self.unknown(f"container {why} in a way not followed")
 
     def imported(self, target: str, depth: int) -> Value:
-        """The value of `module.NAME` imported from another module of the repo (one hop)."""
-        if self.index is None or self.hops >= 2:
+        """The value of `module.NAME` from another module of the repo, up to MAX_IMPORT_HOPS away.
+        A name imported from outside the repo stays a ModuleRef (a qualified name, not an id)."""
+        if self.index is None:
             return Value(True, ModuleRef(target), "import", None)
         module, _, attr = target.rpartition(".")
-        other = self.index.evaluator(module, self.hops + 1) if module else None
-        if other is not None and attr:
-            found = other.lookup(attr, other.info.module, 10**9)
-            if found is not None:
-                val = other._name(attr, other.info.module, 10**9, depth)
-                if val.known and val.how in ("literal", "constant") and _plain(val.value):
-                    return Value(True, val.value, "import", val.provenance)
-                if val.known and val.how in ("literal", "constant"):
-                    return Value(True, val.value, "import", val.provenance)
-                return Value(val.known, val.value, strongest("import", val.how) if val.known else "unknown", val.provenance)
-        whole = self.index.evaluator(target, self.hops + 1)
-        if whole is not None:
+        if self.hops >= MAX_IMPORT_HOPS:
+            if (module and self.index.find_module(module) is not None) or self.index.find_module(target) is not None:
+                return self.unknown(f"{target} is more than {MAX_IMPORT_HOPS} imports away from the scanned file")
             return Value(True, ModuleRef(target), "import", None)
+        other = self.index.evaluator(module, self.hops + 1) if module else None
+        if other is not None and attr and other.lookup(attr, other.info.module, 10**9) is not None:
+            val = other._name(attr, other.info.module, 10**9, depth)
+            if val.known and isinstance(val.value, (ModuleRef, ClassRef, FunctionRef)):
+                return val
+            if val.known:
+                how = "import" if val.how in ("literal", "constant") else strongest("import", val.how)
+                return Value(True, val.value, how, val.provenance)
+            return val
         return Value(True, ModuleRef(target), "import", None)
 
     def _attribute(self, node: ast.Attribute, scope: Scope, depth: int) -> Value:
@@ -431,11 +809,17 @@ class Evaluator:
                 if key in cls_scope.bindings:
                     candidates = self.pick(cls_scope.bindings[key])
                     values = [self._binding(attr, b, cls_scope, depth) for b in candidates]
-                    if len(values) == 1 or all(v.known and _plain(v.value) and v.value == values[0].value for v in values):
-                        return values[0]
-                    return self.unknown(f"self.{attr} is set to different values")
+                    return join(values, f"self.{attr} is set to different values")
             return self.unknown(f"self.{attr} is not set in class {cls_scope.name}")
         base = self.value(base_node, scope, depth)
+        if base.alternatives:  # `opt` set differently on two paths (`if laion: opt.ckpt = ...`)
+            return self.lift([base], lambda b: self._attribute_of(b[0], node, scope, depth),
+                             f"attribute .{attr} of values that differ at {self.where(node.lineno)}")
+        return self._attribute_of(base, node, scope, depth)
+
+    def _attribute_of(self, base: Value, node: ast.Attribute, scope: Scope, depth: int) -> Value:
+        base_node = node.value
+        attr = node.attr
         if base.known:
             obj = base.value
             if isinstance(obj, ModuleRef):
@@ -447,11 +831,17 @@ class Evaluator:
                     return obj.overrides[attr]
                 return obj.cls.evaluator.class_attr(obj.cls, attr, depth)
             if isinstance(obj, ArgNamespace):
-                return obj.evaluator.argparse_default(attr, depth)
+                return base if attr == "__dict__" else obj.option(attr, depth)
             if isinstance(obj, ConfigData):
                 return self._config_index(obj, attr, node.lineno)
             if isinstance(obj, dict) and attr in obj:
                 return obj[attr]
+            if isinstance(obj, LocalPath) and attr in ("parent", "name", "stem"):
+                import posixpath
+
+                text = {"parent": posixpath.dirname(obj), "name": posixpath.basename(obj),
+                        "stem": posixpath.splitext(posixpath.basename(obj))[0]}[attr]
+                return Value(True, LocalPath(text) if attr == "parent" else text, base.how, base.provenance)
         # An attribute of something unknown (e.g. a parameter `args` or `model_args` without an
         # annotation): resolve only when the file defines exactly one such command-line option
         # or dataclass field, so the answer is unambiguous.
@@ -481,16 +871,41 @@ class Evaluator:
             return self.unknown(f"environment variable {name} (no default) at {self.where(node.lineno)}")
         base = self.value(node.value, scope, depth)
         key = self.value(node.slice, scope, depth)
+        return self.lift([base, key], lambda bk: self.item(bk[0], bk[1], node.lineno, None),
+                         f"lookup with keys that differ at {self.where(node.lineno)}")
+
+    def item(self, base: Value, key: Value, line: int, default: Value | None) -> Value:
+        """base[key] (or base.get(key, default) when `default` is given): registry lookups."""
+        if isinstance(key.value, ModuleRef):  # FLAGS.preset of absl, a setting of another package
+            key = self.unknown(f"{key.value.name} is set outside the scanned code")
+        if base.known and isinstance(base.value, dict) and not key.known and base.value:
+            # REGISTRY[unknown_key] returns one of the registry's values (or raises): each is a
+            # possible value. `.get` may also give its default.
+            entries = list(base.value.values()) + ([default] if default is not None else [])
+            if len(entries) > MAX_ALTERNATIVES:
+                return self.because(f"lookup with a key not known statically in a mapping of {len(base.value)} "
+                                    f"entries (over {MAX_ALTERNATIVES})", line, key)
+            why = f"lookup with a key not known statically at {self.where(line)}"
+            return join([replace(v, origin=v.origin or (self.path, line)) if v.known else v for v in entries],
+                        why + (f" ({key.provenance})" if key.provenance else ""))
         if not (base.known and key.known):
-            return self.because("subscript of an unresolvable value", node.lineno, base if not base.known else key)
+            return self.because("lookup in an unresolvable value", line, base if not base.known else key)
         obj, k = base.value, key.value
         if isinstance(obj, ConfigData):
-            return self._config_index(obj, k, node.lineno)
-        if isinstance(obj, dict) and k in obj:
-            item = obj[k]
-            if item.known and item.how == "literal":
-                return Value(True, item.value, strongest("constant", base.how), base.provenance or f"dict entry at {self.where(node.lineno)}")
-            return item
+            return self._config_index(obj, k, line)
+        if isinstance(obj, ArgNamespace) and isinstance(k, str):  # vars(args)["model"], args.__dict__.pop("model")
+            return obj.option(k, MAX_DEPTH // 2)
+        if isinstance(obj, dict):
+            if k in obj:
+                item = obj[k]
+                if item.known and item.how == "literal":
+                    prov = base.provenance or f"entry {k!r} at {self.where(line)}"
+                    return Value(True, item.value, strongest("constant", base.how, key.how), prov)
+                return item
+            if default is not None:
+                return default
+            # The lookup raises KeyError: the code after it does not run with this key.
+            return self.unknown(f"{_UNREACHED}the lookup: no entry {k!r} in the mapping at {self.where(line)} (KeyError)")
         if isinstance(obj, tuple) and isinstance(k, int) and -len(obj) <= k < len(obj):
             item = obj[k]
             if item.known and item.how == "literal":
@@ -498,92 +913,220 @@ class Evaluator:
             return item
         if isinstance(obj, str) and isinstance(k, int) and -len(obj) <= k < len(obj):
             return Value(True, obj[k], base.how, base.provenance)
-        return self.unknown(f"subscript [{k!r}] not found at {self.where(node.lineno)}")
+        return self.unknown(f"subscript [{k!r}] not found at {self.where(line)}")
 
     # -- calls ---------------------------------------------------------------------------------
     def _call(self, node: ast.Call, scope: Scope, depth: int) -> Value:
         func = node.func
-        qual = self.qualname(func, scope)
-        line = node.lineno
-        args = node.args
-        kwargs = {kw.arg: kw.value for kw in node.keywords if kw.arg}
-        if qual in ("os.getenv", "os.environ.get", "os.environ.setdefault") or (
-            isinstance(func, ast.Attribute) and func.attr in ("get", "setdefault") and _is_environ(func.value)
-        ):
-            key = self.value(args[0], scope, depth) if args else Value.unknown()
-            name = key.value if key.known else "?"
-            default_node = args[1] if len(args) > 1 else kwargs.get("default")
-            if default_node is None:
-                return self.unknown(f"environment variable {name} (no default) at {self.where(line)}")
-            default = self.value(default_node, scope, depth)
-            if not default.known:
-                return default
-            if default.value is None:
-                return self.unknown(f"environment variable {name} (default None) at {self.where(line)}")
-            return Value(True, default.value, strongest("env", default.how),
-                         f"environment variable {name}, default {default.value!r} ({self.where(line)})")
-        if isinstance(func, ast.Attribute):
-            method = func.attr
-            if method in _STR_METHODS:
-                receiver = self.value(func.value, scope, depth)
-                if receiver.known and isinstance(receiver.value, str):
-                    return self._str_method(receiver, method, node, scope, depth)
-            if method in ("parse_args", "parse_known_args") and not (qual or "").startswith("transformers"):
-                ns = Value(True, ArgNamespace(self), "argparse", None)
-                if method == "parse_known_args":
-                    return Value(True, (ns, self.unknown("remaining arguments")), "argparse")
-                return ns
-            if method in ("parse_args_into_dataclasses", "parse_dict", "parse_json_file", "parse_yaml_file"):
-                return self._hf_parser(func.value, scope, depth)
-            if method in ("read_text", "read_bytes"):
-                target = self.value(func.value, scope, depth)
-                if target.known and isinstance(target.value, str):
-                    return Value(True, FileHandle(target.value, self.where(line)), "config")
-        if qual in ("os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "str"):
-            parts = [self.value(a, scope, depth) for a in args]
-            if parts and all(p.known and isinstance(p.value, str) for p in parts):
-                how = strongest("literal", *(p.how for p in parts))
-                prov = "; ".join(p.provenance for p in parts if p.provenance) or None
-                if qual == "str":
-                    return Value(True, parts[0].value, how, prov)
-                text = "/".join(p.value.rstrip("/") if i < len(parts) - 1 else p.value for i, p in enumerate(parts))
-                how = how if len(parts) == 1 or how != "literal" else "fstring"
-                return Value(True, LocalPath(text), how, prov)
-            if qual == "str" and parts and parts[0].known and _plain(parts[0].value):
-                return Value(True, str(parts[0].value), parts[0].how, parts[0].provenance)
-            return self.unknown(f"path built from unresolvable parts at {self.where(line)}")
-        if qual == "dict":
-            out = {k: self.value(v, scope, depth) for k, v in kwargs.items()}
-            if any(kw.arg is None for kw in node.keywords) or args:
-                return self.unknown(f"dict() with positional or ** arguments at {self.where(line)}")
-            return Value(True, out, "literal")
-        if qual in ("importlib.import_module", "__import__"):
-            name = self.value(args[0], scope, depth) if args else Value.unknown()
-            if name.known and isinstance(name.value, str):
-                return Value(True, ModuleRef(name.value), "literal")
-        if qual in ("open", "io.open", "codecs.open", "builtins.open"):
-            path = self.value(args[0], scope, depth) if args else Value.unknown()
-            if path.known and isinstance(path.value, str):
-                return Value(True, FileHandle(path.value, self.where(line)), "config")
-            return self.unknown(f"open() of an unresolvable path at {self.where(line)}")
-        if qual in _CONFIG_LOADERS:
-            return self._config(node, qual, scope, depth)
-        # A class of the repo: a dataclass instance, with its keyword overrides.
-        cls = self.class_of(func, scope)
-        if cls is not None:
-            overrides = {k: self.value(v, scope, depth) for k, v in kwargs.items()}
-            return Value(True, Instance(cls, overrides), "dataclass", None)
-        # A function of this file with a single return: what it returns (e.g. parse_args()).
-        if isinstance(func, ast.Name):
-            found = self.lookup(func.id, scope, line)
-            if found and len(found[0]) == 1 and found[0][0].kind == "function":
-                inner = found[0][0].scope
-                if inner is not None and len(inner.returns) == 1 and depth < MAX_DEPTH // 2:
-                    ret = self.value(inner.returns[0], inner, depth + 5)
-                    if ret.known and not _plain(ret.value):
-                        return ret
+        qual = self.qualname(func, scope) or ""
+        model = CALL_MODELS.get(qual)
+        if model is None and isinstance(func, ast.Attribute):
+            if func.attr in ("get", "setdefault") and _is_environ(func.value):
+                model = _environ_get
+            else:
+                model = METHOD_MODELS.get(func.attr)
+        if model is not None:
+            result = model(self, node, scope, depth, qual)
+            if result is not None:
+                return result
+        callee = self.value(func, scope, depth)
+        if callee.known:
+            obj = callee.value
+            if isinstance(obj, ClassRef):
+                # A class of the repo: a dataclass instance, with its keyword overrides.
+                overrides = {kw.arg: self.value(kw.value, scope, depth) for kw in node.keywords if kw.arg}
+                return Value(True, Instance(obj, overrides), "dataclass", None)
+            if isinstance(obj, FunctionRef):
+                return self.call_function(obj, node, scope, depth)
+            if isinstance(obj, PartialRef):
+                return self.unknown(f"result of a functools.partial object at {self.where(node.lineno)}")
         shown = qual or (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "call"))
-        return self.unknown(f"result of {shown}() at {self.where(line)}")
+        return self.unknown(f"result of {shown}() at {self.where(node.lineno)}")
+
+    def bind_arguments(self, fn: Scope, node: ast.Call, scope: Scope, depth: int, skip_first: bool = False,
+                       only: set[int] | None = None) -> dict[int, Value]:
+        """id(parameter binding) -> the value `node` passes to it (parameters left to their
+        defaults are absent; with an unresolvable * or ** argument every unbound one is unknown).
+        With `only`, just those parameters are evaluated (the others are not needed)."""
+        func = fn.node
+        assert isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        args = func.args
+        positional = [*args.posonlyargs, *args.args][1 if skip_first else 0:]
+        by_name: dict[str, Binding] = {}
+        for name, bindings in fn.bindings.items():
+            for b in bindings:
+                if b.kind == "param" and (only is None or id(b) in only):
+                    by_name[name] = b
+                    break
+        out: dict[int, Value] = {}
+        dynamic = None
+        for i, arg in enumerate(node.args):
+            if isinstance(arg, ast.Starred):
+                dynamic = self.unknown(f"arguments passed through *args at {self.where(node.lineno)}")
+                break
+            if i < len(positional) and positional[i].arg in by_name:
+                out[id(by_name[positional[i].arg])] = self.value(arg, scope, depth)
+        for kw in node.keywords:
+            if kw.arg is not None:
+                if kw.arg in by_name:
+                    out[id(by_name[kw.arg])] = self.value(kw.value, scope, depth)
+                continue
+            mapping = self.value(kw.value, scope, depth)
+            if mapping.known and isinstance(mapping.value, dict):
+                for key, val in mapping.value.items():
+                    if isinstance(key, str) and key in by_name:
+                        out.setdefault(id(by_name[key]), val)
+            else:
+                dynamic = self.because("arguments passed through **kwargs", node.lineno, mapping)
+        if dynamic is not None:
+            for name, b in by_name.items():
+                out.setdefault(id(b), dynamic)
+        return out
+
+    def call_function(self, ref: FunctionRef, node: ast.Call, scope: Scope, depth: int) -> Value:
+        """What a repo function returns for this call: its return expressions evaluated with its
+        parameters bound to the call's arguments (MAX_FRAMES deep, no recursion)."""
+        fn = ref.scope
+        callee = ref.evaluator
+        name = fn.name
+        if depth + CALL_COST > MAX_DEPTH or len(callee._frames) >= MAX_FRAMES:
+            return self.unknown(f"call chain too long to follow at {name}() ({self.where(node.lineno)})")
+        if any(f.fn is fn for f in callee._frames):
+            return self.unknown(f"{name}() calls itself; not followed ({self.where(node.lineno)})")
+        if not fn.returns:
+            return self.unknown(f"{name}() returns no value ({self.where(node.lineno)})")
+        if len(fn.returns) > MAX_RETURNS:
+            return self.unknown(f"{name}() has more than {MAX_RETURNS} return statements ({self.where(node.lineno)})")
+        skip = fn.parent is not None and fn.parent.kind == "class" and method_self(fn) is not None
+        params = self.bind_arguments(fn, node, scope, depth, skip_first=skip)
+        values = []
+        with callee.frame(Frame(fn, params)):
+            for ret in fn.returns:
+                val = callee.value(ret, fn, depth + CALL_COST)
+                if val.known and val.how == "literal":
+                    val = Value(True, val.value, "constant", f"returned by {name}() ({callee.where(ret.lineno)})")
+                values.append(val)
+        return join(values, f"{name}() returns different values ({callee.where(fn.node.lineno)})")
+
+    # -- callers: the values a function's parameters get from the calls of it in the repo --------
+    def function_params(self, fn: Scope) -> set[int]:
+        return {id(b) for bindings in fn.bindings.values() for b in bindings if b.kind == "param"}
+
+    def callers(self, fn: Scope) -> list[tuple[Evaluator, CallInfo]] | None:
+        """Every call of `fn` found in the repo (this file first). None when the function cannot be
+        called by name (a method, a nested function): its callers are not looked for."""
+        key = id(fn)
+        if key in self._callers:
+            return self._callers[key]
+        target = self._callable_name(fn)
+        result: list[tuple[Evaluator, CallInfo]] | None = None
+        if target is not None:
+            short = target.rsplit(".", 1)[-1]
+            result = self._calls_of(target, short)
+            if self.index is not None and self.module:
+                for other in self.index.importers(self.module, short, self.path):
+                    if other is not self and other.path != self.path:
+                        result.extend(other._calls_of(target, short))
+        self._callers[key] = result
+        return result
+
+    def _calls_of(self, target: str, short: str) -> list[tuple[Evaluator, CallInfo]]:
+        """Calls in this module whose callee resolves to `target` (named `short` at the call)."""
+        out = []
+        for c in self.info.calls:
+            func = c.node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+            if name == short and target in self.qualnames(func, c.scope):
+                out.append((self, c))
+        return out
+
+    def _callable_name(self, fn: Scope) -> str | None:
+        """The qualified name calls of `fn` resolve to: module.func, or module.Class for __init__."""
+        parent = fn.parent
+        if parent is None or fn.kind != "function":
+            return None
+        prefix = f"{self.module}." if self.module else ""
+        if parent.kind == "module":
+            return prefix + fn.name
+        if parent.kind == "class" and fn.name == "__init__" and parent.parent is not None and parent.parent.kind == "module":
+            return prefix + parent.name
+        return None
+
+    def escapes(self, fn: Scope) -> int | None:
+        """A line where the function is used other than by calling it (passed as an argument,
+        assigned, returned): then it may be called from places ptm-lint does not see."""
+        name = fn.parent.name if fn.name == "__init__" and fn.parent is not None else fn.name
+        return self.info.escaped.get(name)
+
+    def caller_cases(self, fn: Scope, level: int = 1, only: set[int] | None = None) -> tuple[list[CallerCase], list[Value]] | None:
+        """The parameter values of `fn` at each of its calls in the repo, and the reasons some
+        calls (or uses) cannot be followed. None when no call of it is found."""
+        found = self.callers(fn)
+        if not found:
+            return None
+        skip = fn.name == "__init__"
+        cases: list[CallerCase] = []
+        gaps: list[Value] = []
+        line = self.escapes(fn)
+        if line is not None:
+            gaps.append(self.unknown(f"{fn.name}() is also used as a value at {self.where(line)}; other callers may pass anything"))
+        for ev, call in found:
+            where_scope = call.scope
+            outer = where_scope.function
+            touched_before, ev._touched = ev._touched, set()
+            try:
+                params = ev.bind_arguments(fn, call.node, where_scope, MAX_DEPTH // 2, skip_first=skip, only=only)
+                touched = ev._touched
+            finally:
+                ev._touched = touched_before
+            deeper = None
+            if outer is not None and level < MAX_CALLER_LEVELS and touched & ev.function_params(outer):
+                deeper = ev.caller_cases(outer, level + 1, touched & ev.function_params(outer))
+            if deeper is None or not deeper[0]:
+                cell, line_in = ev.place(call.node.lineno)
+                cases.append(CallerCase(params, ev.path, line_in, cell))
+                if deeper is not None:
+                    gaps.extend(deeper[1])
+                continue
+            # The caller passes its own parameters on: one case per call of the caller.
+            inner_cases, inner_gaps = deeper
+            gaps.extend(inner_gaps)
+            for case in inner_cases:
+                with ev.frame(Frame(outer, case.params)):
+                    params = ev.bind_arguments(fn, call.node, where_scope, MAX_DEPTH // 2, skip_first=skip, only=only)
+                cases.append(CallerCase(params, case.path, case.line, case.cell))
+            if len(cases) > MAX_ALTERNATIVES:
+                break
+        if len(cases) > MAX_ALTERNATIVES:
+            gaps.append(self.unknown(f"{fn.name}() has more than {MAX_ALTERNATIVES} calls; the rest are not followed"))
+            cases = cases[:MAX_ALTERNATIVES]
+        return cases, gaps
+
+    def caller_variants(self, scope: Scope, thunk: Callable[[], tuple[Value, ...]]) -> tuple[list[tuple[CallerCase, tuple[Value, ...]]], list[Value]] | None:
+        """When the values `thunk` computes depend on parameters of the function around `scope`:
+        what they are at each call of that function in the repo. None when they do not (or no
+        call is found): the values as evaluated in place stand."""
+        fn = scope.function
+        if fn is None or fn.kind != "function" or self._frames:
+            return None
+        touched_before, self._touched = self._touched, set()
+        try:
+            thunk()
+            touched = self._touched
+        finally:
+            self._touched = touched_before
+        needed = touched & self.function_params(fn)
+        if not needed:
+            return None
+        found = self.caller_cases(fn, only=needed)
+        if found is None:
+            return None
+        cases, gaps = found
+        out = []
+        for case in cases:
+            with self.frame(Frame(fn, case.params)):
+                out.append((case, thunk()))
+        return out, gaps
 
     def _str_method(self, receiver: Value, method: str, node: ast.Call, scope: Scope, depth: int) -> Value:
         args = [self.value(a, scope, depth) for a in node.args]
@@ -842,6 +1385,8 @@ class Evaluator:
                     mod = self.value(value.args[0], env)
                     if mod.known and isinstance(mod.value, str):
                         return [mod.value]
+                if q == "functools.partial" and value.args:
+                    return self.qualnames(value.args[0], env, depth + 1)
             return self.qualnames(value, env, depth + 1)
         if binding.kind == "param" and binding.annotation is not None:
             # `api: HfApi` -> an instance of HfApi.
@@ -857,32 +1402,181 @@ class Evaluator:
         return out
 
 
-_STR_METHODS = frozenset({
-    "format", "join", "lower", "upper", "strip", "lstrip", "rstrip", "replace", "removeprefix",
-    "removesuffix", "title", "casefold",
-})
+
 _CONFIG_LOADERS = frozenset({
     "yaml.safe_load", "yaml.load", "yaml.full_load", "json.load", "json.loads", "tomllib.load",
     "tomllib.loads", "tomli.load", "tomli.loads", "omegaconf.OmegaConf.load", "toml.load",
 })
-_BUILTINS = frozenset({"open", "str", "dict", "__import__"})
-
-
-_MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove"})
-
-
-def _mutates(node: ast.AST, name: str) -> bool:
-    if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
-        targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
-        return any(isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == name
-                   for t in targets) or (isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name)
-                                          and node.target.id == name)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MUTATORS:
-        return isinstance(node.func.value, ast.Name) and node.func.value.id == name
-    return False
+_BUILTINS = frozenset({"open", "str", "dict", "__import__", "vars"})
 
 
 def _is_environ(node: ast.expr) -> bool:
     return (isinstance(node, ast.Attribute) and node.attr == "environ") or (
         isinstance(node, ast.Name) and node.id == "environ"
     )
+
+
+# -- the call models ---------------------------------------------------------------------------
+@_model("os.getenv", "os.environ.get", "os.environ.setdefault")
+def _environ_get(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value:
+    args = node.args
+    key = ev.value(args[0], scope, depth) if args else Value.unknown()
+    name = key.value if key.known else "?"
+    default_node = args[1] if len(args) > 1 else next((k.value for k in node.keywords if k.arg == "default"), None)
+    if default_node is None:
+        return ev.unknown(f"environment variable {name} (no default) at {ev.where(node.lineno)}")
+    default = ev.value(default_node, scope, depth)
+    if not default.known:
+        return default
+    if default.value is None:
+        return ev.unknown(f"environment variable {name} (default None) at {ev.where(node.lineno)}")
+    return Value(True, default.value, strongest("env", default.how),
+                 f"environment variable {name}, default {default.value!r} ({ev.where(node.lineno)})")
+
+
+@_model("os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "str")
+def _path_or_str(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value:
+    parts = [ev.value(a, scope, depth) for a in node.args]
+    if parts and all(p.known and isinstance(p.value, str) for p in parts):
+        how = strongest("literal", *(p.how for p in parts))
+        prov = "; ".join(p.provenance for p in parts if p.provenance) or None
+        if qual == "str":
+            return Value(True, parts[0].value, how, prov)
+        text = "/".join(p.value.rstrip("/") if i < len(parts) - 1 else p.value for i, p in enumerate(parts))
+        how = how if len(parts) == 1 or how != "literal" else "fstring"
+        return Value(True, LocalPath(text), how, prov)
+    if qual == "str" and parts and parts[0].known and _plain(parts[0].value):
+        return Value(True, str(parts[0].value), parts[0].how, parts[0].provenance)
+    return ev.unknown(f"path built from unresolvable parts at {ev.where(node.lineno)}")
+
+
+@_model("os.path.dirname", "os.path.abspath", "os.path.realpath", "os.path.normpath", "posixpath.dirname",
+        methods=("resolve", "absolute"))
+def _path_of(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value | None:
+    """os.path.dirname(__file__), Path(...).resolve(): a path stays a path (relative to the repo)."""
+    import posixpath
+
+    if isinstance(node.func, ast.Attribute) and node.func.attr in ("resolve", "absolute"):
+        target = ev.value(node.func.value, scope, depth)
+        return target if target.known and isinstance(target.value, LocalPath) else None
+    if len(node.args) != 1:
+        return None
+    arg = ev.value(node.args[0], scope, depth)
+    if not (arg.known and isinstance(arg.value, str)):
+        return ev.because(f"{qual}() of an unresolvable path", node.lineno, arg)
+    text = posixpath.dirname(arg.value) if qual.endswith("dirname") else posixpath.normpath(arg.value)
+    return Value(True, LocalPath(text), arg.how, arg.provenance)
+
+
+@_model("dict")
+def _dict_call(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value:
+    if any(kw.arg is None for kw in node.keywords) or len(node.args) > 1:
+        return ev.unknown(f"dict() with ** arguments at {ev.where(node.lineno)}")
+    base: dict[Any, Value] = {}
+    if node.args:
+        first = ev.value(node.args[0], scope, depth)
+        if not (first.known and isinstance(first.value, dict)):
+            return ev.unknown(f"dict() of an unresolvable mapping at {ev.where(node.lineno)}")
+        base = dict(first.value)
+    return Value(True, {**base, **{kw.arg: ev.value(kw.value, scope, depth) for kw in node.keywords}}, "literal")
+
+
+@_model("importlib.import_module", "__import__")
+def _import_module(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value | None:
+    name = ev.value(node.args[0], scope, depth) if node.args else Value.unknown()
+    if name.known and isinstance(name.value, str):
+        return Value(True, ModuleRef(name.value), "literal")
+    return None
+
+
+@_model("open", "io.open", "codecs.open", "builtins.open")
+def _open(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value:
+    path = ev.value(node.args[0], scope, depth) if node.args else Value.unknown()
+    if path.known and isinstance(path.value, str):
+        return Value(True, FileHandle(path.value, ev.where(node.lineno)), "config")
+    return ev.unknown(f"open() of an unresolvable path at {ev.where(node.lineno)}")
+
+
+@_model(*_CONFIG_LOADERS)
+def _config_loader(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value:
+    return ev._config(node, qual, scope, depth)
+
+
+@_model("functools.partial")
+def _partial(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value:
+    if not node.args or isinstance(node.args[0], ast.Starred):
+        return ev.unknown(f"functools.partial() without a function at {ev.where(node.lineno)}")
+    return Value(True, PartialRef(node.args[0], node, scope), "literal")
+
+
+@_model(methods=("format", "join", "lower", "upper", "strip", "lstrip", "rstrip", "replace", "removeprefix",
+                 "removesuffix", "title", "casefold"))
+def _str_methods(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value | None:
+    func = node.func
+    assert isinstance(func, ast.Attribute)
+    receiver = ev.value(func.value, scope, depth)
+    if receiver.known and isinstance(receiver.value, str):
+        return ev._str_method(receiver, func.attr, node, scope, depth)
+    if receiver.alternatives:
+        return ev.lift([receiver], lambda r: ev._str_method(r[0], func.attr, node, scope, depth) if r[0].known
+                       and isinstance(r[0].value, str) else r[0], f"str.{func.attr}() of values that differ")
+    return None
+
+
+@_model("vars")
+def _vars(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value | None:
+    if len(node.args) != 1:
+        return None
+    obj = ev.value(node.args[0], scope, depth)
+    return obj if obj.known and isinstance(obj.value, ArgNamespace) else None
+
+
+@_model(methods=("get", "pop"))
+def _mapping_get(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value | None:
+    """REVISIONS.get(model_id[, default]) (and .pop): a registry lookup whose key is itself resolved."""
+    func = node.func
+    assert isinstance(func, ast.Attribute)
+    if not node.args or len(node.args) > 2 or node.keywords:
+        return None
+    base = ev.value(func.value, scope, depth)
+    if not (base.known and isinstance(base.value, (dict, ConfigData, ArgNamespace))) and not base.alternatives:
+        return None
+    key = ev.value(node.args[0], scope, depth)
+    default = ev.value(node.args[1], scope, depth) if len(node.args) > 1 else Value(True, None, "literal")
+    return ev.lift([base, key], lambda bk: ev.item(bk[0], bk[1], node.lineno, default),
+                   f"lookup with keys that differ at {ev.where(node.lineno)}")
+
+
+@_model(methods=("parse_args", "parse_known_args"))
+def _parse_args(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value | None:
+    if qual.startswith("transformers"):
+        return None
+    ns = Value(True, ArgNamespace(ev), "argparse", None)
+    if node.func.attr == "parse_known_args":  # type: ignore[attr-defined]
+        return Value(True, (ns, ev.unknown("remaining arguments")), "argparse")
+    return ns
+
+
+@_model(methods=("parse_args_into_dataclasses", "parse_dict", "parse_json_file", "parse_yaml_file"))
+def _hf_argument_parser(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value:
+    return ev._hf_parser(node.func.value, scope, depth)  # type: ignore[attr-defined]
+
+
+@_model(methods=("read_text", "read_bytes"))
+def _read_file(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value | None:
+    target = ev.value(node.func.value, scope, depth)  # type: ignore[attr-defined]
+    if target.known and isinstance(target.value, str):
+        return Value(True, FileHandle(target.value, ev.where(node.lineno)), "config")
+    return None
+
+
+def partial_target(ev: Evaluator, func: ast.expr, scope: Scope) -> PartialRef | None:
+    """The functools.partial object a called name is bound to, if it is one (only a name assigned
+    a call is evaluated: a loader's own callee is not, so no module is looked up for it)."""
+    if not isinstance(func, ast.Name):
+        return None
+    found = ev.lookup(func.id, scope, func.lineno)
+    if found is None or not any(b.kind == "assign" and isinstance(b.node, ast.Call) for b in found[0]):
+        return None
+    val = ev.value(func, scope, MAX_DEPTH // 2)
+    return val.value if val.known and isinstance(val.value, PartialRef) else None

@@ -75,3 +75,12 @@ class SearchIndex:
             rerank = self.reranker.predict(pairs)
             hits = sorted(zip([h[0] for h in hits], rerank), key=lambda h: -h[1])
         return hits[:k]
+
+
+def load_domain_encoder(name: str) -> SentenceTransformer:
+    """Per-domain encoders, pinned here; the callers choose the model."""
+    return SentenceTransformer(name, revision="5f8e2c1a9b0d7e6f4a3c2b1d0e9f8a7b6c5d4e3f", device="cpu")
+
+
+def legal_search_index() -> SearchIndex:
+    return SearchIndex(load_domain_encoder("acme-ml/legal-mpnet"))

@@ -1,0 +1,476 @@
+"""The value resolver on the patterns real projects use: rebinding, guards, helpers resolved from
+their callers, revision registries, containers built step by step, partials, notebooks, limits."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import time
+from pathlib import Path
+
+from ptm_lint.pipeline import run_inventory, scan_text
+
+SHA = "0123456789abcdef0123456789abcdef01234567"
+SHA2 = "89abcdef0123456789abcdef0123456789abcdef"
+
+
+def refs(source: str):
+    return scan_text(textwrap.dedent(source))
+
+
+def project(root: Path, files: dict[str, str]) -> list:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n") if not name.endswith(".ipynb") else text, encoding="utf-8")
+    return list(run_inventory([root], root=root).references)
+
+
+def cands(ref) -> list[tuple]:
+    return [(c.model, c.revision, c.pin, c.path, c.line) for c in ref.candidates or ()]
+
+
+# -- flow-sensitive bindings -----------------------------------------------------------------------
+def test_a_name_rebound_to_the_loaded_model_is_read_before_the_rebinding():
+    found = refs('''
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        model = "tiiuae/falcon-40b"
+        tokenizer = AutoTokenizer.from_pretrained(model)
+        model = AutoModelForCausalLM.from_pretrained(model, trust_remote_code=True)
+        model = model.eval()
+    ''')
+    assert [(r.model, r.resolution) for r in found] == [("tiiuae/falcon-40b", "constant")] * 2
+
+
+def test_straight_line_reassignment_and_branches_joined():
+    found = refs('''
+        import torch
+        from transformers import AutoModel
+        name = "org/draft"
+        name = "org/final"
+        a = AutoModel.from_pretrained(name)
+        if torch.cuda.is_available():
+            rev = "main"
+        else:
+            rev = "''' + SHA + '''"
+        b = AutoModel.from_pretrained(name, revision=rev)
+    ''')
+    assert found[0].model == "org/final" and found[0].candidates is None
+    assert found[1].model == "org/final" and found[1].revision is None and found[1].pin == "mutable"
+    assert [(c.revision, c.pin, c.line) for c in found[1].candidates] == [("main", "mutable", 8), (SHA, "immutable", 10)]
+
+
+def test_a_loop_variable_or_a_value_changed_in_a_loop_stays_unknown():
+    found = refs('''
+        from transformers import AutoModel
+        name = "org/a"
+        for other in ["org/b", "org/c"]:
+            m = AutoModel.from_pretrained(other)
+            name = other
+        n = AutoModel.from_pretrained(name)
+    ''')
+    assert found[0].model is None and found[0].pin == "unknown"
+    # After the loop: the value before it (zero passes) or the loop's (unknown).
+    assert found[1].model is None and [c.model for c in found[1].candidates] == ["org/a", None]
+
+
+def test_module_level_code_and_notebook_cells_run_in_order(tmp_path: Path):
+    cells = [
+        ["MODEL = 'org/draft'\n"],
+        ["from transformers import AutoModel\n", "MODEL = 'org/final'\n"],
+        ["model = AutoModel.from_pretrained(MODEL, revision='" + SHA + "')\n"],
+        ["MODEL = 'org/later'\n"],
+    ]
+    nb = {"cells": [{"cell_type": "code", "metadata": {}, "source": c, "outputs": [], "execution_count": None}
+                    for c in cells],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (found,) = project(tmp_path, {"explore.ipynb": json.dumps(nb)})
+    assert (found.model, found.pin, found.cell, found.line) == ("org/final", "immutable", 2, 1)
+
+
+# -- guards ---------------------------------------------------------------------------------------
+def test_is_not_none_guard_keeps_the_callers_value_and_drops_the_none_default():
+    found = refs('''
+        from sentence_transformers import SentenceTransformer
+
+        class Encoder:
+            def __init__(self, text_model="all-MiniLM-L6-v2", image_model=None):
+                self.text = SentenceTransformer(text_model)
+                if image_model is not None:
+                    self.image = SentenceTransformer(image_model)
+
+        plain = Encoder()
+        both = Encoder(image_model="clip-ViT-B-32")
+    ''')
+    assert [(r.model, r.resolution) for r in found] == [
+        ("all-MiniLM-L6-v2", "caller"), ("clip-ViT-B-32", "caller")]
+
+
+def test_isinstance_and_an_earlier_sentinel_branch_narrow_the_value():
+    found = refs('''
+        from transformers import AutoModel
+
+        def load(model, revision=None):
+            if model is None:
+                raise ValueError("model is required")
+            if not isinstance(model, str):
+                return model
+            return AutoModel.from_pretrained(model, revision=revision)
+
+        load("org/a", revision="''' + SHA + '''")
+        load(None)
+    ''')
+    assert (found[0].model, found[0].revision, found[0].pin, found[0].resolution) == ("org/a", SHA, "immutable", "caller")
+
+
+def test_a_guarded_parameter_without_callers_stays_unknown_not_none():
+    (found,) = refs('''
+        from sentence_transformers import SentenceTransformer
+        def build(image_model=None):
+            if image_model is not None:
+                return SentenceTransformer(image_model)
+    ''')
+    assert found.model is None and found.pin == "unknown" and "callers decide" in found.provenance
+
+
+# -- callers --------------------------------------------------------------------------------------
+def test_helper_called_with_different_models_carries_one_candidate_per_call():
+    found = refs('''
+        from transformers import AutoModel
+
+        def load(name, rev=None):
+            return AutoModel.from_pretrained(name, revision=rev)
+
+        encoder = load("org/a")
+        decoder = load("org/b", rev="''' + SHA + '''")
+    ''')
+    (ref,) = found
+    assert ref.model is None and ref.resolution == "caller" and ref.pin == "mutable"  # the least safe
+    assert cands(ref) == [("org/a", None, "mutable", "example.py", 7), ("org/b", SHA, "immutable", "example.py", 8)]
+    out = ref.to_json()
+    assert out["candidates"][1] == {**out["candidates"][1], "model": "org/b", "revision": SHA, "pin": "immutable",
+                                    "path": "example.py", "line": 8}
+    assert [r.model for r in ref.loaded()] == ["org/a", "org/b"]
+
+
+def test_callers_that_agree_resolve_the_reference():
+    (ref,) = refs('''
+        from transformers import AutoTokenizer
+        def tokenizer_for(name):
+            return AutoTokenizer.from_pretrained(name, revision="v2.0")
+        a = tokenizer_for("org/a")
+        b = tokenizer_for(name="org/a")
+    ''')
+    assert (ref.model, ref.resolution, ref.pin, ref.candidates) == ("org/a", "caller", "weak", None)
+    assert "2 calls of tokenizer_for()" in ref.provenance
+
+
+def test_a_value_from_outside_the_repo_stays_unknown_among_the_candidates():
+    (ref,) = refs('''
+        import sys
+        from transformers import AutoModel
+        def load(name):
+            return AutoModel.from_pretrained(name)
+        load("org/a")
+        load(sys.argv[1])
+    ''')
+    assert [c[0] for c in cands(ref)] == ["org/a", None]
+    assert [c.pin for c in ref.candidates] == ["mutable", "unknown"]
+    assert ref.pin == "unknown"  # one candidate cannot be known: neither can the call's pin
+
+
+def test_a_helper_used_as_a_callback_keeps_unknown_as_a_candidate():
+    (ref,) = refs('''
+        from transformers import AutoModel
+        def load(name):
+            return AutoModel.from_pretrained(name)
+        first = load("org/a")
+        rest = list(map(load, ["org/b", "org/c"]))
+    ''')
+    assert [c[0] for c in cands(ref)] == ["org/a", None]
+    assert "used as a value" in ref.candidates[1].provenance
+
+
+def test_one_more_helper_level_is_followed():
+    (ref,) = refs('''
+        from transformers import AutoModel
+        def _load(name, revision):
+            return AutoModel.from_pretrained(name, revision=revision)
+        def load_encoder(name="org/enc"):
+            return _load(name, revision="''' + SHA + '''")
+        load_encoder()
+        load_encoder("org/enc-large")
+    ''')
+    assert [(c[0], c[2], c[4]) for c in cands(ref)] == [("org/enc", "immutable", 7), ("org/enc-large", "immutable", 8)]
+
+
+def test_cross_module_helper_and_registry(tmp_path: Path):
+    found = project(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/revisions.py": f'''
+            REVISIONS = {{
+                "org/a": "{SHA}",
+                "org/b": "{SHA2}",
+            }}
+            REVISIONS["org/c"] = "main"
+
+            def get_revision(model_id):
+                return REVISIONS.get(model_id)
+        ''',
+        "pkg/models.py": '''
+            from transformers import AutoModel
+            from .revisions import REVISIONS, get_revision
+
+            def load(model_id):
+                return AutoModel.from_pretrained(model_id, revision=get_revision(model_id))
+
+            def load_direct(model_id):
+                return AutoModel.from_pretrained(model_id, revision=REVISIONS[model_id])
+        ''',
+        "train.py": '''
+            from pkg.models import load, load_direct
+            enc = load("org/a")
+            dec = load("org/b")
+            aux = load_direct("org/c")
+        ''',
+    })
+    by_line = {r.line: r for r in found}
+    assert cands(by_line[5]) == [("org/a", SHA, "immutable", "train.py", 2), ("org/b", SHA2, "immutable", "train.py", 3)]
+    assert by_line[5].pin == "immutable"
+    assert (by_line[8].model, by_line[8].revision, by_line[8].pin, by_line[8].resolution) == ("org/c", "main", "mutable", "caller")
+
+
+def test_a_notebook_calling_a_helper_of_the_repo(tmp_path: Path):
+    nb = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                     "source": ["from utils import load_model\n", "m = load_model('org/nb-model')\n"]}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    found = project(tmp_path, {
+        "utils.py": '''
+            from transformers import AutoModel
+            def load_model(name):
+                return AutoModel.from_pretrained(name)
+        ''',
+        "demo.ipynb": json.dumps(nb),
+    })
+    (ref,) = found
+    assert (ref.path, ref.model, ref.resolution) == ("utils.py", "org/nb-model", "caller")
+
+
+# -- registries, containers, partial --------------------------------------------------------------
+def test_containers_built_step_by_step():
+    found = refs('''
+        from torch.hub import load_state_dict_from_url
+        from transformers import AutoModel
+        URLS = {}
+        URLS["resnet"] = "https://download.pytorch.org/models/resnet50-11ad3fa6.pth"
+        state = load_state_dict_from_url(URLS["resnet"], check_hash=True)
+        kwargs = dict(trust_remote_code=False)
+        kwargs.update({"revision": "''' + SHA + '''"})
+        kwargs.setdefault("revision", "main")
+        m = AutoModel.from_pretrained("org/a", **kwargs)
+        ids = []
+        ids.append("org/b")
+        n = AutoModel.from_pretrained(ids[0])
+    ''')
+    assert [(r.model, r.pin) for r in found] == [
+        ("https://download.pytorch.org/models/resnet50-11ad3fa6.pth", "immutable"), ("org/a", "immutable"),
+        ("org/b", "mutable")]
+
+
+def test_functools_partial_of_a_loader():
+    found = refs('''
+        import functools
+        from functools import partial
+        from transformers import AutoModel, AutoTokenizer
+        load = functools.partial(AutoModel.from_pretrained, "org/a", revision="''' + SHA + '''")
+        tok = partial(AutoTokenizer.from_pretrained, revision="main")
+        model = load()
+        tokenizer = tok("org/a")
+    ''')
+    assert [(r.api, r.model, r.pin) for r in found] == [
+        ("transformers.AutoModel.from_pretrained", "org/a", "immutable"),
+        ("transformers.AutoTokenizer.from_pretrained", "org/a", "mutable")]
+
+
+def test_call_models_getenv_format_and_path():
+    found = refs('''
+        import os
+        from pathlib import Path
+        from transformers import AutoModel
+        org = os.getenv("ORG", "acme")
+        a = AutoModel.from_pretrained("{}/{}".format(org, "bert"))
+        b = AutoModel.from_pretrained(Path("checkpoints") / "best")
+        c = AutoModel.from_pretrained(os.environ.get("MODEL") or "org/fallback")
+    ''')
+    assert [(r.model, r.resolution, r.hub) for r in found] == [
+        ("acme/bert", "env", "huggingface"), ("checkpoints/best", "fstring", "local"), ("org/fallback", "env", "huggingface")]
+
+
+# -- imports and limits ---------------------------------------------------------------------------
+def test_a_module_object_never_comes_back_as_a_known_id(tmp_path: Path):
+    found = project(tmp_path, {
+        "a.py": "from b import NAME\n",
+        "b.py": "from c import NAME\n",
+        "c.py": "from d import NAME\n",
+        "d.py": "NAME = 'org/deep'\n",
+        "app.py": '''
+            from transformers import AutoModel
+            from a import NAME
+            from settings_outside_the_repo import MODEL_ID
+            x = AutoModel.from_pretrained(NAME)
+            y = AutoModel.from_pretrained(MODEL_ID)
+        ''',
+    })
+    assert [(r.model, r.pin) for r in found] == [(None, "unknown"), (None, "unknown")]
+    assert "imports away" in found[0].provenance
+    assert "outside the scanned repository" in found[1].provenance
+
+
+def test_two_import_hops_are_followed(tmp_path: Path):
+    found = project(tmp_path, {
+        "config/__init__.py": "from .models import ENCODER\n",
+        "config/models.py": f"ENCODER = 'org/enc'\n",
+        "app.py": '''
+            from transformers import AutoModel
+            from config import ENCODER
+            x = AutoModel.from_pretrained(ENCODER)
+        ''',
+    })
+    assert [(r.model, r.resolution) for r in found] == [("org/enc", "import")]
+
+
+def test_pathological_inputs_stay_bounded():
+    huge = ",\n".join(f'    "org/m{i}": "{SHA}"' for i in range(20_000))
+    chain = "\n".join(f"def f{i}(x):\n    return f{i + 1}(x)" for i in range(60)) + "\ndef f60(x):\n    return x"
+    source = f'''
+from transformers import AutoModel
+REVISIONS = {{
+{huge}
+}}
+{chain}
+def ping(x):
+    return pong(x)
+def pong(x):
+    return ping(x)
+a = AutoModel.from_pretrained("org/m1", revision=REVISIONS["org/m1"])
+b = AutoModel.from_pretrained(f0("org/deep"))
+c = AutoModel.from_pretrained(ping("org/loop"))
+'''
+    start = time.perf_counter()
+    found = scan_text(source)
+    assert time.perf_counter() - start < 10
+    assert [r.pin for r in found] == ["unknown", "unknown", "unknown"]
+    assert "over 5000" in found[0].revision_provenance
+    assert "too long" in found[1].provenance
+    assert "calls itself" in found[2].provenance or "too long" in found[2].provenance
+
+
+# -- every consumer treats each candidate as a loaded model -------------------------------------------
+HELPER = '''
+    from transformers import AutoModel
+
+    def load(name, rev=None):
+        return AutoModel.from_pretrained(name, revision=rev)
+
+    encoder = load("org/a")
+    decoder = load("org/b", rev="''' + SHA + '''")
+'''
+
+
+def test_rules_check_each_candidate(check):
+    findings = check(textwrap.dedent(HELPER), select=("PTM101", "PTM107"))
+    assert [(f.rule, f.line, f.model) for f in findings] == [("PTM101", 5, "org/a")]
+    assert "candidate passed at example.py:7" in findings[0].message
+
+
+def test_project_rules_see_candidates(check):
+    findings = check(textwrap.dedent(HELPER) + 'again = AutoModel.from_pretrained("org/b", revision="v1.0")\n',
+                     select=("PTM501",))
+    assert {f.model for f in findings} == {"org/b"}
+
+
+def test_inventory_graph_and_sbom_list_each_candidate(tmp_path: Path):
+    from ptm_lint.graph.build import build_graph
+    from ptm_lint.report.inventory import inventory_json, render_text
+    from ptm_lint.sbom.plan import plan
+
+    (tmp_path / "app.py").write_text(textwrap.dedent(HELPER), encoding="utf-8")
+    report = run_inventory([tmp_path], root=tmp_path)
+    doc = inventory_json(report)
+    assert [m["canonical"] for m in doc["models"]] == ["org/a", "org/b"]
+    assert doc["references"][0]["model"] is None and len(doc["references"][0]["candidates"]) == 2
+    text = render_text(report)
+    assert "candidate org/a [pin=mutable] from app.py:7:1" in text
+    assert f"candidate org/b@{SHA} [pin=immutable] from app.py:8:1" in text
+    graph = build_graph(report.references)
+    loads = sorted(v for u, v, d in graph.edges(data=True) if d.get("kind") == "loads")
+    assert loads == ["model:huggingface:org/a", "model:huggingface:org/b"]
+    entries = plan(report.references).entries
+    assert sorted((e.ident, e.revision) for e in entries if e.ident) == [("org/a", None), ("org/b", SHA)]
+
+
+def test_a_branch_taken_only_for_a_command_line_argument_is_an_override(tmp_path: Path):
+    (ref,) = project(tmp_path, {
+        "serve/model-config.yaml": "handler:\n  model_name: bert-base-uncased\n",
+        "serve/download.py": '''
+            import os
+            import sys
+
+            import yaml
+            from transformers import AutoModel
+
+            def download(name):
+                return AutoModel.from_pretrained(name)
+
+            if __name__ == "__main__":
+                here = os.path.dirname(__file__)
+                if len(sys.argv) > 1:
+                    config_file = os.path.join(here, sys.argv[1])
+                else:
+                    config_file = os.path.join(here, "model-config.yaml")
+                settings = yaml.safe_load(open(config_file))["handler"]
+                download(settings["model_name"])
+        ''',
+    })
+    assert (ref.model, ref.resolution, ref.candidates) == ("bert-base-uncased", "config", None)
+
+
+def test_an_environment_override_keeps_the_default_but_other_branches_join():
+    found = refs('''
+        import os
+        from transformers import AutoModel
+        if os.getenv("MODEL"):
+            name = os.environ["MODEL"]
+        else:
+            name = "org/default"
+        a = AutoModel.from_pretrained(name)
+        if os.getenv("LARGE") == "1":
+            size = "org/large"
+        else:
+            size = "org/small"
+        b = AutoModel.from_pretrained(size)
+    ''')
+    assert found[0].model == "org/default" and found[0].candidates is None
+    assert [c.model for c in found[1].candidates] == ["org/large", "org/small"]
+
+
+def test_branches_whose_test_is_decided_by_the_callers_value_are_pruned():
+    (ref,) = refs('''
+        from huggingface_hub import snapshot_download
+
+        def download_model(model_size, source):
+            if "distil" in model_size:
+                repo_id = "distil-whisper/" + model_size
+            elif model_size == "large-v3-turbo":
+                repo_id = "mobiuslabsgmbh/faster-whisper-large-v3-turbo"
+            else:
+                repo_id = f"Systran/faster-whisper-{model_size}"
+            if source != "HF":
+                repo_id = "mirror/faster-whisper"
+            if source == "HF":
+                return snapshot_download(repo_id)
+
+        download_model("large-v3", probe())
+    ''')
+    # The mirror's id is set under `source != "HF"`: never where `source == "HF"` holds.
+    assert (ref.model, ref.resolution, ref.candidates) == ("Systran/faster-whisper-large-v3", "caller", None)
