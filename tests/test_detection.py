@@ -219,8 +219,9 @@ def test_trust_remote_code_on_local_folders_is_not_an_error(tmp_path):
     assert {"PTM201", "PTM101"} <= rules_at(report, 16)
     by_line = {r["line"]: r for r in report["references"]}
     assert [by_line[n]["hub"] for n in range(9, 16)] == ["local"] * 7
-    # A path whose text is unknown (lines 13, 14) is local, which path stays unknown.
-    assert [by_line[n]["pin"] for n in range(9, 16)] == ["local"] * 4 + ["unknown"] * 2 + ["local"]
+    assert [by_line[n]["pin"] for n in range(9, 16)] == ["local"] * 7
+    # A path built next to this file is followed to its repo-relative text (no leading "/").
+    assert [by_line[n]["model"] for n in (13, 14)] == ["checkpoints/final", "weights"]
 
 
 def test_loop_over_different_ids_and_retry_loops_are_not_ptm306(tmp_path):

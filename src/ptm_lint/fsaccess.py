@@ -138,6 +138,14 @@ def scandir(path: str | os.PathLike[str]) -> os._ScandirIterator:  # type: ignor
     return os.scandir(path)
 
 
+def walk(top: str | os.PathLike[str]) -> Iterator[tuple[str, list[str], list[str]]]:
+    """os.walk(top) (prune by editing the yielded dirs in place), each directory visited recorded as
+    by listdir()."""
+    for here, dirs, files in os.walk(top):
+        note(here)
+        yield here, dirs, files
+
+
 def read_bytes(path: str | os.PathLike[str], limit: int | None = None, *, restat: bool = True) -> bytes:
     """The file's bytes (at most `limit` + 1 of them when `limit` is given: the caller sees it was
     larger), recorded with its stat taken before the read. `restat=False`: the caller stat'ed the

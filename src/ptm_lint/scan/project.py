@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-import os
 import re
 import warnings
 from pathlib import Path
@@ -144,7 +143,7 @@ class ModuleIndex:
         when there are more than MAX_CALLER_FILES (callers are then searched in the same file only)."""
         if self._files is None:
             found: list[str] = []
-            for top, dirs, files in os.walk(self.root):
+            for top, dirs, files in fsaccess.walk(self.root):
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS
                                  and not d.endswith(".egg-info"))
                 rel_top = Path(top).relative_to(self.root)
@@ -174,9 +173,9 @@ class ModuleIndex:
                 continue
             path = self.root / rel
             try:
-                if path.stat().st_size > MAX_MODULE_BYTES:
+                if fsaccess.stat(path).st_size > MAX_MODULE_BYTES:
                     continue
-                data = path.read_bytes()
+                data = fsaccess.read_bytes(path, restat=False)
             except OSError:
                 continue
             if needle not in data or last not in data:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import posixpath
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -535,7 +536,7 @@ class Evaluator:
                 return Value(True, lv % args, how, prov)
             if isinstance(node.op, ast.Div) and isinstance(lv, LocalPath) and isinstance(rv, str):
                 # pathlib.Path(...) / "part": the result is a path.
-                return Value(True, LocalPath(lv.rstrip("/") + "/" + rv), how, prov)
+                return Value(True, LocalPath(posixpath.join(lv, rv)), how, prov)
             if isinstance(node.op, ast.BitOr) and isinstance(lv, dict) and isinstance(rv, dict):
                 return Value(True, {**lv, **rv}, how, prov)
             if isinstance(lv, (int, float)) and isinstance(rv, (int, float)) and not isinstance(lv, bool):
@@ -837,7 +838,6 @@ class Evaluator:
             if isinstance(obj, dict) and attr in obj:
                 return obj[attr]
             if isinstance(obj, LocalPath) and attr in ("parent", "name", "stem"):
-                import posixpath
 
                 text = {"parent": posixpath.dirname(obj), "name": posixpath.basename(obj),
                         "stem": posixpath.splitext(posixpath.basename(obj))[0]}[attr]
@@ -1442,7 +1442,7 @@ def _path_or_str(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: 
         prov = "; ".join(p.provenance for p in parts if p.provenance) or None
         if qual == "str":
             return Value(True, parts[0].value, how, prov)
-        text = "/".join(p.value.rstrip("/") if i < len(parts) - 1 else p.value for i, p in enumerate(parts))
+        text = posixpath.join(*(p.value for p in parts))  # "" (dirname of a top-level file) adds no "/"
         how = how if len(parts) == 1 or how != "literal" else "fstring"
         return Value(True, LocalPath(text), how, prov)
     if qual == "str" and parts and parts[0].known and _plain(parts[0].value):
@@ -1454,8 +1454,6 @@ def _path_or_str(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: 
         methods=("resolve", "absolute"))
 def _path_of(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value | None:
     """os.path.dirname(__file__), Path(...).resolve(): a path stays a path (relative to the repo)."""
-    import posixpath
-
     if isinstance(node.func, ast.Attribute) and node.func.attr in ("resolve", "absolute"):
         target = ev.value(node.func.value, scope, depth)
         return target if target.known and isinstance(target.value, LocalPath) else None
