@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import __version__
 
-SUBCOMMANDS = ("check", "inventory", "graph", "sbom", "report", "outdated", "rules", "rule")
+SUBCOMMANDS = ("check", "inventory", "graph", "sbom", "report", "outdated", "lock", "verify", "rules", "rule")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
@@ -433,7 +433,8 @@ def cmd_check(args: argparse.Namespace) -> int:
                          for path, cell, line, ids in unused)
     findings, references, fix_notes, diff = _fixes(
         args, root, rules, selection, project, findings, result.references, online=online, metadata=metadata,
-        lookup=lambda refs: _hub_lookup(args, config, refs), store=lambda: _fix_store(args, config, root))
+        lookup=lambda refs: _hub_lookup(args, config, refs), store=lambda: _fix_store(args, config, root),
+        locked=lambda: _project_lock(root, config))
     if diff is not None:  # --diff: the patch is the output; the exit code says whether there is one
         _write_bytes(diff, args.output)
         for note in fix_notes:
@@ -448,6 +449,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     if rules is None:  # nothing was checked: an identical later run may replay this one
         _remember(args, config, result, report, project_inputs, _writable(text), code)
     return code
+
+
+def _project_lock(root: Path, config):
+    """(the project's model lock or None, its name): the first source of pins for fixes. A broken lock is
+    reported and not used."""
+    from .lock.commands import lock_path, load_if_present
+    from .lock.lockfile import LockError
+
+    path = lock_path(root, config)
+    try:
+        return load_if_present(path), path.name
+    except LockError as exc:
+        print(f"ptm-lint: warning: {exc}; fixes do not use it", file=sys.stderr)
+        return None, path.name
 
 
 def _check_exit(args: argparse.Namespace, config, report, hub_errors: Sequence[str]) -> int:
@@ -555,7 +570,7 @@ def cmd_outdated(args: argparse.Namespace) -> int:
 
 
 def _fixes(args: argparse.Namespace, root: Path, rules, selection, project, findings, references, *,
-           online: bool = False, metadata=None, lookup=None, store=None):
+           online: bool = False, metadata=None, lookup=None, store=None, locked=None):
     """Attach fixes to the findings; with --fix / --diff apply them. -> (findings, references, notes, diff)."""
     if not (args.fix or args.diff) and not any(f.reference is not None and not f.suppressed for f in findings):
         return findings, references, [], None  # nothing to fix: never import libcst (pre-commit startup)
@@ -569,7 +584,8 @@ def _fixes(args: argparse.Namespace, root: Path, rules, selection, project, find
         except OSError:
             return None
 
-    options = FixOptions(online=online, metadata=metadata, lookup=lookup)
+    lock, lock_name = locked() if locked is not None else (None, "ptm-lint.lock")
+    options = FixOptions(online=online, metadata=metadata, lookup=lookup, lock=lock, lock_name=lock_name)
     findings = attach_fixes(findings, references, read, options, store() if store is not None else None)
     if not (args.fix or args.diff):
         return findings, references, [], None
@@ -730,10 +746,81 @@ def cmd_rule(args: argparse.Namespace) -> int:
     raise UsageError(f"unknown rule {wanted!r} (see `ptm-lint rules`)")
 
 
+def _add_lock(sub: argparse._SubParsersAction) -> None:
+    lock = sub.add_parser("lock", help="write ptm-lint.lock: the exact commits and file hashes the code loads "
+                                       "(docs/lock.md)")
+    _common(lock)
+    lock.add_argument("--check", action="store_true",
+                      help="exit 1 when the code and the lock disagree (CI, pre-commit); never writes")
+    lock.add_argument("--upgrade", nargs="*", default=None, metavar="ID",
+                      help="move the named entries (all when none is named) to the current commit of the branch "
+                           "they follow and print a model changelog (put PATHs before --upgrade)")
+    lock.add_argument("--dry-run", action="store_true", help="with --upgrade: print the changelog, write nothing")
+    lock.add_argument("--allow-unresolved", action="store_true",
+                      help="exit 0 even when some entries could not be pinned (they are written as unresolved)")
+    lock.add_argument("--lock-file", type=Path, default=None, metavar="FILE",
+                      help="the lock file (config: lock-file; default: ptm-lint.lock at the project root)")
+    _hub_options(lock)
+    lock.set_defaults(func=cmd_lock)
+
+
+def _add_verify(sub: argparse._SubParsersAction) -> None:
+    verify = sub.add_parser("verify", help="re-hash the locked model files on this machine (deploy, containers)")
+    verify.add_argument("paths", nargs="*", type=Path, help="the project (default: .)")
+    verify.add_argument("--config", type=Path, help="configuration file (default: found upward from the paths)")
+    verify.add_argument("--lock-file", type=Path, default=None, metavar="FILE",
+                        help="the lock file (config: lock-file; default: ptm-lint.lock at the project root)")
+    verify.add_argument("--model-dir", action="append", default=[], metavar="[ID=]DIR",
+                        help="a directory written by save_pretrained / snapshot_download(local_dir=...) to verify "
+                             "instead of the Hugging Face cache (repeatable)")
+    verify.add_argument("--id", action="append", default=[], dest="ids", metavar="ID",
+                        help="verify only this locked id (repeatable)")
+    verify.add_argument("--allow-missing", action="store_true",
+                        help="do not fail for locked files that are not on this machine (only changed ones fail)")
+    verify.add_argument("--jobs", "-j", type=int, default=None, help="files hashed in parallel (default: up to 4)")
+    verify.set_defaults(func=cmd_verify)
+
+
+def cmd_lock(args: argparse.Namespace) -> int:
+    from .lock import commands
+    from .lock.build import sources_for
+
+    config = _config(args, _rule_ids())
+    root, result = _scan(args, config)
+    path = commands.lock_path(root, config, args.lock_file)
+    if args.check:
+        return commands.run_check(result.references, root, path)
+    cache_dir, _ = _cache_location(args, config)
+    online = bool(config.online if args.online is None else args.online)
+    sources = sources_for(online=online, cache_dir=cache_dir, use_store=not args.no_cache)
+    if args.upgrade is not None:
+        return commands.run_upgrade(result.references, root, path, sources, args.upgrade, dry_run=args.dry_run)
+    return commands.run_lock(result.references, root, path, sources, allow_unresolved=args.allow_unresolved)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from .config import ConfigError, load_config
+    from .discover.files import search_root
+    from .lock import commands
+
+    root, _ = search_root(_paths(args))
+    try:
+        config = load_config(root, args.config, _rule_ids())
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    explicit = args.lock_file
+    if explicit is None and len(args.paths) == 1 and args.paths[0].is_file():
+        explicit = args.paths[0]  # `ptm-lint verify path/to/ptm-lint.lock`
+    path = commands.lock_path(root, config, explicit)
+    return commands.run_verify(root, path, model_dirs=args.model_dir, ids=args.ids,
+                               allow_missing=args.allow_missing, jobs=args.jobs, progress=_stderr_is_terminal())
+
+
 # Each subcommand's parser, in the order `ptm-lint --help` lists them.
 _SUBPARSERS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
     "check": _add_check, "rules": _add_rules, "rule": _add_rule, "inventory": _add_inventory,
     "outdated": _add_outdated, "graph": _add_graph, "sbom": _add_sbom, "report": _add_report,
+    "lock": _add_lock, "verify": _add_verify,
 }
 
 

@@ -41,6 +41,7 @@ class Config:
     cache_dir: str | None = None
     respect_gitignore: bool = True
     max_file_size: int = 10 * 1024 * 1024
+    lock_file: str | None = None  # the model lock (`ptm-lint lock`), relative to the configuration file
     # The files looked for and read to find these settings (runmemo keeps their stats).
     consulted: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
@@ -59,6 +60,7 @@ _KEYS: dict[str, tuple[str, str]] = {
     "cache-dir": ("cache_dir", "a string"),
     "respect-gitignore": ("respect_gitignore", "a boolean"),
     "max-file-size": ("max_file_size", "a positive integer (bytes)"),
+    "lock-file": ("lock_file", "a string"),
 }
 
 
@@ -135,6 +137,10 @@ def parse_config(table: dict[str, Any], path: Path | None, known_rules: Sequence
             elif key == "cache-dir":
                 if not isinstance(raw, str):
                     raise ConfigError(f"cache-dir must be a string, not {raw!r}")
+                values[name] = raw
+            elif key == "lock-file":
+                if not isinstance(raw, str) or not raw.strip():
+                    raise ConfigError(f"lock-file must be a non-empty string (a path), not {raw!r}")
                 values[name] = raw
             elif key == "max-file-size":
                 if not isinstance(raw, int) or isinstance(raw, bool) or raw <= 0:
