@@ -363,3 +363,27 @@ def test_upgrade_offline_follows_a_newer_local_ref(project, capsys):
 def test_read_lock_missing_file(tmp_path):
     with pytest.raises(LockError, match="run `ptm-lint lock` first"):
         read_lock(tmp_path / "ptm-lint.lock")
+
+
+# -- the lock feeds the SBOM and the reports ------------------------------------------------------
+def test_sbom_carries_locked_hashes_and_lock_status(project, capsys):
+    root, _ = project
+    run(capsys, "lock", root)
+    (root / "drift.py").write_text(f'from transformers import AutoModel\nAutoModel.from_pretrained("acme/pinned-bert", '
+                                   f'revision="{SHA_B}")\n')
+    code, out, err = run(capsys, "sbom", root, "--no-validate")
+    assert code == 0, err
+    bom = json.loads(out)
+    by_name = {}
+    for c in bom["components"]:
+        by_name.setdefault(c["name"], []).append(c)
+    [tiny] = by_name["tiny-bert"]
+    props = {p["name"]: p["value"] for p in tiny["properties"]}
+    assert props["ptm-lint:lock-status"] == "locked" and props["ptm-lint:locked-commit"] == SHA_A
+    assert props["ptm-lint:version-locked"] == "true"
+    files = {f["name"]: f for f in tiny["components"]}
+    assert files["model.safetensors"]["hashes"] == [{"alg": "SHA-256", "content": sha256(WEIGHTS)}]
+    assert {"name": "ptm-lint:git-blob-id", "value": git_blob_id(CONFIG)} in files["config.json"]["properties"]
+    statuses = {c.get("version"): {p["name"]: p["value"] for p in c["properties"]}["ptm-lint:lock-status"]
+                for c in by_name["pinned-bert"]}
+    assert statuses == {SHA_PINNED: "locked", SHA_B: "drifted"}

@@ -644,7 +644,8 @@ def cmd_sbom(args: argparse.Namespace) -> int:
             fmt=args.format, spec_version=args.spec_version, reproducible=args.reproducible,
             serial_number=args.serial_number, validate=False if args.no_validate else None,
             project_name=args.name, tool_version=__version__)
-        text = generate(result.references, project, sbom_options, metadata=metadata)
+        text = generate(result.references, project, sbom_options, metadata=metadata,
+                        lock=_project_lock(root, config)[0])
     except SbomError as exc:
         raise UsageError(str(exc)) from None
     _write(text, args.output)
