@@ -387,3 +387,20 @@ def test_sbom_carries_locked_hashes_and_lock_status(project, capsys):
     statuses = {c.get("version"): {p["name"]: p["value"] for p in c["properties"]}["ptm-lint:lock-status"]
                 for c in by_name["pinned-bert"]}
     assert statuses == {SHA_PINNED: "locked", SHA_B: "drifted"}
+
+
+def test_reports_show_lock_status_per_model(project, capsys):
+    root, _ = project
+    run(capsys, "lock", root)
+    (root / "more.py").write_text(f'from transformers import AutoModel\nAutoModel.from_pretrained("acme/unlocked")\n'
+                                  f'AutoModel.from_pretrained("acme/pinned-bert", revision="{SHA_B}")\n')
+    code, out, _ = run(capsys, "check", root, "--format", "markdown", "--exit-zero")
+    rows = {line.split("|")[1].strip(): line for line in out.splitlines() if line.startswith("| `acme/")}
+    assert "| Lock |" in out
+    assert "| locked |" in rows["`acme/tiny-bert`"]
+    assert "| not locked |" in rows["`acme/unlocked`"]
+    assert "| drifted |" in rows["`acme/pinned-bert`"]
+    html = root / "report.html"
+    assert run(capsys, "report", root, "-o", html)[0] == 0
+    page = html.read_text()
+    assert "<th>Lock</th>" in page and ">drifted<" in page and ">not locked<" in page

@@ -443,7 +443,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     report = Report(root=str(root), references=references, findings=tuple(findings),
                     errors=(*result.errors, *project_errors), rules=enabled, notes=(*fix_notes, *notes),
                     tool_version=__version__)
-    text = _render_check(report, args)
+    lock = _project_lock(root, config)[0] if args.format in ("markdown", "html") else None
+    text = _render_check(report, args, lock)
     _write(text, args.output)
     code = _check_exit(args, config, report, hub_errors)
     if rules is None:  # nothing was checked: an identical later run may replay this one
@@ -670,7 +671,7 @@ def _report_metadata(report, args: argparse.Namespace):
         return None
 
 
-def _render_check(report, args: argparse.Namespace) -> str:
+def _render_check(report, args: argparse.Namespace, lock=None) -> str:
     if args.format == "json":
         from .report.findings_json import render_json
 
@@ -695,11 +696,11 @@ def _render_check(report, args: argparse.Namespace) -> str:
     if args.format == "markdown":
         from .report.markdown import render_markdown
 
-        return render_markdown(report, metadata=_report_metadata(report, args))
+        return render_markdown(report, metadata=_report_metadata(report, args), lock=lock)
     if args.format == "html":  # `ptm-lint report`
         from .report.html import render_html
 
-        return render_html(report, read_source=read_source, metadata=_report_metadata(report, args))
+        return render_html(report, read_source=read_source, metadata=_report_metadata(report, args), lock=lock)
     from .report.text import render_text
 
     color = args.color == "always" or (args.color == "auto" and args.output is None and sys.stdout.isatty()
