@@ -404,3 +404,21 @@ def test_reports_show_lock_status_per_model(project, capsys):
     assert run(capsys, "report", root, "-o", html)[0] == 0
     page = html.read_text()
     assert "<th>Lock</th>" in page and ">drifted<" in page and ">not locked<" in page
+
+
+# -- the demo app's committed lock ----------------------------------------------------------------
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "testdata" / "demo-app"
+REGENERATE = ("HF_HUB_CACHE=testdata/hf-cache ptm-lint lock testdata/demo-app --no-cache --allow-unresolved")
+
+
+def test_demo_lock_is_current_and_verifies(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HF_HUB_CACHE", str(REPO / "testdata" / "hf-cache"))
+    committed = (DEMO / "ptm-lint.lock").read_bytes()
+    code, out, _ = run(capsys, "lock", DEMO, "--check")
+    assert code == 0, f"the demo app's ptm-lint.lock is stale; regenerate it with `{REGENERATE}`:\n{out}"
+    fresh = tmp_path / "fresh.lock"
+    assert run(capsys, "lock", DEMO, "--no-cache", "--allow-unresolved", "--lock-file", fresh)[0] == 0
+    assert fresh.read_bytes() == committed, f"regenerate it with `{REGENERATE}`"
+    code, out, _ = run(capsys, "verify", DEMO)
+    assert code == 0 and "files verified" in out and "FAILED" not in out
