@@ -116,6 +116,9 @@ def test_lock_records_commits_and_hashes(project, capsys):
 
 def test_lock_is_byte_identical_across_runs(project, capsys):
     root, _ = project
+    # The locked commit of an unpinned load, also pinned in code elsewhere: the two entries stay apart.
+    (root / "pinned.py").write_text(f'from transformers import AutoModel\nAutoModel.from_pretrained("acme/tiny-bert", '
+                                    f'revision="{SHA_A}")\n')
     assert run(capsys, "lock", root)[0] == 0
     first = (root / "ptm-lint.lock").read_bytes()
     code, out, _ = run(capsys, "lock", root)
@@ -200,6 +203,10 @@ def test_fix_pins_the_code_to_the_locked_commit(project, capsys):
     assert f'AutoModel.from_pretrained("acme/tiny-bert", revision="{SHA_A}")' in source
     assert SHA_B not in source
     assert run(capsys, "lock", root, "--check")[0] == 0  # the pinned code agrees with the lock
+    assert run(capsys, "lock", root)[0] == 0  # re-locking: the pinned entry still follows main
+    pinned = entries(root)[f"acme/tiny-bert@{SHA_A}"]
+    assert (pinned["commit"], pinned["source"], pinned["follows"]) == (SHA_A, "code", "main")
+    assert "acme/tiny-bert" not in entries(root)
 
 
 # -- verify ---------------------------------------------------------------------------------------

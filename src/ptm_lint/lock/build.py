@@ -233,17 +233,21 @@ def _details(want: Wanted, commit: str, sources: Sources, previous: Sequence[Ent
     return {**_facts(local)} if local is not None else {}
 
 
-def _hf_entry(want: Wanted, sources: Sources, previous: Sequence[Entry], kept: Entry | None) -> Entry:
+def _hf_entry(want: Wanted, sources: Sources, previous: Sequence[Entry], kept: Entry | None,
+              gone: Sequence[Entry] = ()) -> Entry:
+    """`previous`: the old lock's entries of this id; `gone`: those the code no longer loads (a load whose
+    revision was rewritten, e.g. by `check --fix`, hands its branch and commit on)."""
     hub, kind, repo_id, _ = want.key
     rev = want.revision
     base = Entry(hub, kind, repo_id, revision=rev, follows=follows_of(rev), sites=want.sites)
     if rev is not None and SHA40.fullmatch(rev):
-        follows = next((o.follows for o in previous if o.commit == rev and o.follows), None)
+        follows = kept.follows if kept is not None else next(
+            (o.follows for o in gone if o.commit == rev and o.follows), None)
         return replace(base, commit=rev, source="code", follows=follows, **_details(want, rev, sources, previous))
     if kept is not None and kept.commit:
         details = {} if kept.files else _details(want, kept.commit, sources, previous)
         return replace(kept, sites=want.sites, **details)
-    same_ref = [o for o in previous if o.commit and o.follows == base.follows and o.follows]
+    same_ref = [o for o in gone if o.commit and o.follows == base.follows and o.follows]
     if same_ref:  # e.g. revision=None became revision="main": the commit the lock already holds
         old = same_ref[0]
         return replace(base, commit=old.commit, source="lock", files=old.files, license=old.license, gated=old.gated)
@@ -321,13 +325,15 @@ def build_lock(references: Iterable[Any], sources: Sources, previous: Lock | Non
     """The lock for `references`: one entry per artifact and revision as written. Never invents a pin:
     what cannot be resolved is an entry with `unresolved` set. Raises CacheError for a damaged cache."""
     old = {e.key: e for e in (previous.entries if previous else ())}
+    wanted = wanted_from(references)
     entries: list[Entry] = []
-    for key, want in wanted_from(references).items():
+    for key, want in wanted.items():
         kept = old.get(key)
         kept = kept if kept is not None and kept.unresolved is None else None
         same_id = previous.for_id(*key[:3]) if previous else []
         if key[0] == "huggingface":
-            entries.append(_hf_entry(want, sources, same_id, kept))
+            gone = [o for o in same_id if o.key not in wanted]
+            entries.append(_hf_entry(want, sources, same_id, kept, gone))
         elif key[0] == "torch_hub":
             entries.append(_torch_hub_entry(want, sources, kept))
         elif key[0] in HANDLE_HUBS:
