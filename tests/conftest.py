@@ -6,13 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ptm_lint.catalog import default_catalog
-from ptm_lint.check.engine import Selection, run_checks
-from ptm_lint.check.rulebook import default_rules
-from ptm_lint.check.rules import Context
+from ptm_lint import api
+from ptm_lint.config import Config
 from ptm_lint.core import Finding
-from ptm_lint.discover.project import read_project
-from ptm_lint.pipeline import scan_paths
 
 from example_project import write_example_project
 
@@ -36,14 +32,23 @@ def pytest_configure(config):
         os.environ["HYPOTHESIS_PROFILE"] = "long"
 
 
+def settings_for(root: Path, *, select: tuple[str, ...] | None = ("ALL",), paths=None, **changes) -> api.Settings:
+    """api.Settings for a test project at `root`: the given selection, no ptm-lint cache, offline."""
+    return api.load_settings(list(paths) if paths else [root], config=Config(select=select), root=root,
+                             use_cache=False, **changes)
+
+
 def check_files(root: Path, files: dict[str, str], *, requirements: str | None = None,
                 select: tuple[str, ...] | None = ("ALL",)) -> list[Finding]:
-    """Write `files` under root (a project with pyproject.toml), scan and check them."""
+    """Write `files` under root (a project with pyproject.toml), scan and check them (no fixes attached)."""
     write_example_project(root, files, requirements)
-    result = scan_paths([root], root=root)
-    ctx = Context(project=read_project(root), catalog=default_catalog(), references=result.references)
-    findings, _ = run_checks(result.references, result.by_path, default_rules(), Selection(select=select), ctx)
-    return findings
+    return list(api.check(settings_for(root, select=select), suggest_fixes=False).report.findings)
+
+
+def fix_tree(root: Path, paths=None, *, select: tuple[str, ...] | None = ("ALL",), unsafe: bool = False,
+             pin=None) -> api.CheckOutcome:
+    """`ptm-lint check --fix [--unsafe-fixes]` on root, in memory (nothing written: see `.changed`)."""
+    return api.check(settings_for(root, select=select, paths=paths), fix="apply", unsafe_fixes=unsafe, pin=pin)
 
 
 @pytest.fixture

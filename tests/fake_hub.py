@@ -332,22 +332,13 @@ def quoted(rev: str) -> str:
 def check_with_hub(root: Path, hub: FakeHub, files: dict[str, str], *, requirements: str | None = None,
                    select: tuple[str, ...] | None = ("ALL",), fixtures: tuple[str, ...] = (), token: str | None = None):
     """Like conftest.check_files, with hub metadata from the fake hub (online, no local HF cache)."""
-    from ptm_lint.catalog import default_catalog
-    from ptm_lint.check.engine import Selection, run_checks
-    from ptm_lint.check.rulebook import default_rules
-    from ptm_lint.check.rules import Context
-    from ptm_lint.discover.project import read_project
-    from ptm_lint.hub.resolver import lookup_all
-    from ptm_lint.pipeline import scan_paths
+    from ptm_lint import api
+    from ptm_lint.config import Config
 
     missing = [name for name in fixtures if name not in hub.repos]
     assert not missing, f"no recorded hub repo {missing} in testdata/hub/"
     write_example_project(root, files, requirements)
-    result = scan_paths([root], root=root)
-    meta = lookup_all(result.references, online=True, endpoint=hub.url, token=token,
-                      cache_dir=root.parent / f"{root.name}-ptm-cache", hf_cache_roots=[], retries=0, timeout=5)
-    ctx = Context(project=read_project(root), catalog=default_catalog(), references=result.references,
-                  metadata=meta.by_key)
-    findings, _ = run_checks(result.references, result.by_path, default_rules(), Selection(select=select), ctx,
-                             metadata_available=True)
-    return findings
+    settings = api.load_settings([root], config=Config(select=select), root=root, online=True,
+                                 cache_dir=root.parent / f"{root.name}-ptm-cache",
+                                 env={"HF_ENDPOINT": hub.url, **({"HF_TOKEN": token} if token else {})})
+    return list(api.check(settings, suggest_fixes=False).report.findings)

@@ -87,8 +87,8 @@ def test_every_file_scan_round_trips_through_json_to_the_same_references(tree):
         assert isinstance(back, FileScan)
         assert back.path == scan.path and back.errors == scan.errors and back.secrets == scan.secrets
         assert back.suppressions == scan.suppressions and back.depends_on == scan.depends_on
-        before = [r.to_json() for r in pipeline._classify(scan, catalog)]
-        after = [r.to_json() for r in pipeline._classify(back, catalog)]
+        before = [r.to_json() for r in pipeline.classify_scan(scan, catalog)]
+        after = [r.to_json() for r in pipeline.classify_scan(back, catalog)]
         assert after == before, scan.path
 
 

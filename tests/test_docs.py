@@ -12,7 +12,7 @@ from ptm_lint.docs import render_docs
 
 REPO = Path(__file__).resolve().parents[1]
 RULE_DOCS = REPO / "docs" / "rules"
-REGENERATE = "regenerate it with `python -m ptm_lint.docs docs/rules`"
+REGENERATE = "regenerate it with `python -m ptm_lint.regenerate`"
 
 
 def test_rule_reference_is_current():

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import fix_tree
 from fake_hub import _fake_hub_server, fake_hub  # noqa: F401 - fixtures
 from ptm_lint.cli import main
 from ptm_lint.core import Reference
 from ptm_lint.fix.edits import compute_edits, edit_offsets, apply_offsets, unified_diff
-from ptm_lint.fix.engine import FixOptions, fix_tree
 from ptm_lint.fix.notebook import replace_sources
 from ptm_lint.fix.pins import Pin, hf_cached_sha, kaggle_cached_version
 
@@ -177,7 +177,7 @@ def test_branch_tag_or_short_sha_is_replaced_and_kept_in_a_comment(tmp_path, bef
     root = project(tmp_path, {"app.py": head + before})
     outcome = fix_tree(root, select=("PTM102",))
     assert outcome.changed["app.py"][1].decode() == head + after
-    assert not [f for f in outcome.findings if f.rule == "PTM102"]
+    assert not [f for f in outcome.report.findings if f.rule == "PTM102"]
 
 
 @pytest.mark.parametrize(("before", "after"), [
@@ -225,9 +225,8 @@ def test_torch_hub_ref_is_pinned_only_when_known_and_only_as_unsafe(tmp_path):
         assert ref.hub == "torch_hub" and ref.canonical == "pytorch/vision" and revision == "main"
         return Pin(SHA_TAG, "GitHub API", "main", offline=False)
 
-    options = FixOptions(pin=pin)
-    assert fix_tree(root, select=("PTM103",), options=options).changed == {}  # unsafe only
-    outcome = fix_tree(root, select=("PTM103",), unsafe=True, options=FixOptions(pin=pin))
+    assert fix_tree(root, select=("PTM103",), pin=pin).changed == {}  # unsafe only
+    outcome = fix_tree(root, select=("PTM103",), unsafe=True, pin=pin)
     assert outcome.changed["h.py"][1].decode() == (
         f'import torch\nm = torch.hub.load("pytorch/vision:{SHA_TAG}", "resnet50")  # was: "pytorch/vision:main"\n')
 
@@ -250,7 +249,7 @@ def test_safe_and_unsafe_fixes_are_told_apart(tmp_path, capsys):
     source = ('import os\nimport torch\nfrom transformers import AutoModel\n'
               'm = AutoModel.from_pretrained("openai-community/gpt2", revision="%s", use_auth_token=os.environ["T"])\n'
               'sd = torch.load("w.pt")\n' % SHA_GPT2)
-    root = project(tmp_path, {"app.py": source})
+    root = project(tmp_path, {"app.py": source}, requirements="transformers>=4.31,<5")
     code, out = run(root, "--select", "PTM202,PTM301", capsys=capsys)
     assert "PTM301 [*]" in out and "PTM202 [*]" not in out
     assert "1 fixable with `ptm-lint --fix` (1 more with `--unsafe-fixes`)." in out
@@ -262,6 +261,30 @@ def test_safe_and_unsafe_fixes_are_told_apart(tmp_path, capsys):
     assert 'torch.load("w.pt")\n' in (root / "app.py").read_text()
     code, out = run(root, "--select", "PTM202,PTM301", "--fix", "--unsafe-fixes", capsys=capsys)
     assert code == 0 and 'torch.load("w.pt", weights_only=True)' in (root / "app.py").read_text()
+
+
+@pytest.mark.parametrize(("requirements", "applicability", "why"), [
+    ("transformers>=4.31,<5", "safe", None),
+    ("transformers>=4.20,<5", "unsafe", "and releases before 4.31.0 lack it"),
+    (None, "unsafe", "the project declares no transformers version"),
+])
+def test_a_rename_is_safe_only_when_every_allowed_release_has_the_new_name(tmp_path, requirements, applicability, why):
+    source = ('import os\nfrom transformers import AutoModel\n'
+              'm = AutoModel.from_pretrained("openai-community/gpt2", revision="%s", use_auth_token=os.environ["T"])\n'
+              % SHA_GPT2)
+    root = project(tmp_path, {"app.py": source}, requirements=requirements)
+    outcome = fix_tree(root, select=("PTM301",), unsafe=True)
+    assert 'token=os.environ["T"]' in outcome.changed["app.py"][1].decode()
+    first = api_check_findings(root, "PTM301")[0]
+    assert first.fix.applicability == applicability
+    assert (why in first.fix.description) if why else "unsafe" not in first.fix.description
+
+
+def api_check_findings(root: Path, *select: str):
+    from conftest import settings_for
+    from ptm_lint import api
+
+    return api.check(settings_for(root, select=select)).report.findings
 
 
 def test_weights_only_is_not_added_with_pickle_module_or_kwargs(tmp_path):
@@ -520,8 +543,11 @@ def test_a_corrupt_fix_entry_is_recomputed(tmp_path, capsys, monkeypatch):
     assert _cached_run(root, capsys)[1] == plain
 
 
-def test_fixable_rules_are_known_without_the_fixers():
-    from ptm_lint.fix.fixers import FIXERS
-    from ptm_lint.fix.suggest import FIXABLE
-
-    assert FIXABLE == frozenset(FIXERS)
+def test_whether_a_rule_is_fixable_is_known_without_libcst():
+    """The registry answers `fixable` from the rule's module alone: checking never imports libcst."""
+    code = ("import sys\nfrom ptm_lint.check.rulebook import default_rules\nfrom ptm_lint.check.registry import fixable\n"
+            "print(sorted(r.id for r in default_rules() if fixable(r.id)))\nprint('libcst' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[1] == "False"
+    assert eval(out[0]) == ["PTM101", "PTM102", "PTM103", "PTM104", "PTM202", "PTM203", "PTM205", "PTM301",
+                            "PTM302", "PTM303", "PTM305"]

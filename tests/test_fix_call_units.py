@@ -9,13 +9,13 @@ from pathlib import Path
 import libcst
 import pytest
 
-from ptm_lint.check.engine import Selection
-from ptm_lint.check.rulebook import default_rules
 from ptm_lint.discover.project import read_project
 from ptm_lint.fix import cst_tools, engine
 from ptm_lint.fix.cst_tools import CallUnit, CodeMap, NeedsModule, append_arg, in_code, keyword_arg
 from ptm_lint.fix.edits import _diff, apply_offsets, compute_edits, edit_offsets, line_starts, split_lines
-from ptm_lint.fix.engine import FixOptions, fixes_for_file, make_recheck
+from conftest import settings_for
+from ptm_lint.api import recheck as make_recheck
+from ptm_lint.fix.engine import FixOptions, fixes_for_file
 from ptm_lint.fix.pins import Pin
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -107,7 +107,7 @@ def _both(tmp_path: Path, rel: str, data: bytes, module_units: list[str]):
     root.mkdir(exist_ok=True)
     (root / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "0"\n')
     (root / rel).write_bytes(data)
-    recheck = make_recheck(root, default_rules(), Selection(select=("ALL",)), read_project(root))
+    recheck = make_recheck(settings_for(root), root, read_project(root))
     refs, findings = recheck(rel, data)
     module_units.clear()
     local = fixes_for_file(rel, data, findings, refs, FixOptions(pin=_pin))
@@ -247,7 +247,7 @@ def test_a_call_local_fix_in_a_huge_file_parses_only_the_call(tmp_path, module_u
     root = tmp_path / "proj"
     root.mkdir()
     (root / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "0"\n')
-    recheck = make_recheck(root, default_rules(), Selection(select=("ALL",)), read_project(root))
+    recheck = make_recheck(settings_for(root), root, read_project(root))
     refs, findings = recheck("big.py", source.encode())
     fixed = fixes_for_file("big.py", source.encode(), findings, refs, FixOptions(pin=_pin))
     fixes = {f.rule: f.fix for f in fixed if f.fix is not None}

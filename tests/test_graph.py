@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from ptm_lint.catalog import CatalogError, default_catalog
 from ptm_lint.check.engine import Selection, run_checks
 from ptm_lint.check.rulebook import default_rules
-from ptm_lint.check.rules import Context
+from ptm_lint.check.context import Context
 from ptm_lint.cli import main
 from ptm_lint.core import Reference
 from ptm_lint.discover.project import read_project
@@ -28,7 +28,7 @@ from ptm_lint.graph import licenses
 from ptm_lint.graph.build import EDGE_KINDS, NODE_KINDS, build_graph
 from ptm_lint.graph.keys import expand_lineage
 from ptm_lint.graph.export import mermaid_label, render, render_dot, render_graphml, render_json, render_mermaid
-from ptm_lint.graph.rules import PROJECT_CHECKS
+from ptm_lint.check.registry import implementation
 from ptm_lint.hub.model import ModelMeta
 from ptm_lint.pipeline import scan_paths
 
@@ -559,7 +559,7 @@ def test_ptm503_walks_the_lineage():
                                                                      "cc-by-nc-sa-4.0", ["a/quant"]),
     }
     ctx = Context(project=None, catalog=default_catalog(), references=refs, metadata=metadata)
-    hits = list(PROJECT_CHECKS["PTM503"](refs, ctx))
+    hits = list(implementation("PTM503").check(refs, ctx))
     assert len(hits) == 1 and "google-bert/bert-base-uncased" in hits[0][1].message
     assert "2 levels up" in hits[0][1].message
 

@@ -390,7 +390,7 @@ def test_metadata_rules_join_the_default_selection_only_with_metadata(capsys):
     ("apache-2.0", None), ("mit", None), ("gpl-3.0", None),
 ])
 def test_license_levels(license_id, level):
-    from ptm_lint.hub.checks import license_finding
+    from ptm_lint.checks.ptm404 import license_finding
 
     found = license_finding(license_id)
     assert (found[1] if found else None) == level

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ptm_lint import cli
+from ptm_lint import api, cli
 from ptm_lint.check.rulebook import default_rules
 from ptm_lint.ruledata import rule_ids
 from ptm_lint.core import FileError, FileScan, Secret, Span
@@ -66,18 +66,18 @@ def _run(argv: list[str], capsys) -> tuple[int, str, str]:
 def _both_paths(argv: list[str], monkeypatch, capsys) -> tuple[tuple[int, str, str], tuple[int, str, str]]:
     """(the run as it is, which must find nothing to check; the same run through the full check path)."""
     seen = []
-    real = cli._nothing_to_check
+    real = api._nothing_to_check
 
     def spy(result) -> bool:
         seen.append(real(result))
         return seen[-1]
 
     with monkeypatch.context() as patch:
-        patch.setattr(cli, "_nothing_to_check", spy)
+        patch.setattr(api, "_nothing_to_check", spy)
         fast = _run(argv, capsys)
     assert seen == [True], "the scan found something to check"
     with monkeypatch.context() as patch:
-        patch.setattr(cli, "_nothing_to_check", lambda result: False)
+        patch.setattr(api, "_nothing_to_check", lambda result: False)
         full = _run(argv, capsys)
     return fast, full
 
@@ -115,10 +115,10 @@ def test_the_html_report_is_the_same(tmp_path, monkeypatch, capsys):
     fast_html, full_html = tmp_path / "fast.html", tmp_path / "full.html"
     argv = ["report", str(root), "-o"]
     with monkeypatch.context() as patch:
-        patch.setattr(cli, "_nothing_to_check", lambda result: True)
+        patch.setattr(api, "_nothing_to_check", lambda result: True)
         assert cli.main([*argv, str(fast_html)]) == 0
     with monkeypatch.context() as patch:
-        patch.setattr(cli, "_nothing_to_check", lambda result: False)
+        patch.setattr(api, "_nothing_to_check", lambda result: False)
         assert cli.main([*argv, str(full_html)]) == 0
     assert fast_html.read_bytes() == full_html.read_bytes()
 
@@ -150,7 +150,7 @@ def test_a_token_or_a_suppression_comment_is_something_to_check(tmp_path, capsys
     (FileScan("a.py", secrets=(Secret(None, Span(1, 1, 1, 9), "hf", "hf_****"),)), False),
 ])
 def test_what_is_something_to_check(scan, nothing, tmp_path):
-    assert cli._nothing_to_check(ScanResult(tmp_path, (scan,), (), scan.errors)) is nothing
+    assert api._nothing_to_check(ScanResult(tmp_path, (scan,), (), scan.errors)) is nothing
 
 
 # Each file read_project reads, with content it reports an error for.
@@ -199,7 +199,7 @@ def test_a_parser_with_one_subcommand_parses_it_alike(argv):
 # What a run with nothing to check must not import: the checks and their rules, hub metadata, the
 # dependency graph, the classifier, the fix engine (docs/performance.md, "Lazy imports"); and the
 # project's declarations when it has none.
-NOT_NEEDED = ("ptm_lint.check.engine", "ptm_lint.check.rules", "ptm_lint.hub", "ptm_lint.graph",
+NOT_NEEDED = ("ptm_lint.check.engine", "ptm_lint.check.registry", "ptm_lint.checks", "ptm_lint.hub", "ptm_lint.graph",
               "ptm_lint.resolve", "ptm_lint.fix", "libcst")
 
 

@@ -162,7 +162,7 @@ def _demo_report() -> Report:
     from ptm_lint.catalog import default_catalog
     from ptm_lint.check.engine import Selection, run_checks
     from ptm_lint.check.rulebook import default_rules
-    from ptm_lint.check.rules import Context
+    from ptm_lint.check.context import Context
     from ptm_lint.discover.project import read_project
     from ptm_lint.pipeline import scan_paths
 

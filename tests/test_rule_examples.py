@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+import ptm_lint.checks
+from ptm_lint.check.registry import SCOPES, implementation
 from ptm_lint.check.rulebook import default_rules
-from ptm_lint.check.rules import CHECKS, FILE_RULES
-from ptm_lint.graph.rules import PROJECT_CHECKS
 
 from fake_hub import _fake_hub_server, check_with_hub, fake_hub  # noqa: F401 - fixtures
 
@@ -21,7 +23,10 @@ def _cases(kind: str):
 
 def test_every_rule_is_documented_and_implemented():
     ids = {r.id for r in RULES}
-    assert ids == set(CHECKS) | set(FILE_RULES) | set(PROJECT_CHECKS), "rules/checks/ and the check registry disagree"
+    modules = {p.stem.upper() for p in Path(ptm_lint.checks.__file__).parent.glob("ptm*.py")}
+    assert ids == modules, "rules/checks/*.toml and src/ptm_lint/checks/ptm*.py disagree"
+    for rule in RULES:
+        assert implementation(rule.id).scope in SCOPES
     for rule in RULES:
         assert len(rule.bad) >= 2 and len(rule.good) >= 2, f"{rule.id} needs two bad and two good examples"
         if rule.category == "security":
@@ -70,8 +75,7 @@ def test_bad_example_fixes_to_its_fixed_code(tmp_path, monkeypatch, rule, exampl
     and no longer triggers the rule. Offline, with an empty Hugging Face cache: no pin is invented."""
     import ast
 
-    from conftest import check_files
-    from ptm_lint.fix.engine import fix_tree
+    from conftest import check_files, fix_tree
 
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hf-cache"))
     project = tmp_path / "project"
@@ -81,4 +85,4 @@ def test_bad_example_fixes_to_its_fixed_code(tmp_path, monkeypatch, rule, exampl
     fixed = outcome.changed.get(example.path, (b"", example.code.encode()))[1].decode()
     assert fixed == example.fixed
     ast.parse(fixed)
-    assert not [f for f in outcome.findings if f.rule == rule.id], f"{rule.id} still fires after its fix"
+    assert not [f for f in outcome.report.findings if f.rule == rule.id], f"{rule.id} still fires after its fix"

@@ -17,7 +17,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-REGENERATE = "regenerate it with `python -m ptm_lint.catalog`"
+REGENERATE = "regenerate it with `python -m ptm_lint.regenerate`"
 
 
 def test_snapshot_is_current():

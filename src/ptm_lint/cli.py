@@ -115,7 +115,7 @@ def _add_rules(sub: argparse._SubParsersAction) -> None:
 
 def _add_rule(sub: argparse._SubParsersAction) -> None:
     rule = sub.add_parser("rule", help="explain one rule")
-    rule.add_argument("rule_id", metavar="RULE", help="rule id or name, e.g. PTM101")
+    rule.add_argument("rule_id", metavar="RULE", help="rule id (PTMnnn) or name, as `ptm-lint rules` lists them")
     rule.set_defaults(func=cmd_rule)
 
 
@@ -225,54 +225,40 @@ def _write(text: str, output: Path | None) -> None:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
-def _scan(args: argparse.Namespace, config):
-    """Discover and scan the paths with the configuration's file selection: (root, ScanResult)."""
-    from .pipeline import ScanOptions, scan_paths
+def _settings(args: argparse.Namespace, rule_ids: Sequence[str] | None = None):
+    """The run's api.Settings from the command line and the configuration (config errors: exit 2)."""
+    from .api import load_settings
 
-    options = ScanOptions(exclude=config.exclude, extend_exclude=config.extend_exclude,
-                          respect_gitignore=config.respect_gitignore, max_bytes=config.max_file_size, jobs=args.jobs)
-    try:
-        result = scan_paths(_paths(args), _with_cache(options, args, config), root=args.root)
-    except ValueError as exc:  # an invalid exclude pattern
-        raise UsageError(str(exc)) from None
-    return result.root, result
-
-
-def _with_cache(options, args: argparse.Namespace, config=None):
-    """The scan-result cache (docs/performance.md): on unless --no-cache, in --cache-dir / config
-    cache-dir (relative to the config file) / $PTM_LINT_CACHE_DIR / the user cache folder; and a
-    progress bar for long scans when stderr is a terminal; the stats the run memo took, if it missed."""
-    cache_dir, config_dir = _cache_location(args, config)
+    config = _config(args, _rule_ids() if rule_ids is None else rule_ids)
     memo = getattr(args, "run_memo", None)
-    return dataclasses.replace(options, cache=not getattr(args, "no_cache", False),
-                               cache_dir=cache_dir, config_dir=config_dir, progress=_stderr_is_terminal(),
-                               taken=memo.taken if memo is not None else None)
+    return load_settings(_paths(args), config=config, online=getattr(args, "online", None),
+                         use_cache=not getattr(args, "no_cache", False), cache_dir=getattr(args, "cache_dir", None),
+                         root=args.root, jobs=args.jobs, progress=_stderr_is_terminal(),
+                         taken=memo.taken if memo is not None else None)
 
 
-def _cache_location(args: argparse.Namespace, config=None) -> tuple[str | None, str | None]:
-    """(--cache-dir or config cache-dir, the folder a relative config cache-dir is relative to)."""
-    cache_dir = getattr(args, "cache_dir", None)
-    config_dir = None
-    if cache_dir is None and config is not None and config.cache_dir:
-        cache_dir = config.cache_dir
-        config_dir = str(config.path.parent) if config.path is not None else None
-    return (str(cache_dir) if cache_dir else None), config_dir
+def _scan(settings):
+    """api.scan, with an invalid exclude pattern as a usage error."""
+    from .api import scan
+
+    try:
+        return scan(settings)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
-def _fix_store(args: argparse.Namespace, config, root: Path):
+def _fix_store(settings, root: Path):
     """Where fix suggestions are cached (cache.FixStore), or None with --no-cache."""
-    if getattr(args, "no_cache", False):
+    if not settings.use_cache:
         return None
     import hashlib
 
     from .cache import FixStore, resolve_cache_dir, salt
     from .catalog import catalog_digest, rules_dir
 
-    cache_dir, config_dir = _cache_location(args, config)
     # Fixers also read rule data outside the loader catalog (torchvision's weights table).
     rules = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(rules_dir().rglob("*.toml")))).hexdigest()
-    return FixStore(resolve_cache_dir(cache_dir, root, Path(config_dir) if config_dir else None),
-                    salt(catalog_digest(), {"rules": rules}))
+    return FixStore(resolve_cache_dir(settings.cache_dir, root), salt(catalog_digest(), {"rules": rules}))
 
 
 def _stderr_is_terminal() -> bool:
@@ -283,20 +269,19 @@ def _stderr_is_terminal() -> bool:
 
 
 def _paths(args: argparse.Namespace) -> list[Path]:
-    paths = list(args.paths) or [Path(".")]
-    return paths
+    return list(args.paths) or [Path(".")]
 
 
 def cmd_inventory(args: argparse.Namespace) -> int:
     from .report.inventory import render_json, render_text
 
-    config = _config(args, _rule_ids())
-    _, result = _scan(args, config)
+    settings = _settings(args)
+    result = _scan(settings)
     report = result.report()
     text = render_json(report) if args.format == "json" else render_text(report)
     _write(text, args.output)
     code = EXIT_ERROR if _fatal(args, report.errors) else EXIT_OK
-    _remember(args, config, result, report, (), _writable(text), code)  # the inventory is the scan alone
+    _remember(args, settings, result, report, (), _writable(text), code)  # the inventory is the scan alone
     return code
 
 
@@ -306,33 +291,22 @@ def _fatal(args: argparse.Namespace, errors) -> bool:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    from .discover.project import read_project
-    from .graph.build import build_graph
+    from .api import graph
     from .graph.export import render
 
-    config = _config(args, _rule_ids())
-    root, result = _scan(args, config)
-    project = read_project(root)
-    metadata = None
-    if not args.no_metadata:  # the local caches; the Hub only with --online
-        metadata = _lineage_metadata(args, config, _hub_lookup(args, config, result.references).by_key)
-    graph = build_graph(result, args.name, metadata, project=project)
-    _write(render(graph, args.format), args.output)
+    settings = _settings(args)
+    try:
+        built, result, hub_errors = graph(settings, args.name, with_metadata=not args.no_metadata)
+    except ValueError as exc:  # an invalid exclude pattern
+        raise UsageError(str(exc)) from None
+    _print_hub_errors(hub_errors)
+    _write(render(built, args.format), args.output)
     return EXIT_ERROR if _fatal(args, result.errors) else EXIT_OK
 
 
-def _lineage_metadata(args: argparse.Namespace, config, metadata):
-    """`metadata` plus the base models along each model's lineage (for the graph and PTM503)."""
-    from .graph.keys import expand_lineage
-
-    if not metadata:
-        return metadata
-    return expand_lineage(metadata, lambda refs: _hub_lookup(args, config, refs).by_key)
-
-
 def _rules():
-    from .ruledata import CatalogError
     from .check.rulebook import default_rules
+    from .ruledata import CatalogError
 
     try:
         return default_rules()
@@ -348,13 +322,6 @@ def _rule_ids() -> tuple[str, ...]:
         return rule_ids()
     except CatalogError as exc:
         raise UsageError(f"the rule data is broken: {exc}") from None
-
-
-def _selection(config):
-    """The rule selection of the configuration (check.engine.Selection)."""
-    from .check.engine import Selection
-
-    return Selection(config.select, config.extend_select, config.ignore, config.per_file_ignores)
 
 
 def _config(args: argparse.Namespace, rule_ids: Sequence[str]):
@@ -387,83 +354,62 @@ _LISTS_RULES = ("sarif",)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .core import Report
+    from . import api
 
-    config = _config(args, _rule_ids())
-    root, result = _scan(args, config)
-    online = bool(config.online if getattr(args, "online", None) is None else args.online)
-    hub_errors: tuple[str, ...] = ()
-    if _nothing_to_check(result):
-        # No finding is possible: the checks, the rules, the project's requirements and hub
-        # metadata are not loaded. With no reference the hub would have had no metadata, so only
-        # --online could have enabled the rules that need it (Selection.enabled).
-        rules = selection = project = metadata = None
-        enabled = _selection(config).enabled(_rules(), online) if args.format in _LISTS_RULES else ()
-        project_errors, project_inputs = _project_errors(root)
-        findings: list = []
-        notes: list[str] = []
-    else:
-        from .catalog import default_catalog
-        from .check.engine import run_checks
-        from .check.rules import Context
-        from .discover.project import read_project
+    settings = _settings(args)
+    result = _scan(settings)
+    fix_mode = "diff" if args.diff else "apply" if args.fix else None
+    from .ruledata import CatalogError
 
-        rules = _rules()
-        project = read_project(root)
-        project_errors = project.errors
-        selection = _selection(config)
-        hub = _hub_metadata(args, config, result.references, rules, selection)
-        available = hub is not None and (hub.online or hub.available)
-        enabled = selection.enabled(rules, available)
-        metadata = hub.by_key if hub is not None else None
-        if metadata and any(r.id == "PTM503" for r in enabled):  # the base models' licences too
-            metadata = _lineage_metadata(args, config, metadata)
-        ctx = Context(project=project, catalog=default_catalog(), references=result.references,
-                      metadata=metadata)
-        findings, unused = run_checks(result.references, result.by_path, rules, selection, ctx,
-                                      metadata_available=available)
-        notes = []
-        if hub is not None:
-            hub_errors = hub.errors
-            notes.extend(hub.notes)
-            if hub.summary_note():
-                notes.append(hub.summary_note())
-        if args.report_unused_suppressions:
-            notes.extend(f"{path}{f':cell {cell}' if cell is not None else ''}:{line}: unused suppression ({ids})"
-                         for path, cell, line, ids in unused)
-    findings, references, fix_notes, diff = _fixes(
-        args, root, rules, selection, project, findings, result.references, online=online, metadata=metadata,
-        lookup=lambda refs: _hub_lookup(args, config, refs), store=lambda: _fix_store(args, config, root),
-        locked=lambda: _project_lock(root, config))
-    if diff is not None:  # --diff: the patch is the output; the exit code says whether there is one
-        _write_bytes(diff, args.output)
-        for note in fix_notes:
-            print(f"ptm-lint: {note}", file=sys.stderr)
-        return EXIT_FINDINGS if diff or any("diff not shown" in n for n in fix_notes) else EXIT_OK
-    report = Report(root=str(root), references=references, findings=tuple(findings),
-                    errors=(*result.errors, *project_errors), rules=enabled, notes=(*fix_notes, *notes),
-                    tool_version=__version__)
-    lock = _project_lock(root, config)[0] if args.format in ("markdown", "html") else None
-    text = _render_check(report, args, lock)
+    try:
+        outcome = api.check(settings, fix=fix_mode, unsafe_fixes=args.unsafe_fixes, scan_result=result,
+                            list_rules=args.format in _LISTS_RULES,
+                            fix_store=lambda: _fix_store(settings, result.root))
+    except CatalogError as exc:
+        raise UsageError(f"the rule data is broken: {exc}") from None
+    _print_hub_errors(outcome.hub_errors)
+    report = outcome.report
+    notes: list[str] = []
+    if args.report_unused_suppressions:
+        notes.extend(f"{path}{f':cell {cell}' if cell is not None else ''}:{line}: unused suppression ({ids})"
+                     for path, cell, line, ids in outcome.unused_suppressions)
+    if fix_mode == "diff":  # the patch is the output; the exit code says whether there is one
+        patch, withheld = b"", []
+        if outcome.changed:
+            from .fix.engine import render_diff
+
+            patch, withheld = render_diff(outcome.changed, prefix=not args.no_diff_prefix)
+        _write_bytes(patch, args.output)
+        for rel in withheld:
+            print(f"ptm-lint: {rel}: diff not shown because it would print a hard-coded token; use --fix",
+                  file=sys.stderr)
+        print(f"ptm-lint: {_fixed_note(args, outcome.fixed, _remaining(report))}", file=sys.stderr)
+        return EXIT_FINDINGS if patch or withheld else EXIT_OK
+    if fix_mode == "apply":
+        errors = []
+        if outcome.changed:
+            from .fix.engine import write_changes
+
+            errors = write_changes(Path(report.root), outcome.changed)
+        if errors:  # what could not be written is not fixed: report the findings as they were
+            for message in errors:
+                print(f"ptm-lint: {message}", file=sys.stderr)
+            outcome = api.check(settings, scan_result=result, list_rules=args.format in _LISTS_RULES)
+            report = outcome.report
+            notes.insert(0, f"Fixed nothing: {len(errors)} file(s) could not be written.")
+        else:
+            notes.insert(0, _fixed_note(args, outcome.fixed, _remaining(report)))
+    report = dataclasses.replace(report, notes=(*notes, *report.notes))
+    text = _render_check(report, args, settings)
     _write(text, args.output)
-    code = _check_exit(args, config, report, hub_errors)
-    if rules is None:  # nothing was checked: an identical later run may replay this one
-        _remember(args, config, result, report, project_inputs, _writable(text), code)
+    code = _check_exit(args, settings.config, report, outcome.hub_errors)
+    if not outcome.checked:  # nothing was checked: an identical later run may replay this one
+        _remember(args, settings, result, report, outcome.project_inputs, _writable(text), code)
     return code
 
 
-def _project_lock(root: Path, config):
-    """(the project's model lock or None, its name): the first source of pins for fixes. A broken lock is
-    reported and not used."""
-    from .lock.commands import lock_path, load_if_present
-    from .lock.lockfile import LockError
-
-    path = lock_path(root, config)
-    try:
-        return load_if_present(path), path.name
-    except LockError as exc:
-        print(f"ptm-lint: warning: {exc}; fixes do not use it", file=sys.stderr)
-        return None, path.name
+def _remaining(report) -> int:
+    return sum(1 for f in report.findings if not f.suppressed)
 
 
 def _check_exit(args: argparse.Namespace, config, report, hub_errors: Sequence[str]) -> int:
@@ -476,7 +422,7 @@ def _check_exit(args: argparse.Namespace, config, report, hub_errors: Sequence[s
     return EXIT_FINDINGS if fails(report.findings, config.fail_on) else EXIT_OK
 
 
-def _remember(args: argparse.Namespace, config, result, report, project_inputs: Sequence[str], text: str,
+def _remember(args: argparse.Namespace, settings, result, report, project_inputs: Sequence[str], text: str,
               code: int) -> None:
     """Keep the answer of an `inventory`, or of a `check` that had nothing to check, for the same
     command line (runmemo): what decided it is the scan, the configuration and (for `check`) the
@@ -488,31 +434,12 @@ def _remember(args: argparse.Namespace, config, result, report, project_inputs: 
     that may not last (unreadable: "io"; a bug: "internal")."""
     memo = getattr(args, "run_memo", None)
     if memo is None or args.command not in ("check", "inventory") or args.output is not None \
-            or getattr(args, "fix", False) or getattr(args, "diff", False) or args.no_cache \
-            or _cache_location(args, config) != (None, None):
+            or getattr(args, "fix", False) or getattr(args, "diff", False) or not settings.use_cache \
+            or settings.cache_dir is not None:
         return
     if any(e.kind in ("io", "internal") for e in report.errors):
         return
-    memo.record({**dict.fromkeys((*config.consulted, *project_inputs)), **result.consulted}, text, code)
-
-
-def _nothing_to_check(result) -> bool:
-    """True when the scan found no model reference, no hard-coded token and no suppression comment:
-    what every finding and every unused-suppression note comes from (check.engine.run_checks)."""
-    return not result.references and not any(scan.secrets or scan.suppressions for scan in result.scans)
-
-
-def _project_errors(root: Path) -> tuple[tuple, tuple[str, ...]]:
-    """The errors of reading the project's declarations (reported by `check` even without findings),
-    and the paths that decided them."""
-    from .discover.declarations import declares_nothing
-
-    if declares_nothing(root):
-        return (), (str(root),)
-    from .discover.project import read_project
-
-    project = read_project(root)
-    return project.errors, project.consulted
+    memo.record({**dict.fromkeys((*settings.config.consulted, *project_inputs)), **result.consulted}, text, code)
 
 
 def _hub_options(parser: argparse.ArgumentParser) -> None:
@@ -526,41 +453,22 @@ def _hub_options(parser: argparse.ArgumentParser) -> None:
                                  "$PTM_LINT_CACHE_DIR or $XDG_CACHE_HOME/ptm-lint)")
 
 
-def _hub_lookup(args: argparse.Namespace, config, references):
-    """hub.resolver.lookup_all with the CLI's settings: --online / config online, --cache-dir / config
-    cache-dir, --no-cache (no ptm-lint cache), HF_ENDPOINT and HF_TOKEN from the environment."""
-    from .hub.resolver import lookup_all
-
-    online = config.online if getattr(args, "online", None) is None else bool(args.online)
-    cache_dir = getattr(args, "cache_dir", None)
-    if cache_dir is None and config.cache_dir:  # relative to the configuration file, like its other paths
-        cache_dir = Path(config.cache_dir).expanduser()
-        if not cache_dir.is_absolute() and config.path is not None:
-            cache_dir = config.path.parent / cache_dir
-    result = lookup_all(references, online=online, cache_dir=cache_dir,
-                        endpoint=os.environ.get("HF_ENDPOINT") or None, token=os.environ.get("HF_TOKEN") or None,
-                        use_store=not getattr(args, "no_cache", False))
-    shown = result.errors[:5]
+def _print_hub_errors(errors: Sequence[str]) -> None:
+    shown = errors[:5]
     for message in shown:
         print(f"ptm-lint: hub: {message}", file=sys.stderr)
-    if len(result.errors) > len(shown):
-        print(f"ptm-lint: hub: … and {len(result.errors) - len(shown)} more lookup failures", file=sys.stderr)
-    return result
-
-
-def _hub_metadata(args: argparse.Namespace, config, references, rules, selection):
-    """Hub metadata for `check`, or None when no selected rule could use it (then nothing is looked up)."""
-    if not any(r.needs_metadata for r in selection.enabled(rules, True)):
-        return None
-    return _hub_lookup(args, config, references)
+    if len(errors) > len(shown):
+        print(f"ptm-lint: hub: … and {len(errors) - len(shown)} more lookup failures", file=sys.stderr)
 
 
 def cmd_outdated(args: argparse.Namespace) -> int:
-    from .hub.outdated import render_json, render_text, outdated_rows
+    from .api import hub_metadata
+    from .report.outdated import outdated_rows, render_json, render_text
 
-    config = _config(args, _rule_ids())
-    root, result = _scan(args, config)
-    hub = _hub_lookup(args, config, result.references)
+    settings = _settings(args)
+    result = _scan(settings)
+    hub = hub_metadata(settings, result.references)
+    _print_hub_errors(hub.errors)
     rows = outdated_rows(result.references, hub)
     notes = [*hub.notes, *([hub.summary_note()] if hub.summary_note() else [])]
     if args.format == "json":
@@ -568,43 +476,6 @@ def cmd_outdated(args: argparse.Namespace) -> int:
     else:
         _write(render_text(rows, notes), args.output)
     return EXIT_ERROR if _fatal(args, result.errors) or (args.errors_fatal and hub.errors) else EXIT_OK
-
-
-def _fixes(args: argparse.Namespace, root: Path, rules, selection, project, findings, references, *,
-           online: bool = False, metadata=None, lookup=None, store=None, locked=None):
-    """Attach fixes to the findings; with --fix / --diff apply them. -> (findings, references, notes, diff)."""
-    if not (args.fix or args.diff) and not any(f.reference is not None and not f.suppressed for f in findings):
-        return findings, references, [], None  # nothing to fix: never import libcst (pre-commit startup)
-    if not findings:  # --fix / --diff with nothing to fix: what the fix engine would answer, without it
-        return findings, references, [_fixed_note(args, 0, 0)], b"" if args.diff else None
-    from .fix.suggest import FixOptions, attach_fixes
-
-    def read(rel: str) -> bytes | None:
-        try:
-            return (root / rel).read_bytes()
-        except OSError:
-            return None
-
-    lock, lock_name = locked() if locked is not None else (None, "ptm-lint.lock")
-    options = FixOptions(online=online, metadata=metadata, lookup=lookup, lock=lock, lock_name=lock_name)
-    findings = attach_fixes(findings, references, read, options, store() if store is not None else None)
-    if not (args.fix or args.diff):
-        return findings, references, [], None
-    from .fix.engine import fix_loop, make_recheck, render_diff, write_changes
-    outcome = fix_loop(references, findings, read, make_recheck(root, rules, selection, project),
-                       unsafe=args.unsafe_fixes, options=options)
-    remaining = sum(1 for f in outcome.findings if not f.suppressed)
-    if args.diff:
-        patch, withheld = render_diff(outcome.changed, prefix=not args.no_diff_prefix)
-        notes = [f"{rel}: diff not shown because it would print a hard-coded token; use --fix" for rel in withheld]
-        notes.append(_fixed_note(args, outcome.fixed, remaining))
-        return outcome.findings, outcome.references, notes, patch
-    errors = write_changes(root, outcome.changed)
-    if errors:  # what could not be written is not fixed: report the findings as they were
-        for message in errors:
-            print(f"ptm-lint: {message}", file=sys.stderr)
-        return findings, references, [f"Fixed nothing: {len(errors)} file(s) could not be written."], None
-    return outcome.findings, outcome.references, [_fixed_note(args, outcome.fixed, remaining)], None
 
 
 def _fixed_note(args: argparse.Namespace, fixed: int, remaining: int) -> str:
@@ -625,53 +496,30 @@ def _write_bytes(data: bytes, output: Path | None) -> None:
 
 
 def cmd_sbom(args: argparse.Namespace) -> int:
-    from .discover.project import read_project
-    from .sbom import SbomError, SbomOptions, generate
+    from . import api
+    from .sbom import SbomError, SbomOptions
 
-    config = _config(args, _rule_ids())
-    root, result = _scan(args, config)
-    project = read_project(root)
-    metadata = None
-    if not args.no_metadata:
-        from .hub.resolver import lookup_all
-
-        online = config.online if args.online is None else args.online
-        found = lookup_all(result.references, online=online, cache_dir=args.cache_dir or config.cache_dir)
-        metadata = found.by_key
-        for message in (*found.notes, *found.errors):
-            print(f"ptm-lint: {message}", file=sys.stderr)
+    settings = _settings(args)
     try:
         sbom_options = SbomOptions.from_env(
             fmt=args.format, spec_version=args.spec_version, reproducible=args.reproducible,
             serial_number=args.serial_number, validate=False if args.no_validate else None,
             project_name=args.name, tool_version=__version__)
-        text = generate(result.references, project, sbom_options, metadata=metadata,
-                        lock=_project_lock(root, config)[0])
+        outcome = api.sbom(settings, sbom_options, with_metadata=not args.no_metadata)
     except SbomError as exc:
         raise UsageError(str(exc)) from None
-    _write(text, args.output)
-    for err in (*result.errors, *project.errors):
+    except ValueError as exc:  # an invalid exclude pattern
+        raise UsageError(str(exc)) from None
+    for message in outcome.messages:
+        print(f"ptm-lint: {message}", file=sys.stderr)
+    _write(outcome.text, args.output)
+    errors = (*outcome.scan.errors, *outcome.project.errors)
+    for err in errors:
         print(f"ptm-lint: {err.path}: {err.message}", file=sys.stderr)
-    return EXIT_ERROR if _fatal(args, (*result.errors, *project.errors)) else EXIT_OK
+    return EXIT_ERROR if _fatal(args, errors) else EXIT_OK
 
 
-def _report_metadata(report, args: argparse.Namespace):
-    """Hub metadata (licences) for the readable reports: what the report carries, else the local
-    caches (the Hub only with --online); None with --no-metadata or when nothing is available."""
-    if getattr(report, "metadata", None) is not None or getattr(args, "no_metadata", False):
-        return getattr(report, "metadata", None)
-    if not report.references:  # what lookup_all answers for none, without importing it
-        return {}
-    try:
-        from .hub.resolver import lookup_all
-
-        return lookup_all(report.references, online=bool(getattr(args, "online", False)),
-                          cache_dir=getattr(args, "cache_dir", None)).by_key
-    except Exception:  # noqa: BLE001 - licences are optional; never fail a report over them
-        return None
-
-
-def _render_check(report, args: argparse.Namespace, lock=None) -> str:
+def _render_check(report, args: argparse.Namespace, settings) -> str:
     if args.format == "json":
         from .report.findings_json import render_json
 
@@ -684,6 +532,13 @@ def _render_check(report, args: argparse.Namespace, lock=None) -> str:
         except OSError:
             return None
 
+    def metadata():
+        if getattr(args, "no_metadata", False):
+            return None
+        from .api import report_metadata
+
+        return report_metadata(settings, report.references)
+
     if args.format == "sarif":
         from .report.sarif import render_sarif
 
@@ -693,14 +548,22 @@ def _render_check(report, args: argparse.Namespace, lock=None) -> str:
         from .report.github import render_github
 
         return render_github(report, read_source=read_source)
+    def lock():  # the lock status per model (locked / drifted / not locked)
+        from .api import model_lock
+
+        found, _, broken = model_lock(settings, root)
+        if broken:
+            print(f"ptm-lint: warning: {broken}; the report does not use it", file=sys.stderr)
+        return found
+
     if args.format == "markdown":
         from .report.markdown import render_markdown
 
-        return render_markdown(report, metadata=_report_metadata(report, args), lock=lock)
+        return render_markdown(report, metadata=metadata(), lock=lock())
     if args.format == "html":  # `ptm-lint report`
         from .report.html import render_html
 
-        return render_html(report, read_source=read_source, metadata=_report_metadata(report, args), lock=lock)
+        return render_html(report, read_source=read_source, metadata=metadata(), lock=lock())
     from .report.text import render_text
 
     color = args.color == "always" or (args.color == "auto" and args.output is None and sys.stdout.isatty()
@@ -721,10 +584,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_rules(args: argparse.Namespace) -> int:
     import json
 
-    from .check.rules import CHECKS, FILE_RULES
-    from .graph.rules import PROJECT_CHECKS
-
-    rules = [r for r in _rules() if r.id in CHECKS or r.id in FILE_RULES or r.id in PROJECT_CHECKS]
+    rules = _rules()
     if args.format == "json":
         _write(json.dumps([{"id": r.id, "name": r.name, "level": r.level, "category": r.category,
                             "summary": r.summary, "tags": list(r.tags),
@@ -768,7 +628,7 @@ def _add_lock(sub: argparse._SubParsersAction) -> None:
 
 def _add_verify(sub: argparse._SubParsersAction) -> None:
     verify = sub.add_parser("verify", help="re-hash the locked model files on this machine (deploy, containers)")
-    verify.add_argument("paths", nargs="*", type=Path, help="the project (default: .)")
+    verify.add_argument("paths", nargs="*", type=Path, help="the project, or its lock file (default: .)")
     verify.add_argument("--config", type=Path, help="configuration file (default: found upward from the paths)")
     verify.add_argument("--lock-file", type=Path, default=None, metavar="FILE",
                         help="the lock file (config: lock-file; default: ptm-lint.lock at the project root)")
@@ -784,23 +644,24 @@ def _add_verify(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
+    """`ptm-lint lock [--check | --upgrade [ID...]]` (lock.commands does the work)."""
+    from . import api
     from .lock import commands
-    from .lock.build import sources_for
 
-    config = _config(args, _rule_ids())
-    root, result = _scan(args, config)
-    path = commands.lock_path(root, config, args.lock_file)
+    settings = _settings(args)
+    result = _scan(settings)
+    path = args.lock_file or api.lock_file(settings, result.root)
     if args.check:
-        return commands.run_check(result.references, root, path)
-    cache_dir, _ = _cache_location(args, config)
-    online = bool(config.online if args.online is None else args.online)
-    sources = sources_for(online=online, cache_dir=cache_dir, use_store=not args.no_cache)
+        return commands.run_check(result.references, result.root, path)
     if args.upgrade is not None:
-        return commands.run_upgrade(result.references, root, path, sources, args.upgrade, dry_run=args.dry_run)
-    return commands.run_lock(result.references, root, path, sources, allow_unresolved=args.allow_unresolved)
+        return commands.run_upgrade(result.references, result.root, path, api.lock_sources(settings), args.upgrade,
+                                    dry_run=args.dry_run)
+    return commands.run_lock(result.references, result.root, path, api.lock_sources(settings),
+                             allow_unresolved=args.allow_unresolved)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    """`ptm-lint verify`: needs the lock only, not a scan."""
     from .config import ConfigError, load_config
     from .discover.files import search_root
     from .lock import commands
@@ -813,9 +674,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     explicit = args.lock_file
     if explicit is None and len(args.paths) == 1 and args.paths[0].is_file():
         explicit = args.paths[0]  # `ptm-lint verify path/to/ptm-lint.lock`
-    path = commands.lock_path(root, config, explicit)
-    return commands.run_verify(root, path, model_dirs=args.model_dir, ids=args.ids,
-                               allow_missing=args.allow_missing, jobs=args.jobs, progress=_stderr_is_terminal())
+    return commands.run_verify(root, commands.lock_path(root, config, explicit), model_dirs=args.model_dir,
+                               ids=args.ids, allow_missing=args.allow_missing, jobs=args.jobs,
+                               progress=_stderr_is_terminal())
 
 
 # Each subcommand's parser, in the order `ptm-lint --help` lists them.

@@ -1,4 +1,4 @@
-"""Frozen data records shared by every pipeline stage (the contracts in DESIGN.md)."""
+"""Frozen data records shared by every pipeline stage; Reference and Finding serialize to the JSON contracts."""
 
 from __future__ import annotations
 
@@ -203,6 +203,8 @@ class Finding:
     reference: int | None = None
     fix: Fix | None = None
     suppressed: bool = False
+    # What the rule's check told its fixer (check.context.Hit.data); not part of the JSON output.
+    data: Mapping[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {

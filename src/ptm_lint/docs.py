@@ -10,7 +10,9 @@ from .check.rulebook import RuleMeta
 
 
 def _fixable(rule: RuleMeta) -> bool:
-    return any(ex.fixed for ex in rule.bad)
+    from .check.registry import fixable
+
+    return fixable(rule.id)
 
 
 def render_rule_text(rule: RuleMeta) -> str:

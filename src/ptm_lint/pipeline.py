@@ -68,10 +68,11 @@ def scan_text(source: str, path: str = "example.py", *, catalog: Catalog | None 
     catalog = catalog or _catalog()
     index = ModuleIndex(root) if root is not None else None
     scan = scan_bytes(source.encode("utf-8"), path, catalog, index)
-    return tuple(_classify(scan, catalog))
+    return tuple(classify_scan(scan, catalog))
 
 
-def _classify(scan: FileScan, catalog: Catalog) -> Iterable[Reference]:
+def classify_scan(scan: FileScan, catalog: Catalog) -> Iterable[Reference]:
+    """The references of one scanned file (its calls, classified)."""
     if not scan.calls:
         return
     # The scanner and classifier modules (ast, the evaluator) are imported only when a file has
@@ -321,7 +322,7 @@ def scan_paths(paths: Sequence[Path], options: ScanOptions | None = None, *, roo
     for scan in scans:
         try:
             # (the catalog is built only for a file with calls: a warm run of a tree without any needs none)
-            references.extend(list(_classify(scan, _catalog())) if scan.calls else ())
+            references.extend(list(classify_scan(scan, _catalog())) if scan.calls else ())
         except Exception as exc:  # noqa: BLE001 - one file's internal error must not cost the others
             failed.extend(_internal_error(scan.path, "while classifying", exc).errors)
     errors = sorted([*found.errors, *(e for scan in scans for e in scan.errors), *failed], key=lambda e: (e.path, e.line or 0))

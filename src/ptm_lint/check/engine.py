@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from ..core import LEVELS, FileScan, Finding, Reference, Span
+from .context import Context, Hit
+from .registry import implementation
 from .rulebook import RuleMeta
-from ..graph.rules import PROJECT_CHECKS
-from .rules import CHECKS, FILE_RULES, Context, Hit
 
 
 @dataclass(frozen=True)
@@ -24,14 +24,13 @@ class Selection:
     def enabled(self, rules: Sequence[RuleMeta], metadata_available: bool = False) -> tuple[RuleMeta, ...]:
         """The rules that run. Rules that need hub metadata join the default set only when the run has
         metadata (`--online`, or a warm cache); an explicit --select/--extend-select always enables them."""
-        implemented = [r for r in rules if r.id in CHECKS or r.id in FILE_RULES or r.id in PROJECT_CHECKS]
         if self.select is None:
-            chosen = {r.id for r in implemented if metadata_available or not r.needs_metadata}
+            chosen = {r.id for r in rules if metadata_available or not r.needs_metadata}
         else:
-            chosen = {r.id for r in implemented if _matches(r.id, self.select)}
-        chosen |= {r.id for r in implemented if _matches(r.id, self.extend_select)}
-        chosen -= {r.id for r in implemented if _matches(r.id, self.ignore)}
-        return tuple(r for r in implemented if r.id in chosen)
+            chosen = {r.id for r in rules if _matches(r.id, self.select)}
+        chosen |= {r.id for r in rules if _matches(r.id, self.extend_select)}
+        chosen -= {r.id for r in rules if _matches(r.id, self.ignore)}
+        return tuple(r for r in rules if r.id in chosen)
 
     def ignored_in(self, path: str, rule: str) -> bool:
         for pattern, ids in self.per_file_ignores:
@@ -67,6 +66,36 @@ def _suppressed(scan: FileScan | None, cell: int | None, first: int, last: int, 
     return False, None
 
 
+def _hits(rule: RuleMeta, references: Sequence[Reference], scans: Mapping[str, FileScan], selection: Selection,
+          ctx: Context) -> Iterable[tuple[str, int | None, Span, int | None, Hit]]:
+    """(path, cell, span, reference index, hit) for each violation of one rule, per its scope."""
+    impl = implementation(rule.id)
+    if impl.scope == "reference":
+        for index, ref in enumerate(references):
+            if selection.ignored_in(ref.path, rule.id):
+                continue
+            for hit in impl.check(ref, ctx):
+                yield ref.path, ref.cell, hit.span or _span(ref), index, hit
+    elif impl.scope == "project":
+        # The rule sees every reference at once; files where it is per-file-ignored are left out of
+        # its input, so an ignored file neither gets findings nor counts as "elsewhere".
+        subset = [i for i, ref in enumerate(references) if not selection.ignored_in(ref.path, rule.id)]
+        for local, hit in impl.check([references[i] for i in subset], ctx):
+            ref = references[subset[local]]
+            yield ref.path, ref.cell, hit.span or _span(ref), subset[local], hit
+    else:  # "file"
+        for path, scan in scans.items():
+            if selection.ignored_in(path, rule.id):
+                continue
+            for hit in impl.check(scan, ctx):
+                assert hit.span is not None, f"{rule.id}: a file-scope hit needs a span"
+                yield path, hit.cell, hit.span, None, hit
+
+
+def _span(ref: Reference) -> Span:
+    return Span(ref.line, ref.column, ref.end_line, ref.end_column)
+
+
 def run_checks(references: Sequence[Reference], scans: Mapping[str, FileScan], rules: Sequence[RuleMeta],
                selection: Selection, ctx: Context, *, metadata_available: bool | None = None,
                ) -> tuple[list[Finding], list[tuple[str, int | None, int, str]]]:
@@ -76,49 +105,18 @@ def run_checks(references: Sequence[Reference], scans: Mapping[str, FileScan], r
     need hub metadata are in the default selection."""
     if metadata_available is None:
         metadata_available = bool(ctx.metadata)
-    enabled = selection.enabled(rules, metadata_available)
-    meta = {r.id: r for r in enabled}
     findings: list[Finding] = []
     used: set[tuple[str, int, int]] = set()
-    for index, ref in enumerate(references):
-        scan = scans.get(ref.path)
-        for rule in enabled:
-            check = CHECKS.get(rule.id)
-            if check is None or selection.ignored_in(ref.path, rule.id):
-                continue
-            for hit in check(ref, ctx):
-                span = hit.span or Span(ref.line, ref.column, ref.end_line, ref.end_column)
-                suppressed, where = _suppressed(scan, ref.cell, ref.line, ref.end_line, rule.id)
-                if where:
-                    used.add((ref.path, *where))
-                findings.append(_finding(rule, hit, ref.path, ref.cell, span, ref.model, index, suppressed))
-    # Project-level rules (PTM5xx) see every reference at once; files where a rule is
-    # per-file-ignored are left out of its input, then findings are suppressed like any other.
-    for rule in enabled:
-        project_check = PROJECT_CHECKS.get(rule.id)
-        if project_check is None:
-            continue
-        subset = [i for i, ref in enumerate(references) if not selection.ignored_in(ref.path, rule.id)]
-        for local, hit in project_check([references[i] for i in subset], ctx):
-            index = subset[local]
-            ref = references[index]
-            span = hit.span or Span(ref.line, ref.column, ref.end_line, ref.end_column)
-            suppressed, where = _suppressed(scans.get(ref.path), ref.cell, ref.line, ref.end_line, rule.id)
+    for rule in selection.enabled(rules, metadata_available):
+        for path, cell, span, index, hit in _hits(rule, references, scans, selection, ctx):
+            # A reference is suppressed on any line of its call; a file-level finding on its own lines.
+            first, last = (references[index].line, references[index].end_line) if index is not None \
+                else (span.line, span.end_line)
+            suppressed, where = _suppressed(scans.get(path), cell, first, last, rule.id)
             if where:
-                used.add((ref.path, *where))
-            findings.append(_finding(rule, hit, ref.path, ref.cell, span, ref.model, index, suppressed))
-    if "PTM206" in meta:
-        for path, scan in scans.items():
-            if selection.ignored_in(path, "PTM206"):
-                continue
-            for secret in scan.secrets:
-                suppressed, where = _suppressed(scan, secret.cell, secret.span.line, secret.span.line, "PTM206")
-                if where:
-                    used.add((path, *where))
-                hit = Hit(f"a Hugging Face access token ({secret.masked}) is hard-coded in the source: anyone who "
-                          f"can read the code can use it; revoke it and read it from the HF_TOKEN environment "
-                          f"variable instead")
-                findings.append(_finding(meta["PTM206"], hit, path, secret.cell, secret.span, None, None, suppressed))
+                used.add((path, *where))
+            model = references[index].model if index is not None else None
+            findings.append(_finding(rule, hit, path, cell, span, model, index, suppressed))
     findings.sort(key=lambda f: (f.path, f.cell if f.cell is not None else -1, f.line, f.column, f.rule))
     unused = []
     for path, scan in scans.items():
@@ -134,7 +132,7 @@ def _finding(rule: RuleMeta, hit: Hit, path: str, cell: int | None, span: Span, 
     return Finding(
         rule=rule.id, name=rule.name, level=hit.level or rule.level, message=hit.message, path=path, cell=cell,
         line=span.line, column=span.column, end_line=span.end_line, end_column=span.end_column,
-        model=model, reference=index, fix=hit.fix, suppressed=suppressed,
+        model=model, reference=index, fix=hit.fix, suppressed=suppressed, data=hit.data,
     )
 
 

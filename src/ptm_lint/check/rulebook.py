@@ -14,7 +14,8 @@ from ..ruledata import CatalogError, rule_files
 
 CATEGORIES = ("reproducibility", "security", "deprecation", "metadata", "project")
 _REQUIRED = ("id", "name", "level", "category", "summary", "rationale", "fix")
-_OPTIONAL = ("tags", "precision", "security_severity", "cwe", "references", "bad", "good", "needs_metadata")
+_OPTIONAL = ("tags", "precision", "security_severity", "cwe", "references", "bad", "good", "needs_metadata",
+             "needs_lineage")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ class RuleMeta:
     bad: tuple[Example, ...] = ()
     good: tuple[Example, ...] = ()
     needs_metadata: bool = False
+    needs_lineage: bool = False  # also the metadata of each model's base models (implies needs_metadata)
 
     @property
     def help_uri(self) -> str:
@@ -82,7 +84,7 @@ def parse_rule(data: dict[str, Any], source: str) -> RuleMeta:
     if missing:
         raise CatalogError(f"{source}: missing {missing}")
     if not re.fullmatch(r"PTM\d{3}", data["id"]):
-        raise CatalogError(f"{source}: id must look like PTM101")
+        raise CatalogError(f"{source}: id must be PTM followed by three digits")
     if data["level"] not in LEVELS:
         raise CatalogError(f"{source}: level must be one of {LEVELS}")
     if data["category"] not in CATEGORIES:
@@ -102,7 +104,8 @@ def parse_rule(data: dict[str, Any], source: str) -> RuleMeta:
         precision=data.get("precision", "high"), cwe=tuple(data.get("cwe", ())),
         references=tuple(data.get("references", ())),
         bad=_examples(data.get("bad", []), f"{source} bad"), good=_examples(data.get("good", []), f"{source} good"),
-        needs_metadata=bool(data.get("needs_metadata", False)),
+        needs_metadata=bool(data.get("needs_metadata", False) or data.get("needs_lineage", False)),
+        needs_lineage=bool(data.get("needs_lineage", False)),
     )
 
 

@@ -1,1 +1,1 @@
-"""Fix stage: mechanical rewrites of loader calls (pins, safe loading, renamed arguments)."""
+"""Fix stage: the engine that applies the rules' fixes (CST rewrites of loader calls) as text edits."""

@@ -680,3 +680,55 @@ def _spot(code: str, first: int, column0: int, row: int, bracket: bool) -> int:
             continue
         return min(starts[end_row - 1] + col, len(code))
     raise LookupError("no end of line")
+
+
+# -- imports --------------------------------------------------------------------------------------
+def import_binding(unit: Unit, name: str) -> cst.ImportFrom | None:
+    """The one absolute `from X import ...` statement that binds `name`, or None."""
+    found: list[cst.ImportFrom] = []
+
+    class _Find(cst.CSTVisitor):
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+            if isinstance(node.names, cst.ImportStar) or node.relative:
+                return
+            for alias in node.names:
+                bound = alias.evaluated_alias or alias.evaluated_name
+                if bound == name:
+                    found.append(node)
+
+    unit.module.visit(_Find())
+    return found[0] if len(found) == 1 else None
+
+
+def binds(unit: Unit, name: str, star_from: str = "") -> bool:
+    """Whether `name` is already a module-level binding (imported, assigned, or possibly star-imported
+    from a module whose dotted name starts with `star_from`)."""
+    scope = unit.scopes.get(unit.module)
+    if scope is not None and name in scope:
+        return True
+
+    class _Star(cst.CSTVisitor):
+        star = False
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+            module = cst.Module([]).code_for_node(node.module) if node.module else ""
+            if isinstance(node.names, cst.ImportStar) and star_from and module.startswith(star_from):
+                _Star.star = True
+
+    unit.module.visit(_Star())
+    return _Star.star
+
+
+def add_import_name(statement: cst.ImportFrom, name: str) -> cst.ImportFrom:
+    """`statement` importing `name` too, in its comma style."""
+    names = list(statement.names)  # type: ignore[arg-type]
+    last = names[-1]
+    new = cst.ImportAlias(name=cst.Name(name))
+    if isinstance(last.comma, cst.Comma):
+        prev_ws = names[-2].comma.whitespace_after if len(names) >= 2 and isinstance(names[-2].comma, cst.Comma) else cst.SimpleWhitespace(" ")
+        names[-1] = last.with_changes(comma=cst.Comma(whitespace_after=prev_ws))
+        new = new.with_changes(comma=last.comma)
+    else:
+        names[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    names.append(new)
+    return statement.with_changes(names=names)

@@ -31,15 +31,16 @@ from pathlib import Path
 import libcst as cst
 
 from ..catalog import Catalog, Loader, default_catalog
+from ..check.registry import implementation
 from ..core import Finding, Fix, Reference
 from ..scan.secrets import _TOKEN, _TOKEN_BYTES
 from ..scan.source import SourceError, _neutralise, decode_python
 from .cst_tools import CallUnit, CodeMap, Unit
 from .edits import apply_offsets, compute_edits, conflicts, edit_offsets, line_starts, split_lines, unified_diff
-from .fixers import FIXERS, FixContext, Proposal
 from .notebook import NotebookFormatError, replace_sources
+from .options import FixOptions
 from .pins import how_to_pin
-from .suggest import FixOptions, attach_fixes  # noqa: F401 - attach_fixes: part of this module's API
+from .proposal import FixContext, Proposal
 
 # -- one file's text ------------------------------------------------------------------------------
 class FileText:
@@ -151,7 +152,7 @@ def fixes_for_file(rel: str, data: bytes, findings: Sequence[Finding], reference
     reference the call-only path must agree with."""
     options = options or FixOptions()
     catalog = catalog or default_catalog()
-    wanted = [f for f in findings if f.rule in FIXERS and f.fix is None and not f.suppressed
+    wanted = [f for f in findings if implementation(f.rule).fixable and f.fix is None and not f.suppressed
               and f.reference is not None and 0 <= f.reference < len(references)]
     if not wanted:
         return list(findings)
@@ -169,19 +170,10 @@ def fixes_for_file(rel: str, data: bytes, findings: Sequence[Finding], reference
     return out
 
 
-# Rules whose only fix is a pin, with the revision the pin starts from: when no pin is known,
-# there is no fix, and nothing is parsed.
-_PIN_ONLY: dict[str, Callable[[Reference], str | None]] = {
-    "PTM101": lambda ref: None,
-    "PTM102": lambda ref: ref.revision,
-    "PTM103": lambda ref: ref.revision if ref.canonical else "",
-    "PTM104": lambda ref: None if ref.hub == "kaggle" else "",
-}
-
-
 def _fix_one(file: FileText, finding: Finding, ref: Reference, options: FixOptions, catalog: Catalog,
              whole_module: bool = False) -> Finding:
-    start = _PIN_ONLY.get(finding.rule)
+    # A fix that is only a pin needs no parsing when no pin is known (or the call has nothing to pin).
+    start = implementation(finding.rule).pin_revision
     if start is not None and ref.model is not None:
         revision = start(ref)
         if revision == "":
@@ -221,7 +213,7 @@ def _propose(unit: Unit, call: cst.Call, ref: Reference, finding: Finding, loade
     """(unit, the fixer's proposal, its hints); None when a CallUnit did not suffice."""
     ctx = FixContext(unit=unit, call=call, ref=ref, finding=finding, loader=loader, pin=options.resolve)
     try:
-        proposal: Proposal | None = FIXERS[finding.rule](ctx)
+        proposal: Proposal | None = implementation(finding.rule).fix(ctx)  # type: ignore[misc]
     except Exception:  # noqa: BLE001 - a fixer bug costs its fix, not the run
         if isinstance(unit, CallUnit):
             return None  # NeedsModule, or a failure of the call-only path: the whole unit decides
@@ -389,63 +381,3 @@ def render_diff(changed: Mapping[str, tuple[bytes, bytes]], *, prefix: bool = Tr
             continue
         parts.append(diff)
     return b"".join(parts), withheld
-
-
-# -- the check pipeline, for one file in memory ---------------------------------------------------
-def make_recheck(root: Path, rules, selection, project, catalog: Catalog | None = None) -> Recheck:
-    """Re-run scan + checks on one file's (fixed) bytes, as `ptm-lint check` would."""
-    from ..check.engine import run_checks
-    from ..check.rules import Context
-    from ..resolve.classify import classify
-    from ..scan.project import ModuleIndex
-    from ..scan.scanner import scan_bytes
-
-    catalog = catalog or default_catalog()
-
-    def recheck(rel: str, data: bytes):
-        scan = scan_bytes(data, rel, catalog, ModuleIndex(root))
-        refs = []
-        for site in scan.calls:
-            loader = catalog.by_id(site.loader)
-            ref = classify(site, loader) if loader is not None else None
-            if ref is not None:
-                refs.append(ref)
-        refs_t = tuple(refs)
-        ctx = Context(project=project, catalog=catalog, references=refs_t)
-        found, _ = run_checks(refs_t, {rel: scan}, rules, selection, ctx)
-        return refs_t, found
-
-    return recheck
-
-
-def fix_tree(root: Path, paths: Sequence[Path] | None = None, *, select: tuple[str, ...] | None = ("ALL",),
-             unsafe: bool = False, options: FixOptions | None = None) -> FixOutcome:
-    """Scan, check and fix `paths` (default: `root`) in memory, as `ptm-lint check --fix` would.
-
-    Nothing is written: the outcome's `changed` holds the new bytes (see :func:`write_changes`).
-    """
-    from ..check.engine import Selection, run_checks
-    from ..check.rulebook import default_rules
-    from ..check.rules import Context
-    from ..discover.project import read_project
-    from ..pipeline import scan_paths
-
-    root = Path(root).resolve()
-    result = scan_paths(list(paths) if paths else [root], root=root)
-    project = read_project(root)
-    rules = default_rules()
-    selection = Selection(select=select)
-    catalog = default_catalog()
-    ctx = Context(project=project, catalog=catalog, references=result.references)
-    findings, _ = run_checks(result.references, result.by_path, rules, selection, ctx)
-
-    def read(rel: str) -> bytes | None:
-        try:
-            return (root / rel).read_bytes()
-        except OSError:
-            return None
-
-    options = options or FixOptions()
-    findings = attach_fixes(findings, result.references, read, options)
-    return fix_loop(result.references, findings, read, make_recheck(root, rules, selection, project, catalog),
-                    unsafe=unsafe, options=options)

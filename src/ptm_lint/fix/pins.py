@@ -3,7 +3,7 @@
 A pin is never invented. It is read from
 
 0. the model lock (``ptm-lint.lock``), when it holds the artifact the call loads at the revision the
-   call asks for: the commit the project reviewed and locked (:func:`lock_pin`);
+   call asks for: the commit the project reviewed and locked (``locked``: lock.check.lock_pin);
 1. the local Hugging Face cache that the loader itself would use (``refs/<revision>`` holds the
    commit sha the last download on this machine resolved ``revision`` to), for the id as written
    and for its canonical (namespaced) id; a short sha is completed only when exactly one cached
@@ -174,26 +174,6 @@ def kaggle_cached_version(handle: str, root: Path | None = None) -> Pin | None:
 
 
 # -- entry point ----------------------------------------------------------------------------------
-def lock_pin(ref: Reference, revision: str | None, lock, lock_name: str = "ptm-lint.lock") -> Pin | None:
-    """The commit (or version) a lock.lockfile.Lock holds for exactly what `ref` loads at `revision`."""
-    import dataclasses
-
-    from ..lock.build import artifact_key
-
-    key = artifact_key(dataclasses.replace(ref, revision=revision))
-    if key is None or lock is None:
-        return None
-    for entry in lock.entries:
-        if entry.key == key or (key[0] == "huggingface" and entry.key[:2] == key[:2]
-                                and entry.id.lower() == key[2].lower() and (entry.revision or "") == key[3]):
-            value = entry.commit or entry.version
-            if value is None:
-                return None
-            return Pin(value, f"model lock ({lock_name})", revision or ("main" if key[0] == "huggingface" else
-                                                                          "default branch"))
-    return None
-
-
 def resolve_pin(ref: Reference, *, online: bool = False, revision: str | None = None,
                 lookup: Callable | None = None, known: Callable | None = None,
                 locked: Callable | None = None) -> Pin | None:

@@ -13,62 +13,15 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..check.registry import fixable
 from ..core import Finding, Fix, Reference, Span
-from .pins import Pin, resolve_pin
+from .options import FixOptions
+from .pins import Pin
 
-# The rules with a fixer (fixers.FIXERS; a test keeps the two equal): known without importing libcst.
-FIXABLE = frozenset({"PTM101", "PTM102", "PTM103", "PTM104", "PTM202", "PTM203", "PTM205", "PTM301", "PTM302",
-                     "PTM303", "PTM305"})
 ENTRY_VERSION = 1
-
-PinFn = Callable[[Reference, "str | None"], "Pin | None"]
-
-
-@dataclass
-class FixOptions:
-    online: bool = False
-    pin: PinFn | None = None  # override the pin source (tests, a metadata resolver)
-    # Hub metadata the run already has (hub.resolver.MetadataResult.by_key), and how to look up more
-    # (`lookup(references) -> MetadataResult`, e.g. honouring --cache-dir); both optional.
-    metadata: Mapping | None = None
-    lookup: Callable | None = None
-    # The model lock (lock.lockfile.Lock) and its name: the first source of pins (fix.pins.lock_pin).
-    lock: Any = None
-    lock_name: str = "ptm-lint.lock"
-    _cache: dict = field(default_factory=dict, repr=False)
-
-    def resolve(self, ref: Reference, revision: str | None) -> Pin | None:
-        key = (ref.hub, ref.model, ref.canonical, ref.role, revision)
-        if key not in self._cache:
-            if self.pin is not None:
-                self._cache[key] = self.pin(ref, revision)
-            else:
-                self._cache[key] = resolve_pin(ref, online=self.online, revision=revision, lookup=self.lookup,
-                                               known=self._known, locked=self._locked if self.lock else None)
-        return self._cache[key]
-
-    def _locked(self, ref: Reference, revision: str | None) -> Pin | None:
-        from .pins import lock_pin
-
-        return lock_pin(ref, revision, self.lock, self.lock_name)
-
-    def _known(self, ref: Reference, revision: str | None) -> Pin | None:
-        """A commit the run's metadata already holds for exactly this (id, revision)."""
-        if not self.metadata or ref.hub != "huggingface" or ref.canonical is None:
-            return None
-        meta = self.metadata.get(("huggingface", ref.canonical, revision))
-        wanted = "dataset" if ref.role == "dataset" else "model"
-        if meta is None or getattr(meta, "repo_type", wanted) != wanted:
-            return None
-        if getattr(meta, "source", "") == "hf-cache":
-            return None  # the local cache is read directly (same answer, with the folder named)
-        from .pins import pin_from_meta
-
-        return pin_from_meta(meta, revision)
 
 
 class _Recording:
@@ -94,7 +47,7 @@ def attach_fixes(findings: Sequence[Finding], references: Sequence[Reference], r
     options = options or FixOptions()
     by_path: dict[str, list[int]] = {}
     for i, f in enumerate(findings):
-        if f.rule in FIXABLE and f.fix is None and not f.suppressed and f.reference is not None \
+        if fixable(f.rule) and f.fix is None and not f.suppressed and f.reference is not None \
                 and 0 <= f.reference < len(references):
             by_path.setdefault(f.path, []).append(i)
     out = list(findings)

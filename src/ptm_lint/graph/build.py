@@ -1,4 +1,4 @@
-"""Build the project's model dependency graph (DESIGN.md pipeline step 6).
+"""Build the project's model dependency graph (project → file → call site → model → revision; docs/graph.md).
 
 project → file → call site → model / dataset / local artifact → revision; call site → library;
 model → base model / adapter base and model → training dataset (from hub metadata);

@@ -4,7 +4,7 @@ ptm-lint's metadata cache → the Hub (only with --online)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -341,15 +341,3 @@ def build_lock(references: Iterable[Any], sources: Sources, previous: Lock | Non
         else:
             entries.append(_url_entry(want))
     return Lock(tuple(entries)).sorted()
-
-
-def sources_for(*, online: bool, cache_dir: str | os.PathLike | None, use_store: bool = True,
-                env: Mapping[str, str] | None = None) -> Sources:
-    """The sources of a CLI run: HF cache where huggingface_hub keeps it, ptm-lint's cache unless --no-cache."""
-    from ..hub.resolver import default_endpoint
-    from ..hub.store import default_cache_dir
-
-    env = os.environ if env is None else env
-    store = (Path(cache_dir).expanduser() if cache_dir else default_cache_dir(env)) if use_store else None
-    return Sources(store_dir=store, online=online, endpoint=default_endpoint(env),
-                   token=env.get("HF_TOKEN") or None)

@@ -95,3 +95,23 @@ def compare(references: Iterable[Any], lock: Lock, lock_name: str) -> list[Diffe
             out.append(Difference("stale", lock_name, f"{entry.label} ({_what(entry)}) is locked but the code no "
                                                       f"longer loads it{last}: run `ptm-lint lock`"))
     return out
+
+
+def lock_pin(ref: Any, revision: str | None, lock: Lock | None, lock_name: str = "ptm-lint.lock"):
+    """The commit (or version) a lock.lockfile.Lock holds for exactly what `ref` loads at `revision`."""
+    import dataclasses
+
+    from ..fix.pins import Pin
+
+    key = artifact_key(dataclasses.replace(ref, revision=revision))
+    if key is None or lock is None:
+        return None
+    for entry in lock.entries:
+        if entry.key == key or (key[0] == "huggingface" and entry.key[:2] == key[:2]
+                                and entry.id.lower() == key[2].lower() and (entry.revision or "") == key[3]):
+            value = entry.commit or entry.version
+            if value is None:
+                return None
+            return Pin(value, f"model lock ({lock_name})", revision or ("main" if key[0] == "huggingface" else
+                                                                          "default branch"))
+    return None

@@ -82,7 +82,7 @@ def run_lock(references: Sequence[Any], root: Path, path: Path, sources, *, allo
     unknown = unknown_sites(references)
     if unknown:
         print(f"  not locked: {len(unknown)} load{'s' if len(unknown) != 1 else ''} whose model cannot be named "
-              f"statically ({', '.join(unknown[:5])}{', …' if len(unknown) > 5 else ''}; see PTM107)", file=s.out)
+              f"statically ({', '.join(unknown[:5])}{', …' if len(unknown) > 5 else ''})", file=s.out)
     return EXIT_FAIL if unresolved and not allow_unresolved else EXIT_OK
 
 

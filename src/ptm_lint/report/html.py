@@ -229,7 +229,8 @@ def _snippets(ov: Overview, read_source) -> dict[int, str]:
     lines_by_path: dict[str, list[str] | None] = {}
     for row in ov.findings:
         f = row.finding
-        if f.cell is not None or f.path.endswith(".ipynb") or f.rule == "PTM206":
+        # File-level findings (no reference) point at text, such as a token, rather than at a call.
+        if f.cell is not None or f.path.endswith(".ipynb") or f.reference is None:
             continue
         if f.path not in lines_by_path:
             text = read_source(f.path)

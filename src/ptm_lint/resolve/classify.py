@@ -407,7 +407,7 @@ def classify(site: CallSite, loader: Loader) -> Reference | None:
             if pretrained.known:
                 if not pretrained.value:
                     return None
-                from ..fix.torchvision_weights import legacy_member  # torchvision calls only
+                from .torchvision_weights import legacy_member  # torchvision calls only
 
                 legacy = legacy_member(text or "") or "IMAGENET1K_V1"
                 draft.revision, draft.pin = legacy, "library"

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .model import ModelMeta
+from ..hub.model import ModelMeta
 
 SCHEMA = "ptm-lint/outdated/1"
 LISTED_HUBS = ("huggingface", "torch_hub", "tf_hub", "kaggle")
@@ -107,7 +107,7 @@ def _short(value: str | None) -> str:
 
 
 def render_text(rows: Sequence[Row], notes: Sequence[str] = ()) -> str:
-    from ..report.text import escape
+    from .text import escape
 
     header = ("MODEL", "PINNED", "RESOLVES TO", "MAIN NOW", "STATUS", "WHERE")
     table = [header]
