@@ -429,3 +429,62 @@ def test_demo_lock_is_current_and_verifies(tmp_path, monkeypatch, capsys):
     assert fresh.read_bytes() == committed, f"regenerate it with `{REGENERATE}`"
     code, out, _ = run(capsys, "verify", DEMO)
     assert code == 0 and "files verified" in out and "FAILED" not in out
+
+
+def _ref(hub: str, model: str, revision: str | None, *, role: str = "model", pin: str = "mutable", line: int = 1):
+    from ptm_lint.core import Reference
+
+    return Reference(path="app.py", cell=None, line=line, column=1, end_line=line, end_column=9, api="x.load",
+                     hub=hub, role=role, model=model, canonical=model, resolution="literal", provenance=None,
+                     revision=revision, pin=pin, options={})
+
+
+def test_entries_of_other_hubs(tmp_path):
+    from ptm_lint.lock.build import Sources, build_lock
+
+    sha = "9" * 40
+    refs = [_ref("modelscope", "qwen/Qwen2-7B", None), _ref("modelscope", "qwen/Qwen2-7B", sha, line=2),
+            _ref("torch_hub", "pytorch/vision", "v0.16.0", line=3), _ref("torch_hub", "facebookresearch/dinov2", sha, line=4),
+            _ref("kaggle", "google/bert/tensorFlow2/en", "3", line=5), _ref("tf_hub", "google/nnlm", None, line=6),
+            _ref("url", "https://x.org/resnet50-11ad3fa6.pth", "11ad3fa6", line=7)]
+    lock = build_lock(refs, Sources(hf_roots=[tmp_path]))
+    got = {(e.hub, e.label): e for e in lock.entries}
+    assert got[("modelscope", f"qwen/Qwen2-7B@{sha}")].commit == sha
+    assert "ModelScope master is not a commit id" in got[("modelscope", "qwen/Qwen2-7B")].unresolved
+    assert got[("modelscope", "qwen/Qwen2-7B")].follows == "master"
+    assert "not a commit sha" in got[("torch_hub", "pytorch/vision@v0.16.0")].unresolved
+    assert (got[("torch_hub", f"facebookresearch/dinov2@{sha}")].commit, got[("torch_hub", f"facebookresearch/dinov2@{sha}")].source) == (sha, "code")
+    assert got[("kaggle", "google/bert/tensorFlow2/en@3")].version == "3"
+    assert "names no version" in got[("tf_hub", "google/nnlm")].unresolved
+    assert got[("url", "https://x.org/resnet50-11ad3fa6.pth@11ad3fa6")].hash_prefix == "11ad3fa6"
+    assert parse(render(lock)) == lock  # every kind of entry survives the file
+
+
+def test_verify_progress_bar_counts_megabytes(monkeypatch):
+    import io
+
+    from ptm_lint.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("TERM", raising=False)
+    mb = 1024 * 1024
+    stream = Terminal()
+    assert Progress.maybe(10 * mb, enabled=True, stream=stream, min_total=64 * mb) is None  # small: no bar
+    bar = Progress.maybe(100 * mb, enabled=True, stream=stream, min_total=64 * mb, label="verifying", unit="MB",
+                         divisor=mb)
+    assert bar is not None
+    bar(100 * mb)
+    assert "verifying [" in stream.getvalue() and "100/100 MB" in stream.getvalue()
+    bar.close()
+    assert stream.getvalue().endswith("\r\x1b[2K")
+
+
+def test_a_token_never_reaches_the_lock(project, capsys):
+    root, _ = project
+    token = "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz0123"
+    (root / "leak.py").write_text(f'from transformers import AutoModel\nAutoModel.from_pretrained("{token}")\n')
+    code, out, err = run(capsys, "lock", root)
+    assert token not in (root / "ptm-lint.lock").read_text() and token not in out + err

@@ -629,6 +629,7 @@ def _add_lock(sub: argparse._SubParsersAction) -> None:
 def _add_verify(sub: argparse._SubParsersAction) -> None:
     verify = sub.add_parser("verify", help="re-hash the locked model files on this machine (deploy, containers)")
     verify.add_argument("paths", nargs="*", type=Path, help="the project, or its lock file (default: .)")
+    verify.add_argument("-o", "--output", type=Path, help="write the report to this file instead of stdout")
     verify.add_argument("--config", type=Path, help="configuration file (default: found upward from the paths)")
     verify.add_argument("--lock-file", type=Path, default=None, metavar="FILE",
                         help="the lock file (config: lock-file; default: ptm-lint.lock at the project root)")
@@ -646,23 +647,31 @@ def _add_verify(sub: argparse._SubParsersAction) -> None:
 def cmd_lock(args: argparse.Namespace) -> int:
     """`ptm-lint lock [--check | --upgrade [ID...]]` (lock.commands does the work)."""
     from . import api
+    import io
+
     from .lock import commands
 
     settings = _settings(args)
     result = _scan(settings)
     path = args.lock_file or api.lock_file(settings, result.root)
+    out = io.StringIO()  # the report goes through _write: -o, tokens masked
     if args.check:
-        return commands.run_check(result.references, result.root, path)
-    if args.upgrade is not None:
-        return commands.run_upgrade(result.references, result.root, path, api.lock_sources(settings), args.upgrade,
-                                    dry_run=args.dry_run)
-    return commands.run_lock(result.references, result.root, path, api.lock_sources(settings),
-                             allow_unresolved=args.allow_unresolved)
+        code = commands.run_check(result.references, result.root, path, out=out)
+    elif args.upgrade is not None:
+        code = commands.run_upgrade(result.references, result.root, path, api.lock_sources(settings), args.upgrade,
+                                    dry_run=args.dry_run, out=out)
+    else:
+        code = commands.run_lock(result.references, result.root, path, api.lock_sources(settings),
+                                 allow_unresolved=args.allow_unresolved, out=out)
+    _write(out.getvalue(), args.output)
+    return code
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """`ptm-lint verify`: needs the lock only, not a scan."""
     from .config import ConfigError, load_config
+    import io
+
     from .discover.files import search_root
     from .lock import commands
 
@@ -674,9 +683,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
     explicit = args.lock_file
     if explicit is None and len(args.paths) == 1 and args.paths[0].is_file():
         explicit = args.paths[0]  # `ptm-lint verify path/to/ptm-lint.lock`
-    return commands.run_verify(root, commands.lock_path(root, config, explicit), model_dirs=args.model_dir,
+    out = io.StringIO()
+    code = commands.run_verify(root, commands.lock_path(root, config, explicit), model_dirs=args.model_dir,
                                ids=args.ids, allow_missing=args.allow_missing, jobs=args.jobs,
-                               progress=_stderr_is_terminal())
+                               progress=_stderr_is_terminal(), out=out)
+    _write(out.getvalue(), args.output)
+    return code
 
 
 # Each subcommand's parser, in the order `ptm-lint --help` lists them.

@@ -20,8 +20,14 @@ class CacheError(Exception):
 
 
 def artifact_key(ref: Any) -> Key | None:
-    """The lock key of a reference, or None when it names no lockable artifact (local, unknown ids)."""
+    """The lock key of a reference, or None when it names no lockable artifact (local, unknown ids, and
+    anything shaped like a hub token: a committed lock never copies a credential)."""
+    from ..scan.secrets import mask_secrets
+
     hub = getattr(ref, "hub", None)
+    for text in (ref.canonical, ref.model, ref.revision):
+        if text and mask_secrets(text) != text:
+            return None
     if hub == "huggingface":
         if not ref.canonical:
             return None
@@ -33,6 +39,8 @@ def artifact_key(ref: Any) -> Key | None:
         # Library-level "revisions" (timm/open_clip tags) are not Hub revisions: the Hub serves the default branch.
         revision = ref.revision if ref.pin != "library" else None
         return ("huggingface", kind, ref.canonical, revision or "")
+    if hub == "modelscope" and ref.canonical:
+        return ("modelscope", "dataset" if ref.role == "dataset" else "model", ref.canonical, ref.revision or "")
     if hub == "torch_hub" and ref.canonical:
         return ("torch_hub", "repo", ref.canonical, ref.revision or "")
     if hub in HANDLE_HUBS and ref.canonical:
@@ -166,8 +174,8 @@ def wanted_from(references: Iterable[Any]) -> dict[Key, Wanted]:
 def unknown_sites(references: Iterable[Any]) -> list[str]:
     """Loads whose artifact cannot be named statically (nothing to lock; PTM107 reports them)."""
     return sorted(site(r.path, r.cell, r.line) for r in references
-                  if artifact_key(r) is None and r.hub not in ("local",) and r.pin != "local"
-                  and not (r.hub == "huggingface" and r.pin == "library"))
+                  if artifact_key(r) is None and not (r.canonical or r.model) and r.hub != "local"
+                  and r.pin not in ("local", "library"))
 
 
 # -- Hugging Face ---------------------------------------------------------------------------------
@@ -309,6 +317,19 @@ def _handle_entry(want: Wanted, kept: Entry | None) -> Entry:
                                                       "or download it with kagglehub")
 
 
+def _modelscope_entry(want: Wanted, kept: Entry | None) -> Entry:
+    hub, kind, repo_id, _ = want.key
+    rev = want.revision
+    base = Entry(hub, kind, repo_id, revision=rev, follows="master" if rev is None else follows_of(rev),
+                 sites=want.sites)
+    if rev is not None and SHA40.fullmatch(rev):
+        return replace(base, commit=rev, source="code", follows=None)
+    if kept is not None and kept.commit:
+        return replace(kept, sites=want.sites)
+    return replace(base, unresolved=f"ModelScope {rev or 'master'} is not a commit id and ptm-lint does not resolve "
+                                    f"ModelScope revisions: pass revision=<commit id> in the code")
+
+
 def _url_entry(want: Wanted) -> Entry:
     rev = want.revision
     base = Entry("url", "url", want.key[2], revision=rev, sites=want.sites)
@@ -338,6 +359,8 @@ def build_lock(references: Iterable[Any], sources: Sources, previous: Lock | Non
             entries.append(_torch_hub_entry(want, sources, kept))
         elif key[0] in HANDLE_HUBS:
             entries.append(_handle_entry(want, kept))
+        elif key[0] == "modelscope":
+            entries.append(_modelscope_entry(want, kept))
         else:
             entries.append(_url_entry(want))
     return Lock(tuple(entries)).sorted()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from .lockfile import LOCK_NAME, Lock, LockError, read_lock, write_lock
+from .lockfile import LOCK_NAME, Lock, LockError, clean, read_lock, write_lock
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 
@@ -42,6 +42,10 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
+def _say(text: str, file: TextIO) -> None:
+    file.write(clean(text) + "\n")
+
+
 @dataclass
 class Streams:
     out: TextIO
@@ -64,24 +68,24 @@ def run_lock(references: Sequence[Any], root: Path, path: Path, sources, *, allo
         previous = load_if_present(path)
         lock = build_lock(references, sources, previous)
     except (LockError, CacheError) as exc:
-        print(f"ptm-lint: error: {exc}; {name} was not changed", file=s.err)
+        _say(f"ptm-lint: error: {exc}; {name} was not changed", file=s.err)
         return EXIT_ERROR
     for note in sources.notes:
-        print(f"ptm-lint: {note}", file=s.err)
+        _say(f"ptm-lint: {note}", file=s.err)
     unresolved = [e for e in lock.entries if e.unresolved]
     try:
         changed = write_lock(path, lock)
     except OSError as exc:
-        print(f"ptm-lint: error: cannot write {name}: {exc.strerror or exc}", file=s.err)
+        _say(f"ptm-lint: error: cannot write {name}: {exc.strerror or exc}", file=s.err)
         return EXIT_ERROR
     pinned = len(lock.entries) - len(unresolved)
-    print(f"{'Wrote' if changed else 'Unchanged:'} {name}: {len(lock.entries)} artifact"
+    _say(f"{'Wrote' if changed else 'Unchanged:'} {name}: {len(lock.entries)} artifact"
           f"{'s' if len(lock.entries) != 1 else ''}, {pinned} pinned, {len(unresolved)} unresolved", file=s.out)
     for entry in unresolved:
-        print(f"  unresolved: {entry.label} ({_what(entry)}): {entry.unresolved}", file=s.out)
+        _say(f"  unresolved: {entry.label} ({_what(entry)}): {entry.unresolved}", file=s.out)
     unknown = unknown_sites(references)
     if unknown:
-        print(f"  not locked: {len(unknown)} load{'s' if len(unknown) != 1 else ''} whose model cannot be named "
+        _say(f"  not locked: {len(unknown)} load{'s' if len(unknown) != 1 else ''} whose model cannot be named "
               f"statically ({', '.join(unknown[:5])}{', …' if len(unknown) > 5 else ''})", file=s.out)
     return EXIT_FAIL if unresolved and not allow_unresolved else EXIT_OK
 
@@ -96,16 +100,16 @@ def run_check(references: Sequence[Any], root: Path, path: Path, *, out: TextIO 
     try:
         lock = read_lock(path)
     except LockError as exc:
-        print(f"ptm-lint: error: {exc}", file=s.err)
+        _say(f"ptm-lint: error: {exc}", file=s.err)
         return EXIT_ERROR
     differences = compare(references, lock, name)
     for diff in differences:
-        print(f"{diff.where}: {diff.message}", file=s.out)
+        _say(f"{diff.where}: {diff.message}", file=s.out)
     if differences:
-        print(f"{name} is out of date: {len(differences)} difference{'s' if len(differences) != 1 else ''}",
+        _say(f"{name} is out of date: {len(differences)} difference{'s' if len(differences) != 1 else ''}",
               file=s.out)
         return EXIT_FAIL
-    print(f"{name} is up to date ({len(lock.entries)} artifacts)", file=s.out)
+    _say(f"{name} is up to date ({len(lock.entries)} artifacts)", file=s.out)
     return EXIT_OK
 
 
@@ -121,24 +125,24 @@ def run_upgrade(references: Sequence[Any], root: Path, path: Path, sources, ids:
         lock = read_lock(path)
         new, changes, unknown = upgrade(lock, ids, sources, references)
     except (LockError, CacheError) as exc:
-        print(f"ptm-lint: error: {exc}; {name} was not changed", file=s.err)
+        _say(f"ptm-lint: error: {exc}; {name} was not changed", file=s.err)
         return EXIT_ERROR
     if unknown:
-        print(f"ptm-lint: error: not in {name}: {', '.join(unknown)}", file=s.err)
+        _say(f"ptm-lint: error: not in {name}: {', '.join(unknown)}", file=s.err)
         return EXIT_ERROR
     for note in sources.notes:
-        print(f"ptm-lint: {note}", file=s.err)
+        _say(f"ptm-lint: {note}", file=s.err)
     s.out.write(changelog(changes))
     moved = sum(1 for c in changes if c.new is not None)
     if dry_run:
-        print(f"Would move {moved} entr{'ies' if moved != 1 else 'y'} (--dry-run: {name} not written)", file=s.out)
+        _say(f"Would move {moved} entr{'ies' if moved != 1 else 'y'} (--dry-run: {name} not written)", file=s.out)
         return EXIT_OK
     try:
         write_lock(path, new)
     except OSError as exc:
-        print(f"ptm-lint: error: cannot write {name}: {exc.strerror or exc}", file=s.err)
+        _say(f"ptm-lint: error: cannot write {name}: {exc.strerror or exc}", file=s.err)
         return EXIT_ERROR
-    print(f"Moved {moved} entr{'ies' if moved != 1 else 'y'} in {name}", file=s.out)
+    _say(f"Moved {moved} entr{'ies' if moved != 1 else 'y'} in {name}", file=s.out)
     return EXIT_OK
 
 
@@ -160,7 +164,7 @@ def run_verify(root: Path, path: Path, *, model_dirs: Sequence[str] = (), ids: S
                 entry, directory = v.model_dir_entries(lock, spec)
                 dirs[entry.label] = directory
     except (LockError, v.VerifyError) as exc:
-        print(f"ptm-lint: error: {exc}", file=s.err)
+        _say(f"ptm-lint: error: {exc}", file=s.err)
         return EXIT_ERROR
     roots = cache_roots(os.environ if env is None else env)
     tasks, absent, notes = v.plan(lock, roots, dirs, ids)
@@ -178,13 +182,13 @@ def run_verify(root: Path, path: Path, *, model_dirs: Sequence[str] = (), ids: S
             bar.close()
     bad = [o for o in outcomes if o.status == "changed" or (o.status == "missing" and not allow_missing)]
     for outcome in bad:
-        print(f"{outcome.status.upper()}: {outcome.task.where}: {outcome.task.entry}: {outcome.task.file.path}: "
+        _say(f"{outcome.status.upper()}: {outcome.task.where}: {outcome.task.entry}: {outcome.task.file.path}: "
               f"{outcome.detail}", file=s.out)
     if not allow_missing:
         for line in absent:
-            print(f"MISSING: {line}", file=s.out)
+            _say(f"MISSING: {line}", file=s.out)
     for note in notes:
-        print(f"ptm-lint: {note}", file=s.err)
+        _say(f"ptm-lint: {note}", file=s.err)
     ok = sum(1 for o in outcomes if o.status == "ok")
     skipped = sum(1 for o in outcomes if o.status == "skipped" or (o.status == "missing" and allow_missing))
     failed = len(bad) + (0 if allow_missing else len(absent))
@@ -193,5 +197,5 @@ def run_verify(root: Path, path: Path, *, model_dirs: Sequence[str] = (), ids: S
         summary += f", {skipped} skipped"
     if failed:
         summary += f", {failed} FAILED"
-    print(summary, file=s.out)
+    _say(summary, file=s.out)
     return EXIT_FAIL if failed else EXIT_OK

@@ -16,7 +16,7 @@ HEADER = (
     "# `ptm-lint lock --check` compares it with the code, `ptm-lint verify` re-hashes the files,\n"
     "# `ptm-lint lock --upgrade [ID...]` moves entries deliberately. See docs/lock.md.\n"
 )
-HUBS = ("huggingface", "torch_hub", "tf_hub", "kaggle", "url")
+HUBS = ("huggingface", "modelscope", "torch_hub", "tf_hub", "kaggle", "url")
 KINDS = ("model", "dataset", "repo", "handle", "url")
 SOURCES = ("code", "hf-cache", "ptm-cache", "hub", "github", "kaggle-cache", "lock")
 SHA40 = re.compile(r"[0-9a-f]{40}")
@@ -247,6 +247,15 @@ def write_lock(path: Path, lock: Lock) -> bool:
     except OSError:
         pass
     return True
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str) -> str:
+    """One line of terminal output: control and bidi characters (from file names, ids) as \\xNN / \\uNNNN."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                            else f"\\u{ord(m.group()):04x}", text)
 
 
 def site(path: str, cell: int | None, line: int) -> str:

@@ -131,7 +131,9 @@ def changelog(changes: Sequence[Change]) -> str:
         if change.stale_pins:
             lines.append(f"  code pins that now disagree with the lock ({len(change.stale_pins)}): "
                          + ", ".join(change.stale_pins) + f" — update them to {new.commit}")
-    return "\n".join(lines) + ("\n" if lines else "")
+    from .lockfile import clean
+
+    return "".join(clean(line) + "\n" for line in lines)
 
 
 def _gate(value) -> str:
