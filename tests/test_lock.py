@@ -488,3 +488,13 @@ def test_a_token_never_reaches_the_lock(project, capsys):
     (root / "leak.py").write_text(f'from transformers import AutoModel\nAutoModel.from_pretrained("{token}")\n')
     code, out, err = run(capsys, "lock", root)
     assert token not in (root / "ptm-lint.lock").read_text() and token not in out + err
+
+
+def test_verify_never_blocks_on_a_fifo(project, capsys):
+    root, hf = project
+    run(capsys, "lock", root)
+    link = hf / "models--acme--tiny-bert" / "snapshots" / SHA_A / "config.json"
+    link.unlink()
+    os.mkfifo(link)  # a hostile cache: opening it would wait for a writer forever
+    code, out, _ = run(capsys, "verify", root)
+    assert code == 1 and "config.json: not a regular file" in out

@@ -66,15 +66,18 @@ def hash_file(path: Path, *, git: bool, advance: Callable[[int], None] | None = 
 def check_one(task: Task, advance: Callable[[int], None] | None = None) -> Outcome:
     """Compare one file with its locked size and hash."""
     f, where = task.file, task.where
+    expected = f.sha256 or f.blob
+    wanted = f" (expected {'sha256' if f.sha256 else 'git blob'} {expected})" if expected else ""
     if os.path.islink(where) and not os.path.exists(where):
-        return Outcome(task, "missing", f"symlink to a blob that does not exist ({os.readlink(where)})")
+        return Outcome(task, "missing", f"symlink to a blob that does not exist ({os.readlink(where)}){wanted}")
     try:
         st = where.stat()
     except FileNotFoundError:
-        return Outcome(task, "missing", "not found")
+        return Outcome(task, "missing", f"not found{wanted}")
     except OSError as exc:
-        return Outcome(task, "missing", f"cannot read it: {exc.strerror or exc}")
-    expected = f.sha256 or f.blob
+        return Outcome(task, "missing", f"cannot read it: {exc.strerror or exc}{wanted}")
+    if not stat.S_ISREG(st.st_mode):  # a FIFO would block the open, a device never ends
+        return Outcome(task, "changed", f"not a regular file{wanted}")
     if expected is None:
         if f.size is not None and st.st_size != f.size:
             return Outcome(task, "changed", f"expected {f.size} bytes, found {st.st_size}")
@@ -87,7 +90,7 @@ def check_one(task: Task, advance: Callable[[int], None] | None = None) -> Outco
     try:
         _, actual = hash_file(where, git=f.sha256 is None, advance=advance)
     except OSError as exc:
-        return Outcome(task, "missing", f"cannot read it: {exc.strerror or exc}")
+        return Outcome(task, "missing", f"cannot read it: {exc.strerror or exc}{wanted}")
     if actual != expected:
         return Outcome(task, "changed", f"expected {algo} {expected}, got {actual}")
     return Outcome(task, "ok")
