@@ -20,15 +20,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
 import sys
-import tarfile
 import time
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from realworld_fetch import DEFAULT_CACHE, FetchError, pypi_tree, run
 
 PIN_CLASSES = ("immutable", "weak", "library", "mutable", "local", "unknown")
 SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
@@ -87,61 +85,9 @@ class Result:
     failure: str = ""
 
 
-def _run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, capture_output=True, text=True, **kw)
-
-
-def download(pkg: Package, cache: Path) -> Path:
-    """The archive of `pkg` in the cache, downloading it once."""
-    dest = cache / "downloads" / f"{pkg.name}-{pkg.version}-{pkg.kind}"
-    existing = sorted(p for p in dest.glob("*") if p.is_file()) if dest.is_dir() else []
-    if existing:
-        return existing[0]
-    dest.mkdir(parents=True, exist_ok=True)
-    binary = ["--only-binary", ":all:"] if pkg.kind == "wheel" else ["--no-binary", ":all:"]
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--ignore-requires-python",
-           "--disable-pip-version-check", *binary, f"{pkg.name}=={pkg.version}", "-d", str(dest)]
-    proc = _run(cmd)
-    files = sorted(p for p in dest.glob("*") if p.is_file())
-    if proc.returncode != 0 or not files:
-        last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise RuntimeError(f"pip download failed: {last[0][:200]}")
-    return files[0]
-
-
-def _safe_members(names: list[str]) -> None:
-    for name in names:
-        parts = Path(name).parts
-        if name.startswith(("/", "\\")) or ".." in parts:
-            raise RuntimeError(f"refusing to unpack unsafe member {name!r}")
-
-
-def unpack(archive: Path, cache: Path, pkg: Package) -> Path:
-    """Unpack once into cache/src/<name>-<version>-<kind>; returns that directory."""
-    target = cache / "src" / f"{pkg.name}-{pkg.version}-{pkg.kind}"
-    marker = target / ".unpacked"
-    if marker.exists():
-        return target
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
-    if archive.suffix in (".whl", ".zip"):
-        with zipfile.ZipFile(archive) as zf:
-            _safe_members(zf.namelist())
-            zf.extractall(target)
-    else:
-        with tarfile.open(archive) as tf:
-            _safe_members(tf.getnames())
-            members = [m for m in tf.getmembers() if m.isfile() or m.isdir()]  # no links, no devices
-            tf.extractall(target, members=members)
-    # An sdist unpacks into one top folder: scan inside it.
-    entries = [p for p in target.iterdir() if p.name != ".unpacked"]
-    if pkg.kind == "sdist" and len(entries) == 1 and entries[0].is_dir():
-        for child in list(entries[0].iterdir()):
-            child.rename(target / child.name)
-        entries[0].rmdir()
-    marker.write_text(archive.name + "\n")
-    return target
+def evaluate_tree(pkg: Package, cache: Path) -> Path:
+    """The unpacked tree of `pkg` (downloaded and unpacked once)."""
+    return pypi_tree(pkg.name, pkg.version, pkg.kind, cache)
 
 
 def count_files(paths: list[Path]) -> int:
@@ -169,9 +115,8 @@ def ptm_lint_command(explicit: str | None) -> list[str]:
 def evaluate(pkg: Package, cache: Path, ptm_lint: list[str], list_dir: Path | None) -> Result:
     result = Result(pkg)
     try:
-        archive = download(pkg, cache)
-        tree = unpack(archive, cache, pkg)
-    except (RuntimeError, OSError, tarfile.TarError, zipfile.BadZipFile) as exc:
+        tree = evaluate_tree(pkg, cache)
+    except (FetchError, OSError) as exc:
         result.failure = str(exc)
         return result
     paths = [tree / sub for sub in pkg.scan] if pkg.scan else [tree]
@@ -182,7 +127,7 @@ def evaluate(pkg: Package, cache: Path, ptm_lint: list[str], list_dir: Path | No
            "--no-cache", "-o", str(out)]
     out.unlink(missing_ok=True)  # never report a stale result
     start = time.perf_counter()
-    proc = _run(cmd)
+    proc = run(cmd)
     result.seconds = time.perf_counter() - start
     if proc.returncode != 0 or not out.is_file():
         last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
@@ -198,7 +143,7 @@ def evaluate(pkg: Package, cache: Path, ptm_lint: list[str], list_dir: Path | No
     result.internal_errors = sum(1 for e in data["errors"] if "internal error" in e.get("message", ""))
     if list_dir is not None:
         list_dir.mkdir(parents=True, exist_ok=True)
-        text = _run([*ptm_lint, "inventory", *map(str, paths), "--root", str(tree), "--format", "text", "--no-cache"])
+        text = run([*ptm_lint, "inventory", *map(str, paths), "--root", str(tree), "--format", "text", "--no-cache"])
         (list_dir / f"{pkg.name}.txt").write_text(text.stdout, encoding="utf-8")
     return result
 
@@ -239,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("packages", nargs="*", help="only these packages (PyPI names)")
     parser.add_argument("--cache", type=Path,
-                        default=Path(os.environ.get("PTM_LINT_EVAL_CACHE", Path.home() / ".cache" / "ptm-lint-eval")),
+                        default=DEFAULT_CACHE,
                         help="download/unpack cache (reused; default ~/.cache/ptm-lint-eval)")
     parser.add_argument("--ptm-lint", help="ptm-lint executable (default: the one next to this Python)")
     parser.add_argument("--list", type=Path, metavar="DIR", help="also write each text inventory to DIR/<package>.txt")

@@ -66,5 +66,6 @@ def _isolated_hub_metadata(tmp_path_factory, monkeypatch):
     base = tmp_path_factory.mktemp("isolated-hub")  # per test: no test sees another's metadata cache
     monkeypatch.setenv("HF_HUB_CACHE", str(base / "empty-hf-cache"))
     monkeypatch.setenv("PTM_LINT_CACHE_DIR", str(base / "ptm-lint-cache"))
+    monkeypatch.setenv("MODELSCOPE_CACHE", str(base / "empty-modelscope-cache"))
     for name in ("HUGGINGFACE_HUB_CACHE", "HF_HOME", "HF_ENDPOINT", "HF_TOKEN", "HF_HUB_OFFLINE"):
         monkeypatch.delenv(name, raising=False)

@@ -108,7 +108,7 @@ def test_unpinned_load_is_pinned_offline_to_the_cached_sha(tmp_path, capsys):
     assert "2 fixable with `ptm-lint --fix`" in out
     code, out = run(root, "--select", "PTM101", "--fix", capsys=capsys)
     assert code == 0, out
-    assert "Fixed 2 findings (0 remaining)." in out
+    assert "Found 2 findings (2 fixed, 0 remaining)." in out
     assert (root / "app.py").read_text() == APP_FIXED
 
 
@@ -118,7 +118,7 @@ def test_fix_is_idempotent(tmp_path, capsys):
     run(root, "--fix", "--unsafe-fixes", capsys=capsys)
     first = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
     code, out = run(root, "--fix", "--unsafe-fixes", capsys=capsys)
-    assert "Fixed 0 findings" in out
+    assert "All checks passed!" in out
     assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == first
     code, out = run(root, "--diff", "--unsafe-fixes", capsys=capsys)
     assert code == 0 and out == ""
@@ -140,7 +140,7 @@ def test_no_sha_is_ever_invented(tmp_path, capsys):
     assert "[*]" not in out
     assert "hf download openai-community/gpt2" in out and "--online" in out
     code, out = run(root, "--select", "PTM101", "--fix", capsys=capsys)
-    assert code == 1 and "Fixed 0 findings (2 remaining)." in out
+    assert code == 1 and "Found 2 findings (0 fixed, 2 remaining)." in out
     assert (root / "app.py").read_text() == APP
     # A ref file that is not a 40-hex sha is not evidence either.
     hf_cache(tmp_path, "openai-community/gpt2", {})
@@ -156,7 +156,7 @@ def test_id_from_a_parameter_default_is_pinned_at_the_call_site_as_an_unsafe_fix
     root = project(tmp_path, {"app.py": source})
     code, out = run(root, "--select", "PTM101", "--fix", capsys=capsys)
     assert (root / "app.py").read_text() == source  # callers may pass another id: not safe
-    assert "1 with `ptm-lint --fix --unsafe-fixes`" in out
+    assert "1 unsafe fix available with `ptm-lint --fix --unsafe-fixes`." in out
     run(root, "--select", "PTM101", "--fix", "--unsafe-fixes", capsys=capsys)
     assert f'AutoModel.from_pretrained(name, revision="{SHA_GPT2}")' in (root / "app.py").read_text()
 
@@ -252,11 +252,13 @@ def test_safe_and_unsafe_fixes_are_told_apart(tmp_path, capsys):
     root = project(tmp_path, {"app.py": source}, requirements="transformers>=4.31,<5")
     code, out = run(root, "--select", "PTM202,PTM301", capsys=capsys)
     assert "PTM301 [*]" in out and "PTM202 [*]" not in out
-    assert "1 fixable with `ptm-lint --fix` (1 more with `--unsafe-fixes`)." in out
+    assert "1 fixable with `ptm-lint --fix` (1 unsafe fix available with `ptm-lint --fix --unsafe-fixes`)." in out
     code, out = run(root, "--select", "PTM202,PTM301", "--unsafe-fixes", capsys=capsys)
     assert "PTM202 [*]" in out and "2 fixable with `ptm-lint --fix --unsafe-fixes`" in out
     code, out = run(root, "--select", "PTM202,PTM301", "--fix", capsys=capsys)
-    assert code == 1 and "Fixed 1 finding (1 remaining)." in out
+    assert code == 1 and "Found 2 findings (1 fixed, 1 remaining)." in out
+    # ruff's wording: nothing says "no safe fixes" right after one was applied
+    assert "No safe fixes" not in out and "1 unsafe fix available with `ptm-lint --fix --unsafe-fixes`." in out
     assert 'token=os.environ["T"]' in (root / "app.py").read_text()
     assert 'torch.load("w.pt")\n' in (root / "app.py").read_text()
     code, out = run(root, "--select", "PTM202,PTM301", "--fix", "--unsafe-fixes", capsys=capsys)

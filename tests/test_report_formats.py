@@ -254,7 +254,13 @@ def test_sarif_run_shape():
     )
     assert driver["informationUri"].startswith("https://")
     assert run["automationDetails"] == {"id": "ptm-lint/"}
-    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == "file:///repo/my%20project/"
+    # No path of the machine that wrote the log unless asked for (SARIF1018: absolute or absent).
+    assert "uri" not in run["originalUriBaseIds"]["%SRCROOT%"]
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["description"]["text"]
+    base = _sarif(root=sarif_mod.root_uri("/repo/my project"))["runs"][0]["originalUriBaseIds"]
+    assert base["%SRCROOT%"] == {"uri": "file:///repo/my%20project/"}
+    assert sarif_mod.valid_root_uri("https://github.com/o/r/blob/abc/")
+    assert not sarif_mod.valid_root_uri("repo/") and not sarif_mod.valid_root_uri("/abs/path")
     assert run["columnKind"] == "unicodeCodePoints"
     assert "language" not in run and "newlineSequences" not in run  # attrs defaults dropped
     assert "automationDetails" not in _sarif(category=None)["runs"][0]
@@ -575,7 +581,10 @@ def test_text_colour_and_suppressed():
     assert "\x1b[1msrc/app.py\x1b[0m:3:9: \x1b[1m\x1b[33mPTM101\x1b[0m \x1b[36m[*]\x1b[0m" in out
     assert "\x1b[1m\x1b[31mPTM201\x1b[0m" in out and "\x1b[1m\x1b[34mPTM107\x1b[0m" in out
     assert "src/app.py:5:9: \x1b" not in out and "5:9: \x1b[1m\x1b[33mPTM101\x1b[0m" in out
-    assert "(suppressed)" in out
+    assert "\x1b[2m[suppressed]\x1b[0m" in out  # marked (dimmed) next to the rule
+    plain = render_text(make_report(), show_suppressed=True)
+    assert "src/app.py:5:9: PTM101 [suppressed] " in plain
+    assert "src/app.py:5:9:" not in render_text(make_report())
     assert "\\x1b[31m" in out and "really\x1b[31m" not in out  # data escapes stay escaped
 
 

@@ -463,7 +463,7 @@ def test_every_environment_variable_the_code_reads_is_in_the_key_or_cannot_matte
     subcommands."""
     irrelevant = {
         "HF_ENDPOINT", "HF_TOKEN", "HF_HUB_OFFLINE", "HF_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE",
-        "GITHUB_TOKEN", "KAGGLEHUB_CACHE", "SOURCE_DATE_EPOCH",
+        "GITHUB_TOKEN", "KAGGLEHUB_CACHE", "SOURCE_DATE_EPOCH", "MODELSCOPE_CACHE",
     }
     names = set()
     for path in SRC.rglob("*.py"):

@@ -252,8 +252,10 @@ def test_other_hubs(demo_doc):
     gemma = refs["kaggle:keras/gemma/keras/gemma_2b_en"]
     assert "purl" not in gemma and "version" not in gemma
 
-    resnet = refs["url:torchvision:resnet50@DEFAULT"]
+    # Weights a library's builder chooses: named after the library, hub `library` (not `url`).
+    resnet = refs["library:torchvision/resnet50@DEFAULT"]
     assert "purl" not in resnet and "version" not in resnet and props(resnet, "pin") == ["library"]
+    assert props(resnet, "hub") == ["library"] and resnet["group"] == "torchvision"
     download = refs["url:https://download.pytorch.org/models/resnet50-11ad3fa6.pth@11ad3fa6"]
     assert "version" not in download  # the hash in the name is not checked (check_hash=False): weak
     assert download["purl"].startswith("pkg:generic/resnet50-11ad3fa6.pth?download_url=")
@@ -340,7 +342,11 @@ def test_unknown_ids_are_listed_and_marked(demo, demo_doc):
         assert component["description"]
         assert "identity" not in component["evidence"]
     default = by_ref(demo_doc)["unresolved:app/server.py:54:11"]
-    assert default["name"] == "default model of transformers.pipeline for task sentiment-analysis"
+    assert default["name"] == "default model of transformers.pipeline for task sentiment-analysis (app/server.py:54)"
+    # Dependency-Track lists components by name: each unresolved load names its call site.
+    names = [c["name"] for c in marked]
+    assert len(set(names)) == len(names)
+    assert "unresolved model loaded by transformers.AutoTokenizer.from_pretrained (app/server.py:62)" in names
     assert props(default, "pin") == ["library"]
 
 

@@ -193,10 +193,14 @@ def check(settings: Settings, *, fix: str | None = None, unsafe_fixes: bool = Fa
     findings, unused = run_checks(result.references, result.by_path, all_rules, selection, ctx,
                                   metadata_available=available)
     notes: list[str] = []
+    quiet: tuple[str, ...] = ()
     if hub is not None:
         notes.extend(hub.notes)
-        if hub.summary_note():
-            notes.append(hub.summary_note())
+        coverage = hub.summary_note()
+        if coverage:
+            notes.append(coverage)
+            if not _asked_for_metadata(settings, all_rules):
+                quiet = (coverage,)
     references: Sequence[Reference] = result.references
     changed: Mapping[str, tuple[bytes, bytes]] = {}
     fixed = 0
@@ -206,9 +210,19 @@ def check(settings: Settings, *, fix: str | None = None, unsafe_fixes: bool = Fa
                                                        available=available, store=fix_store, pin=pin)
     report = Report(root=str(result.root), references=tuple(references), findings=tuple(findings),
                     errors=(*result.errors, *proj.errors), rules=enabled, notes=tuple(notes),
-                    tool_version=__version__)
+                    tool_version=__version__, quiet_notes=quiet)
     return CheckOutcome(report, result, hub_errors=hub.errors if hub is not None else (),
                         unused_suppressions=tuple(unused), changed=changed, fixed=fixed)
+
+
+def _asked_for_metadata(settings: Settings, all_rules: Sequence[RuleMeta]) -> bool:
+    """Did the user ask for hub metadata: --online, or a rule that needs it selected by name
+    (--select / --extend-select / configuration)? Only then is the hub-coverage note ("N models could
+    not be checked against the hub") worth a line in the terminal; JSON and the reports keep it."""
+    from .check.engine import _matches
+
+    named = (*(settings.config.select or ()), *settings.config.extend_select)
+    return settings.online or any(r.needs_metadata and _matches(r.id, named) for r in all_rules)
 
 
 def _fixes(settings: Settings, root: Path, findings: list[Finding], references: Sequence[Reference], *,

@@ -34,6 +34,7 @@ SCHEMES = (
     "hf_uri",        # keras.saving.load_model: "hf://org/repo" or a local path
     "alias",         # a library-defined alias (whisper "large", YOLO "yolov8n.pt", clip "ViT-B/32")
     "remote",        # remote inference endpoint (no weights are loaded locally)
+    "modelscope",    # ModelScope id "org/name" (+ revision=, default branch "master"); MsDataset namespace=
 )
 
 

@@ -88,6 +88,9 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
     _common(check)
     check.add_argument("--format", choices=("text", "json", "sarif", "github", "markdown"), default="text",
                        help="markdown: a GitHub job summary (append it to $GITHUB_STEP_SUMMARY)")
+    check.add_argument("--output-format", choices=("concise", "full"), default="concise",
+                       help="text: concise (one short line per finding, each hint once after them) or full "
+                            "(each finding's whole message and its fix)")
     check.add_argument("--select", type=_csv, default=None, metavar="IDS",
                        help="comma-separated rule ids or prefixes to enable (replaces the default set)")
     check.add_argument("--extend-select", type=_csv, default=None, metavar="IDS", help="rules to enable in addition")
@@ -102,6 +105,10 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     check.add_argument("--sarif-category", default="ptm-lint", metavar="ID",
                        help="SARIF automationDetails.id, to tell several uploads apart (empty: none)")
+    check.add_argument("--sarif-root-uri", default=None, metavar="URI",
+                       help="absolute URI the SARIF paths are relative to (originalUriBaseIds), e.g. "
+                            "https://github.com/o/r/blob/SHA/; `local`: the scan root's file:// URI "
+                            "(default: none, so the log names no local folder)")
     _fix_options(check)
     _hub_options(check)
     check.set_defaults(func=cmd_check)
@@ -398,7 +405,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             report = outcome.report
             notes.insert(0, f"Fixed nothing: {len(errors)} file(s) could not be written.")
         else:
-            notes.insert(0, _fixed_note(args, outcome.fixed, _remaining(report)))
+            note = _fixed_note(args, outcome.fixed, _remaining(report))
+            notes.insert(0, note)  # (JSON keeps it; the text summary says it ruff's way: Report.fixed)
+            report = dataclasses.replace(report, fixed=outcome.fixed, quiet_notes=(*report.quiet_notes, note))
     report = dataclasses.replace(report, notes=(*notes, *report.notes))
     text = _render_check(report, args, settings)
     _write(text, args.output)
@@ -542,8 +551,15 @@ def _render_check(report, args: argparse.Namespace, settings) -> str:
     if args.format == "sarif":
         from .report.sarif import render_sarif
 
+        from .report.sarif import root_uri, valid_root_uri
+
+        base = args.sarif_root_uri
+        if base == "local":
+            base = root_uri(report.root)
+        elif base is not None and not valid_root_uri(base):
+            raise UsageError(f"--sarif-root-uri {base!r}: not an absolute URI (scheme://...), nor `local`")
         return render_sarif(report, include_suppressed=args.show_suppressed, read_source=read_source,
-                            category=args.sarif_category or None)
+                            category=args.sarif_category or None, root=base)
     if args.format == "github":
         from .report.github import render_github
 
@@ -569,7 +585,8 @@ def _render_check(report, args: argparse.Namespace, settings) -> str:
     color = args.color == "always" or (args.color == "auto" and args.output is None and sys.stdout.isatty()
                                        and not os.environ.get("NO_COLOR"))
     return render_text(report, color=color, show_suppressed=args.show_suppressed,
-                       unsafe_fixes=bool(getattr(args, "unsafe_fixes", False)))
+                       unsafe_fixes=bool(getattr(args, "unsafe_fixes", False)),
+                       output_format=getattr(args, "output_format", "concise"))
 
 
 def cmd_report(args: argparse.Namespace) -> int:

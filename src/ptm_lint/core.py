@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .check.rulebook import RuleMeta
 
-HUBS = ("huggingface", "torch_hub", "tf_hub", "kaggle", "url", "local", "unknown")
+HUBS = ("huggingface", "modelscope", "torch_hub", "tf_hub", "kaggle", "url", "local", "unknown")
 ROLES = (
     "model", "tokenizer", "config", "processor", "pipeline", "weights", "adapter", "dataset", "other",
 )
@@ -203,8 +203,19 @@ class Finding:
     reference: int | None = None
     fix: Fix | None = None
     suppressed: bool = False
+    # Advice on what to do next (e.g. how to get a commit to pin), already at the end of `message`
+    # in parentheses; kept apart so terminal output can show it once per model instead of per line.
+    hint: str | None = None
     # What the rule's check told its fixer (check.context.Hit.data); not part of the JSON output.
     data: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def brief(self) -> str:
+        """The message without the trailing hint (what a one-line text report shows)."""
+        tail = f" ({self.hint})"
+        if self.hint and self.message.endswith(tail):
+            return self.message[: -len(tail)]
+        return self.message
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -249,3 +260,7 @@ class Report:
     rules: tuple[RuleMeta, ...] = ()  # every rule that was enabled for the run
     notes: tuple[str, ...] = ()  # run-level notes for the summary (e.g. models not checked)
     tool_version: str = "0.1.0"
+    # Notes (among `notes`) that the terminal summary leaves out: complete machine-readable output
+    # keeps them, but they say nothing the user asked about (e.g. hub coverage, offline, default rules).
+    quiet_notes: tuple[str, ...] = ()
+    fixed: int | None = None  # findings fixed by --fix (None: no --fix run)

@@ -18,8 +18,8 @@ def check(ref: Reference, ctx: Context) -> Iterable[Hit]:
     if ref.role == "pipeline" and ref.model is None:
         task = ref.args.get("task")
         task_text = f" for task {task!r}" if isinstance(task, str) and task != UNRESOLVED else ""
-        yield Hit(f"no model given: transformers picks its default model{task_text}, which changes between "
-                  f"transformers versions; pass model= and revision= explicitly")
+        yield Hit(f"no model given: {ref.library} picks its default model{task_text}, which changes between "
+                  f"{ref.library} versions; pass model= and revision= explicitly")
     else:
         yield Hit(f"no model given: {ref.library} falls back to its default {shown_id(ref)}; name the model "
                   f"explicitly and pin its revision")

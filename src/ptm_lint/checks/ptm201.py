@@ -14,10 +14,11 @@ SCOPE = "reference"
 def check(ref: Reference, ctx: Context) -> Iterable[Hit]:
     if option(ref, "trust_remote_code") is not True:
         return
+    hub = "ModelScope" if ref.hub == "modelscope" else "the Hub"
     if ref.pin == "immutable":
-        yield Hit(f"{shown_id(ref)} runs Python code from the Hub repo (trust_remote_code=True); it is pinned to a "
-                  f"commit, so review the code at that commit", level="warning")
+        yield Hit(f"{shown_id(ref)} runs Python code from its {hub} repo (trust_remote_code=True); it is pinned to "
+                  f"a commit, so review the code at that commit", level="warning")
     else:
-        yield Hit(f"{shown_id(ref)} runs Python code from the Hub (trust_remote_code=True) at a revision that can "
+        yield Hit(f"{shown_id(ref)} runs Python code from {hub} (trust_remote_code=True) at a revision that can "
                   f"change: anyone who can push to the repo can run code on your machine; pin revision= "
                   f"to a reviewed 40-character commit sha", level="error")

@@ -179,7 +179,7 @@ def _fix_one(file: FileText, finding: Finding, ref: Reference, options: FixOptio
         if revision == "":
             return finding  # the fixer has nothing to offer for this shape of call
         if options.resolve(ref, revision) is None:
-            return dataclasses.replace(finding, message=f"{finding.message.rstrip('.')} ({how_to_pin(ref)})")
+            return with_hint(finding, how_to_pin(ref))
     loader = catalog.by_id(ref.loader)
     attempt = None
     if not whole_module:
@@ -196,16 +196,19 @@ def _fix_one(file: FileText, finding: Finding, ref: Reference, options: FixOptio
             return finding
         attempt = _propose(unit, call, ref, finding, loader, options) or (unit, None, [])
     unit, proposal, hints = attempt
-    message = finding.message
     if proposal is None and hints:
-        message = f"{message.rstrip('.')} ({'; '.join(hints)})"
+        finding = with_hint(finding, "; ".join(hints))
     if proposal is None or proposal.text == unit.text or not (unit.verified(proposal.text) or _parses(proposal.text)):
-        return dataclasses.replace(finding, message=message)
+        return finding
     edits = compute_edits(unit.text, proposal.text)
     if any(_TOKEN.search(text) for _, text in edits) or _TOKEN.search(proposal.description):
-        return dataclasses.replace(finding, message=message)  # a fix is printed: it never carries a secret
-    return dataclasses.replace(finding, message=message,
-                               fix=Fix(proposal.applicability, proposal.description, edits))
+        return finding  # a fix is printed: it never carries a secret
+    return dataclasses.replace(finding, fix=Fix(proposal.applicability, proposal.description, edits))
+
+
+def with_hint(finding: Finding, hint: str) -> Finding:
+    """The finding with advice appended to its message (JSON, SARIF) and kept apart (`hint`, text)."""
+    return dataclasses.replace(finding, message=f"{finding.message.rstrip('.')} ({hint})", hint=hint)
 
 
 def _propose(unit: Unit, call: cst.Call, ref: Reference, finding: Finding, loader: Loader | None,

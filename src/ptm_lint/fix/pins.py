@@ -259,14 +259,15 @@ def _delegated(ref: Reference) -> Pin | None:
 
 
 def how_to_pin(ref: Reference) -> str:
-    """What the user can do when no pin is known (appended to the finding's message)."""
-    name = ref.model or ref.canonical or "<id>"
+    """What the user can do when no pin is known (the finding's hint). It names the canonical id:
+    the one the Hub and the caches know (`google-bert/bert-base-uncased`, not `bert-base-uncased`)."""
+    name = ref.canonical or ref.model or "<id>"
     if ref.hub == "huggingface":
         kind = " --repo-type dataset" if ref.role == "dataset" else ""
         return (f"no commit sha for {name!r} is known locally: run `hf download {name}{kind}` "
-                f"(or `huggingface-cli download`) to cache it, or `ptm-lint check --fix --online`")
+                f"to cache it, or `ptm-lint check --fix --online`")
     if ref.hub == "torch_hub":
-        return "no commit is known locally for this repo: run `ptm-lint check --fix --online` to pin it"
+        return f"no commit of {name!r} is known locally: run `ptm-lint check --fix --online` to pin it"
     if ref.hub == "kaggle":
         return f"no version of {name!r} is in the kagglehub cache: download it with kagglehub, then re-run `ptm-lint check --fix`"
     return "ptm-lint knows no version to pin it to"

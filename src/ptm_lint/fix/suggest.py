@@ -21,7 +21,7 @@ from ..core import Finding, Fix, Reference, Span
 from .options import FixOptions
 from .pins import Pin
 
-ENTRY_VERSION = 1
+ENTRY_VERSION = 2  # 2: entries keep the hint apart from the message
 
 
 class _Recording:
@@ -65,7 +65,7 @@ def attach_fixes(findings: Sequence[Finding], references: Sequence[Reference], r
             recording = _Recording(options, refs)
             fixed = fixes_for_file(path, data, wanted, references, recording)  # type: ignore[arg-type]
             if key is not None:
-                store.put(key, {"pins": recording.asked, "out": [[f.message, _fix_json(f.fix)] for f in fixed]})
+                store.put(key, {"pins": recording.asked, "out": [[f.message, _fix_json(f.fix), f.hint] for f in fixed]})
         for i, f in zip(indexes, fixed):
             out[i] = f
     return out
@@ -88,10 +88,11 @@ def _cached(value: Any, wanted: Sequence[Finding], refs: Sequence[Reference], op
         for index, revision, pin in pins:
             if not (type(index) is int and 0 <= index < len(refs)) or _pin_json(options.resolve(refs[index], revision)) != pin:
                 return None
-        if not all(isinstance(message, str) for message, _ in outcomes):
+        if not all(isinstance(message, str) and (hint is None or isinstance(hint, str))
+                   for message, _, hint in outcomes):
             return None
-        return [dataclasses.replace(f, message=message, fix=_fix_from_json(fix))
-                for f, (message, fix) in zip(wanted, outcomes)]
+        return [dataclasses.replace(f, message=message, fix=_fix_from_json(fix), hint=hint)
+                for f, (message, fix, hint) in zip(wanted, outcomes)]
     except (TypeError, KeyError, ValueError, IndexError):
         return None
 

@@ -21,9 +21,11 @@ MetaKey = tuple[str, str, "str | None"]
 Metadata = Mapping[tuple[str, str, "str | None"], "ModelMeta"]
 
 # Hubs whose references name a remote artifact that can be compared across the project.
-REMOTE_HUBS = frozenset({"huggingface", "torch_hub", "tf_hub", "kaggle", "url"})
+REMOTE_HUBS = frozenset({"huggingface", "modelscope", "torch_hub", "tf_hub", "kaggle", "url"})
 # The default branch of every Hugging Face repo is `main`: no revision and "main" load the same commit.
 HF_DEFAULT_BRANCH = "main"
+# What "no revision" means per hub (ModelScope's SDK defaults to `master`).
+DEFAULT_BRANCHES = {"huggingface": HF_DEFAULT_BRANCH, "modelscope": "master"}
 
 
 def ident(ref: Reference) -> str | None:
@@ -83,16 +85,16 @@ def revision_key(ref: Reference, metadata: Metadata | None = None) -> tuple[str,
     if meta is not None and getattr(meta, "status", "ok") == "ok" and meta.sha:
         return "sha", meta.sha.lower()
     rev = ref.revision
-    if rev is not None and ref.hub in ("huggingface", "torch_hub") and SHA40.fullmatch(rev.lower()):
+    if rev is not None and ref.hub in ("huggingface", "modelscope", "torch_hub") and SHA40.fullmatch(rev.lower()):
         return "sha", rev.lower()
-    if rev is None or (ref.hub == "huggingface" and rev == HF_DEFAULT_BRANCH):
+    if rev is None or rev == DEFAULT_BRANCHES.get(ref.hub):
         return "default", ""
     return "ref", rev
 
 
 def describe_revision(ref: Reference) -> str:
     if ref.revision is None:
-        return "the default branch" if ref.hub in ("huggingface", "torch_hub") else "the latest version"
+        return "the default branch" if ref.hub in ("huggingface", "modelscope", "torch_hub") else "the latest version"
     rev = ref.revision
     if SHA40.fullmatch(rev):
         return repr(rev[:12] + "…")

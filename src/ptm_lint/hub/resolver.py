@@ -28,7 +28,7 @@ from .store import DEFAULT_TTL, MetaStore, default_cache_dir, valid_repo_id
 
 Key = tuple[str, str, "str | None"]
 DEFAULT_ENDPOINT = "https://huggingface.co"
-UNTRACKED_HUBS = ("torch_hub", "tf_hub", "kaggle")
+UNTRACKED_HUBS = ("torch_hub", "tf_hub", "kaggle")  # no metadata source at all
 MAX_WORKERS = 8
 
 
@@ -51,9 +51,32 @@ def _repo(ref: Any) -> tuple[str, str, str | None] | None:
 
 def meta_key(ref: Any) -> Key | None:
     """The MetadataResult / Context.metadata key of a reference, or None when no metadata applies."""
+    if getattr(ref, "hub", None) == "modelscope" and ref.canonical:
+        return ("modelscope", ref.canonical, ref.revision)
     if _repo(ref) is None:
         return None
     return ("huggingface", ref.canonical, ref.revision)
+
+
+def _modelscope(refs: Sequence[Any], base: Path | None) -> tuple[dict[Key, ModelMeta], int]:
+    """ModelScope metadata from its local cache (the only source ptm-lint reads for that hub), and how
+    many ModelScope references it had nothing for."""
+    from .modelscope_cache import ModelScopeCache
+
+    cache = ModelScopeCache(base)
+    found: dict[Key, ModelMeta] = {}
+    missing = 0
+    for ref in refs:
+        key = meta_key(ref)
+        if key is None or key[0] != "modelscope":
+            continue
+        if key not in found:
+            meta = cache.lookup("dataset" if ref.role == "dataset" else "model", key[1], key[2])
+            if meta is None:
+                missing += 1
+                continue
+            found[key] = meta
+    return found, missing
 
 
 def _written_id(ref: Any) -> str | None:
@@ -69,7 +92,7 @@ class MetadataResult:
     notes: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()  # hub failures, in words (never containing a token)
     unchecked: tuple[Key, ...] = ()  # Hugging Face keys without usable metadata
-    untracked: int = 0  # torch.hub / TF Hub / Kaggle references: no metadata source
+    untracked: int = 0  # torch.hub / TF Hub / Kaggle references, and ModelScope's its local cache lacks
     online: bool = False
     requests: int = 0  # HTTP requests made (for tests and --verbose)
 
@@ -130,15 +153,20 @@ def _combine(layers: Sequence[ModelMeta | None]) -> ModelMeta | None:
 def lookup_all(references: Iterable[Any], *, online: bool = False, cache_dir: str | os.PathLike | None = None,
                endpoint: str | None = None, token: str | None = None, ttl: float = DEFAULT_TTL,
                use_store: bool = True, hf_cache_roots: Sequence[str | os.PathLike] | None = None,
-               timeout: float | None = None, retries: int | None = None, client: Any = None) -> MetadataResult:
-    """Metadata for every Hugging Face reference; never raises for network or cache problems."""
+               timeout: float | None = None, retries: int | None = None, client: Any = None,
+               modelscope_cache: Path | None = None) -> MetadataResult:
+    """Metadata for every Hugging Face reference (and ModelScope's, from its local cache: `modelscope_cache`,
+    default $MODELSCOPE_CACHE or ~/.cache/modelscope); never raises for network or cache problems."""
     from .hf_cache import HFCache
 
     refs = list(references)
+    modelscope: dict[Key, ModelMeta] = {}
+    untracked = 0
+    if any(getattr(ref, "hub", None) == "modelscope" for ref in refs):
+        modelscope, untracked = _modelscope(refs, modelscope_cache)
     repos: dict[tuple[str, str], dict[str | None, None]] = {}  # ordered sets of revisions
     names: dict[tuple[str, str], list[str]] = {}
     keys: dict[Key, tuple[str, str, str | None]] = {}  # result key -> (repo_type, repo_id, hub revision)
-    untracked = 0
     for ref in refs:
         repo = _repo(ref)
         if repo is None:
@@ -156,7 +184,7 @@ def lookup_all(references: Iterable[Any], *, online: bool = False, cache_dir: st
         if key not in keys or (repo_type == "model" and keys[key][0] == "dataset"):
             keys[key] = repo
     if not repos:
-        return MetadataResult(untracked=untracked, online=online)
+        return MetadataResult(by_key=modelscope, untracked=untracked, online=online)
 
     endpoint = (endpoint or default_endpoint()).rstrip("/")
     notes: list[str] = []
@@ -224,7 +252,7 @@ def lookup_all(references: Iterable[Any], *, online: bool = False, cache_dir: st
                     store.put(meta)
         requests = getattr(hub, "requests", 0)
 
-    by_key: dict[Key, ModelMeta] = {}
+    by_key: dict[Key, ModelMeta] = dict(modelscope)
     unchecked: list[Key] = []
     for key, k in keys.items():
         meta = _combine([local.get(k), cached.get(k), fetched.get(k)])

@@ -41,57 +41,74 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Python's own notion of a line break (
 
 # ---------------------------------------------------------------- GitHub primaryLocationLineHash
 # Port of github/codeql-action src/fingerprints.ts (formats.md §3.3, checked against its test
-# vectors): a rolling hash over the next 100 non-space/tab UTF-16 code units from each line start.
+# vectors): a rolling hash over the next 100 non-space/tab UTF-16 code units from each line start,
+# suffixed with how many lines up to this one have the same hash (`hash:N`).
+#
+# The hash of a line depends only on its window of 100 units, so two lines share a hash exactly
+# when they share a window (up to 64-bit collisions, which the action itself does not tell apart).
+# LineHashes therefore cuts every window once (C-speed string slicing, linear in the file), counts
+# equal windows, and computes the polynomial only for the lines a result asks for: a notebook
+# with megabytes of outputs costs one pass, not a Python step per character.
 _M64 = (1 << 64) - 1
 _BLOCK, _MOD, _EOF = 100, 37, 65535
-_FIRST_MOD = pow(_MOD, _BLOCK, 1 << 64)
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+_TAIL = chr(_EOF) + "\0" * _BLOCK  # the action feeds EOF (65535), then zeros, after the last unit
+
+
+def _utf16_units(text: str) -> str:
+    """`text` with each character beyond the BMP as its two UTF-16 surrogates (one char per unit)."""
+    def pair(m: re.Match[str]) -> str:
+        code = ord(m.group()) - 0x10000
+        return chr(0xD800 + (code >> 10)) + chr(0xDC00 + (code & 0x3FF))
+
+    return _ASTRAL.sub(pair, text) if _ASTRAL.search(text) else text
+
+
+class LineHashes:
+    """primaryLocationLineHash of any line of one file, after one linear pass over it."""
+
+    def __init__(self, text: str) -> None:
+        # The action's stream: CR LF and lone CR read as one LF; spaces and tabs skipped (after the
+        # CR LF pairing: a space between CR and LF keeps them two line breaks).
+        units = _utf16_units(text).replace("\r\n", "\n").replace("\r", "\n")
+        units = units.replace(" ", "").replace("\t", "") + _TAIL
+        starts = [0]
+        find, at = units.find, units.find("\n")
+        while at != -1:
+            starts.append(at + 1)
+            at = find("\n", at + 1)
+        self._windows = [units[p:p + _BLOCK] for p in starts]  # line n (1-based) -> windows[n - 1]
+        self._occurrence: list[int] | None = None
+        self._hash: dict[str, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._windows)
+
+    def get(self, line: int) -> str | None:
+        """'hex:count' for the 1-based `line`, or None past the end."""
+        if not 1 <= line <= len(self._windows):
+            return None
+        if self._occurrence is None:
+            seen: dict[str, int] = {}
+            occurrence = []
+            for window in self._windows:
+                seen[window] = n = seen.get(window, 0) + 1
+                occurrence.append(n)
+            self._occurrence = occurrence
+        window = self._windows[line - 1]
+        value = self._hash.get(window)
+        if value is None:
+            h = 0
+            for ch in window:  # every window is _BLOCK long: the tail pads the last ones
+                h = (h * _MOD + ord(ch)) & _M64
+            value = self._hash[window] = format(h, "x")
+        return f"{value}:{self._occurrence[line - 1]}"
 
 
 def line_hashes(text: str) -> dict[int, str]:
-    """{1-based line number: 'hex:count'} exactly as upload-sarif computes it."""
-    units = memoryview(text.encode("utf-16-le", "surrogatepass")).cast("H").tolist() + [_EOF]
-    window = [0] * _BLOCK
-    line_no = [-1] * _BLOCK
-    h = idx = lineno = 0
-    line_start, prev_cr = True, False
-    counts: dict[str, int] = {}
-    out: dict[int, str] = {}
-
-    def emit() -> None:
-        hv = format(h, "x")
-        counts[hv] = counts.get(hv, 0) + 1
-        out[line_no[idx]] = f"{hv}:{counts[hv]}"
-        line_no[idx] = -1
-
-    def update(c: int) -> None:
-        nonlocal h, idx
-        begin = window[idx]
-        window[idx] = c
-        h = (_MOD * h + c - _FIRST_MOD * begin) & _M64
-        idx = (idx + 1) % _BLOCK
-
-    for c in units:
-        if c in (0x20, 0x09) or (prev_cr and c == 0x0A):
-            prev_cr = False
-            continue
-        if c == 0x0D:
-            c, prev_cr = 0x0A, True
-        else:
-            prev_cr = False
-        if line_no[idx] != -1:
-            emit()
-        if line_start:
-            line_start = False
-            lineno += 1
-            line_no[idx] = lineno
-        if c == 0x0A:
-            line_start = True
-        update(c)
-    for _ in range(_BLOCK):
-        if line_no[idx] != -1:
-            emit()
-        update(0)
-    return out
+    """{1-based line number: 'hex:count'} exactly as upload-sarif computes it (every line)."""
+    hashes = LineHashes(text)
+    return {n: hashes.get(n) for n in range(1, len(hashes) + 1)}  # type: ignore[misc]
 
 
 # ---------------------------------------------------------------- source access
@@ -263,7 +280,7 @@ class Sources:
         self._read = read_source
         self._text: dict[str, str | None] = {}
         self._lines: dict[str, list[str]] = {}
-        self._hashes: dict[str, dict[int, str]] = {}
+        self._hashes: dict[str, LineHashes] = {}
         self._notebooks: dict[str, _Notebook] = {}
 
     def text(self, path: str) -> str | None:
@@ -279,7 +296,7 @@ class Sources:
         if text is None:
             return None
         if path not in self._hashes:
-            self._hashes[path] = line_hashes(text)
+            self._hashes[path] = LineHashes(text)  # once per file, whatever its number of results
         return self._hashes[path].get(line)
 
     def locate(self, f: Finding) -> Located:
@@ -504,10 +521,31 @@ def artifact_uri(path: str, root: str) -> tuple[str, str | None]:
 
 
 def root_uri(root: str) -> str:
+    """The file URI of a local folder, ending in '/' (what `--sarif-root-uri local` writes)."""
     from pathlib import Path
 
     uri = Path(root).absolute().as_uri()
     return uri if uri.endswith("/") else uri + "/"
+
+
+def valid_root_uri(uri: str) -> bool:
+    """An absolute URI (RFC 3986 scheme, then ':'), as originalUriBaseIds needs without a base."""
+    return re.match(r"[A-Za-z][A-Za-z0-9+.-]*:\S+\Z", uri) is not None
+
+
+def _root_location(uri: str | None) -> Any:
+    """originalUriBaseIds[%SRCROOT%]: the given absolute URI, or none at all.
+
+    SARIF (§3.14.14, SARIF1018) wants such a uri absolute or absent; without one a consumer
+    resolves the relative paths against wherever it has the sources (GitHub: the repository root),
+    and the log carries no folder of the machine that wrote it."""
+    import sarif_om as om
+
+    if uri is None:
+        return om.ArtifactLocation(
+            description=om.Message(text="The scan root: every relative uri is relative to it.")
+        )
+    return om.ArtifactLocation(uri=uri if uri.endswith("/") else uri + "/")
 
 
 def _message(text: str) -> tuple[str, bool]:
@@ -683,8 +721,12 @@ def build_sarif(
     include_suppressed: bool = False,
     read_source: Callable[[str], str | None] | None = None,
     category: str | None = "ptm-lint",
+    root: str | None = None,
 ) -> dict[str, Any]:
-    """The SARIF log as a JSON-ready dict (validated by tests against the 2.1.0 schema)."""
+    """The SARIF log as a JSON-ready dict (validated by tests against the 2.1.0 schema).
+
+    `root` is the absolute URI %SRCROOT% stands for (root_uri() gives the scan root's file URI);
+    None leaves it out, so the log names no path of the machine that wrote it."""
     import sarif_om as om
 
     sources = Sources(read_source)
@@ -713,7 +755,9 @@ def build_sarif(
         )
         rules = sorted(keep[:MAX_RULES], key=lambda r: r.id)
     index = {r.id: i for i, r in enumerate(rules)}
-    descriptors = [_rule_descriptor(r, notes) for r in rules]
+    # Descriptors are clipped for every rule, but only the rules a result uses are worth a notice.
+    used = {f.rule for f in chosen}
+    descriptors = [_rule_descriptor(r, notes if r.id in used else []) for r in rules]
 
     located = _fingerprints(report, sources)
     results: list[tuple[Finding, dict[str, Any]]] = []
@@ -743,7 +787,7 @@ def build_sarif(
                     rules=descriptors,
                 )
             ),
-            original_uri_base_ids={SRCROOT: om.ArtifactLocation(uri=root_uri(report.root))},
+            original_uri_base_ids={SRCROOT: _root_location(root)},
             automation_details=(
                 om.RunAutomationDetails(id=category.rstrip("/") + "/") if category else None
             ),
@@ -782,6 +826,7 @@ def render_sarif(
     include_suppressed: bool = False,
     read_source: Callable[[str], str | None] | None = None,
     category: str | None = "ptm-lint",
+    root: str | None = None,
 ) -> str:
     return dumps(
         build_sarif(
@@ -789,6 +834,7 @@ def render_sarif(
             include_suppressed=include_suppressed,
             read_source=read_source,
             category=category,
+            root=root,
         )
     )
 

@@ -179,6 +179,36 @@ def _hf(draft: _Draft, text: str, site: CallSite, loader: Loader) -> None:
     _rev_from_value(draft, site.revision, dynamic=site.dynamic_kwargs)
 
 
+# ModelScope's namespaces for un-namespaced ids (modelscope DEFAULT_MODELSCOPE_GROUP, DEFAULT_DATASET_NAMESPACE).
+MODELSCOPE_MODEL_GROUP = "damo"
+MODELSCOPE_DATASET_NAMESPACE = "modelscope"
+
+
+def _modelscope(draft: _Draft, text: str, site: CallSite, loader: Loader) -> None:
+    """A ModelScope id: "org/name" (un-namespaced: damo/ for models; MsDataset's namespace= or
+    modelscope/ for datasets), revision as on the Hub (a commit immutable, a version tag weak,
+    "master" or none mutable); MsDataset.load(..., hub="huggingface") loads from the Hub instead."""
+    hub_arg = site.args.get("hub")
+    if hub_arg is not None and hub_arg.known and str(hub_arg.value).lower().rpartition(".")[2] in ("hf", "huggingface"):
+        draft.hub = "huggingface"
+        _hf(draft, text, site, loader)
+        return
+    if is_local_path(text) or text.count("/") > 1 or text.endswith(WEIGHT_SUFFIXES):
+        draft.hub, draft.pin = "local", "local"
+        return
+    if "/" in text:
+        draft.canonical = text
+    elif loader.library != "modelscope":
+        draft.canonical = None  # a library's alias of a ModelScope repo (FunASR "paraformer-zh"): kept as written
+    elif loader.role == "dataset":
+        namespace = site.args.get("namespace")
+        known = namespace is not None and namespace.known and isinstance(namespace.value, str) and namespace.value
+        draft.canonical = f"{namespace.value if known else MODELSCOPE_DATASET_NAMESPACE}/{text}"
+    else:
+        draft.canonical = f"{MODELSCOPE_MODEL_GROUP}/{text}"
+    _rev_from_value(draft, site.revision, dynamic=site.dynamic_kwargs)
+
+
 def _url(draft: _Draft, text: str, site: CallSite) -> None:
     m = _re(HF_URL).fullmatch(text)
     if m:
@@ -296,7 +326,7 @@ def classify(site: CallSite, loader: Loader) -> Reference | None:
     if model.absent:
         if loader.model_default == "<task default>":
             draft.resolution, draft.pin = "default", "library"
-            draft.provenance = "no model given: transformers picks the task's default model for its version"
+            draft.provenance = f"no model given: {loader.library} picks the task's default model for its version"
             if site.revision.known and isinstance(site.revision.value, str):
                 draft.notes += ("revision= without model= is ignored for the task default",)
             return _finish(draft, site, loader)
@@ -339,6 +369,9 @@ def classify(site: CallSite, loader: Loader) -> Reference | None:
             if draft.hub != "local":
                 draft.pin = "mutable" if draft.pin != "unknown" else "unknown"
                 draft.revision = None
+    elif scheme == "modelscope":
+        assert text is not None
+        _modelscope(draft, text, site, loader)
     elif scheme == "hf_dataset":
         assert text is not None
         if text in DATASET_BUILDERS or text.endswith((".csv", ".json", ".jsonl", ".parquet", ".txt")):
@@ -480,7 +513,7 @@ def _finish(draft: _Draft, site: CallSite, loader: Loader) -> Reference:
     if draft.hub == "local" and site.revision.known and isinstance(site.revision.value, str):
         notes += ("revision= is ignored when the id is a local path",)
     if draft.revision is None and site.revision.known and isinstance(site.revision.value, str) and draft.hub != "local":
-        if loader.scheme in ("hf", "hf_dataset"):
+        if loader.scheme in ("hf", "hf_dataset", "modelscope"):
             draft.revision = site.revision.value
     return Reference(
         path=site.path,

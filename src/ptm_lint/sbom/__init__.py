@@ -143,14 +143,15 @@ def validate(text: str, fmt: str, spec_version: str, *, required: bool = True) -
     version = SchemaVersion.from_version(spec_version)
     try:
         if FORMATS.get(fmt, fmt) == "json":
-            from cyclonedx.validation.json import JsonStrictValidator
+            from .validation import json_errors
 
-            validator: Any = JsonStrictValidator(version)
-        else:
-            from cyclonedx.validation.xml import XmlValidator
+            try:
+                return json_errors(text, spec_version)
+            except ImportError as exc:  # jsonschema is cyclonedx's optional validation extra
+                raise MissingOptionalDependencyException(str(exc)) from exc
+        from cyclonedx.validation.xml import XmlValidator
 
-            validator = XmlValidator(version)
-        found = validator.validate_str(text, all_errors=True)
+        found = XmlValidator(version).validate_str(text, all_errors=True)
     except MissingOptionalDependencyException as exc:
         if required:
             raise SbomError("validating the SBOM needs cyclonedx-python-lib's validation extra: "

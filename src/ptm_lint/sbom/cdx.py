@@ -37,7 +37,7 @@ from packageurl import PackageURL
 from ..core import Reference
 from ..hub.model import ModelMeta
 from ..scan.secrets import mask_secrets
-from .identity import HF, HF_DATASETS
+from .identity import HF, HF_DATASETS, MODELSCOPE
 from .plan import Entry, Library, Plan
 
 P = "ptm-lint:"  # property namespace
@@ -137,7 +137,8 @@ def _evidence(entry: Entry) -> ComponentEvidence | None:
 
 def _entry_properties(entry: Entry) -> list[Property]:
     refs = [ref for _, ref in entry.references]
-    pairs: list[tuple[str, Any]] = [("hub", entry.hub), ("origin", entry.origin)]
+    hub = entry.identity.hub if entry.identity is not None and entry.identity.hub else entry.hub
+    pairs: list[tuple[str, Any]] = [("hub", hub), ("origin", entry.origin)]
     if entry.unresolved:
         pairs.append(("unresolved", True))
     pairs.append(("revision", entry.revision))
@@ -320,6 +321,8 @@ def component_data(entry: Entry) -> list[dict[str, Any]] | None:
     item: dict[str, Any] = {"type": "dataset", "name": entry.ident}
     if entry.hub == "huggingface":
         item["contents"] = {"url": f"{HF_DATASETS}/{entry.ident}"}
+    elif entry.hub == "modelscope":
+        item["contents"] = {"url": f"{MODELSCOPE}/datasets/{entry.ident}"}
     return [item]
 
 

@@ -8,8 +8,9 @@ Pure functions without cyclonedx, so the rules are easy to test and to explain (
 * purls: `pkg:huggingface/<namespace>/<name>[@<sha>]` (namespace required by the purl spec, so
   legacy un-namespaced ids use their canonical namespaced id and ids that cannot be namespaced get
   no purl), datasets add `?repository_url=https://huggingface.co/datasets` (cdxgen's convention),
-  `pkg:github/<owner>/<repo>[@<sha>]` for torch.hub, `pkg:generic/<file>?download_url=…` for a
-  direct URL download. TF Hub, Kaggle, library aliases and local paths get none (no purl type
+  `pkg:github/<owner>/<repo>[@<sha>]` for torch.hub, `pkg:generic/<org>/<name>[@<commit>]?repository_url=
+  https://www.modelscope.cn/models` for ModelScope (no purl type exists for it),
+  `pkg:generic/<file>?download_url=…` for a direct URL download. TF Hub, Kaggle, library aliases and local paths get none (no purl type
   exists): their external references carry the address instead.
 * `bom-ref` is the purl when the purl has a version (globally meaningful and stable); otherwise
   `<hub>:<id>[@<revision as written>]`, which stays stable between runs and distinct per revision.
@@ -25,6 +26,7 @@ from packageurl import PackageURL
 
 HF = "https://huggingface.co"
 HF_DATASETS = "https://huggingface.co/datasets"
+MODELSCOPE = "https://www.modelscope.cn"
 SHA256 = re.compile(r"[0-9a-f]{64}")
 
 # externalReferences types used (CycloneDX enum values).
@@ -42,6 +44,7 @@ class Identity:
     purl: PackageURL | None = None
     links: tuple[tuple[str, str], ...] = ()  # (externalReferences type, url)
     sha256: str | None = None  # a content digest known from the reference itself (URL downloads)
+    hub: str | None = None  # the SBOM's hub when it differs from the inventory's (library weights)
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -95,6 +98,24 @@ def huggingface(ident: str, revision: str | None, pin: str, *, dataset: bool = F
     return Identity(bom_ref, name, namespace, version, purl, _links(*links), notes=notes)
 
 
+def modelscope(ident: str, revision: str | None, pin: str, *, dataset: bool = False) -> Identity:
+    """ModelScope has no purl type: `pkg:generic/<namespace>/<name>[@<commit>]` with the hub in
+    `repository_url` (the purl spec's qualifier for a non-default repository), as the generic type's
+    note advises when no dedicated type exists."""
+    namespace, name = _split(ident)
+    version = revision.lower() if pin == "immutable" and revision else None
+    collection = f"{MODELSCOPE}/{'datasets' if dataset else 'models'}"
+    page = f"{collection}/{ident}"
+    links = [(WEBSITE, page)] if _SAFE_ID.fullmatch(ident) else []
+    if revision and links and not dataset:
+        links.append((DISTRIBUTION, f"{page}/files?revision={quote(revision, safe='')}"))
+    purl = PackageURL(type="generic", namespace=namespace, name=name, version=version,
+                      qualifiers={"repository_url": collection}) if namespace is not None else None
+    kind = "modelscope-dataset" if dataset else "modelscope"
+    bom_ref = purl.to_string() if purl is not None and version else f"{kind}:{ident}{_ref_suffix(revision)}"
+    return Identity(bom_ref, name, namespace, version, purl, _links(*links))
+
+
 def torch_hub(ident: str, revision: str | None, pin: str) -> Identity:
     owner, repo = _split(ident)
     version = revision if pin == "immutable" and revision else None
@@ -131,9 +152,12 @@ def url(ident: str, revision: str | None, pin: str, library: str) -> Identity:
     version = revision if pin == "immutable" and revision else None
     if not re.match(r"[a-z][a-z0-9+.-]*://", ident):
         # torchvision / keras.applications builders, whisper / CLIP / YOLO aliases: the weights are
-        # fixed by the library version only; there is no address to point to.
-        return Identity(f"url:{library or 'library'}:{ident}{_ref_suffix(revision)}", ident,
-                        library or None, version)
+        # chosen by the library (its version fixes them), not by an address in the code. They are
+        # named after the library's package, `library:<package>/<name>`, with hub `library`: the
+        # component then sits next to (and depends on) the pkg:pypi component of that library.
+        package = library or "library"
+        return Identity(f"library:{package}/{ident}{_ref_suffix(revision)}", ident, library or None, version,
+                        hub="library")
     parts = urlsplit(ident)
     filename = parts.path.rstrip("/").rpartition("/")[2] or parts.netloc or ident
     digest = revision if revision and SHA256.fullmatch(revision) and pin == "immutable" else None
@@ -154,6 +178,8 @@ def identify(hub: str, ident: str, revision: str | None, pin: str, *, dataset: b
     """The identity of one distinct model (or dataset) and revision."""
     if hub == "huggingface":
         return huggingface(ident, revision, pin, dataset=dataset)
+    if hub == "modelscope":
+        return modelscope(ident, revision, pin, dataset=dataset)
     if hub == "torch_hub":
         return torch_hub(ident, revision, pin)
     if hub == "tf_hub":

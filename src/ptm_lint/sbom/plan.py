@@ -130,10 +130,13 @@ def _sort_key(item: tuple[int, Reference]) -> tuple[Any, ...]:
 def _unresolved_identity(ref: Reference) -> Identity:
     where = f"{ref.path}" + (f"#cell{ref.cell}" if ref.cell is not None else "") + f":{ref.line}:{ref.column}"
     task = ref.args.get("task") if isinstance(ref.args, Mapping) else None
+    # The call site is in the name: tools that list components by name (Dependency-Track) must
+    # tell two unresolved loads by the same API apart.
+    site = f"{ref.path}" + (f"#cell{ref.cell}" if ref.cell is not None else "") + f":{ref.line}"
     if ref.pin == "library" and isinstance(task, str):
-        name = f"default model of {ref.api} for task {task}"
+        name = f"default model of {ref.api} for task {task} ({site})"
     else:
-        name = f"unresolved model loaded by {ref.api}"
+        name = f"unresolved model loaded by {ref.api} ({site})"
     return Identity(f"unresolved:{where}", name)
 
 
@@ -148,7 +151,7 @@ def _meta_for(metadata: MetadataMap | None, hub: str, ident: str, revision: str 
         return None
     idents = [f"datasets/{ident}", ident] if kind == "data" else [ident]
     revisions: list[str | None] = [revision]
-    if pin == "library" or (hub == "huggingface" and revision == "main"):
+    if pin == "library" or (hub == "huggingface" and revision == "main") or (hub == "modelscope" and revision == "master"):
         revisions.append(None)
     if hub == "huggingface" and revision is None:
         revisions.append("main")  # the default branch, looked up under its name
