@@ -109,7 +109,9 @@ def run_check(references: Sequence[Any], root: Path, path: Path, *, out: TextIO 
         _say(f"{name} is out of date: {len(differences)} difference{'s' if len(differences) != 1 else ''}",
               file=s.out)
         return EXIT_FAIL
-    _say(f"{name} is up to date ({len(lock.entries)} artifacts)", file=s.out)
+    unresolved = sum(1 for e in lock.entries if e.unresolved)
+    _say(f"{name} is up to date ({len(lock.entries)} artifacts"
+         f"{f', {unresolved} of them unresolved' if unresolved else ''})", file=s.out)
     return EXIT_OK
 
 
