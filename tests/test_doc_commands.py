@@ -27,6 +27,10 @@ SKIPPED = {
     "ptm-lint outdated . --online": "asks the Hugging Face Hub (network); tests/test_hub_online.py covers it",
     "ptm-lint sbom . --online -o models.cdx.json": "asks the Hugging Face Hub (network); tests/test_sbom.py "
                                                     "covers metadata from a fake hub",
+    "ptm-lint lock --upgrade acme-ml/lock-upgrade-demo --online --dry-run": "asks the Hub; this exact run is "
+                                                                        "tests/test_lock.py's changelog test",
+    "ptm-lint lock --upgrade gpt2 --online": "asks the Hugging Face Hub (network); tests/test_lock.py covers "
+                                            "--upgrade against a fake hub",
 }
 
 
@@ -37,8 +41,13 @@ def doc_commands() -> list[tuple[str, str]]:
     for path in DOCS:
         text = path.read_text(encoding="utf-8")
         for block in _BLOCK.finditer(text):
-            for offset, line in enumerate(block.group(1).splitlines()):
-                line = line.strip().removeprefix("$ ")
+            lines = block.group(1).splitlines()
+            prompted = any(line.strip().startswith("$ ") for line in lines)  # then the rest is output
+            for offset, line in enumerate(lines):
+                line = line.strip()
+                if prompted and not line.startswith("$ "):
+                    continue
+                line = line.removeprefix("$ ")
                 if not line.startswith("ptm-lint"):
                     continue
                 command = re.sub(r"\s+#\s.*$", "", line).strip()

@@ -32,10 +32,10 @@ def hook_repo(tmp_path_factory) -> Path:
     return dest
 
 
-def _try_repo(project: Path, hook_repo: Path) -> subprocess.CompletedProcess[str]:
+def _try_repo(project: Path, hook_repo: Path, hook: str = "ptm-lint") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PRE_COMMIT_HOME": str(project.parent / "pre-commit-home"), "NO_COLOR": "1"}
     return subprocess.run(
-        [str(PRE_COMMIT), "try-repo", str(hook_repo), "ptm-lint", "--all-files"],
+        [str(PRE_COMMIT), "try-repo", str(hook_repo), hook, "--all-files"],
         cwd=project, env=env, capture_output=True, text=True, timeout=900,
     )
 
@@ -55,3 +55,25 @@ def test_hook_fails_on_unpinned_load_and_passes_when_suppressed(tmp_path, hook_r
     _git(project, "add", "-A")
     result = _try_repo(project, hook_repo)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_lock_hook_runs_lock_check_on_the_whole_project(tmp_path, hook_repo):
+    from ptm_lint.cli import main
+
+    project = tmp_path / "project"
+    project.mkdir()
+    _git(project, "init", "-q")
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    (project / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "0"\n')
+    (project / "app.py").write_text(f'from transformers import AutoModel\n\nm = AutoModel.from_pretrained("acme/m", revision="{sha}")\n')
+    (project / "other.py").write_text("import os\n")
+    assert main(["lock", str(project)]) == 0  # pinned in code: nothing to look up
+    _git(project, "add", "-A")
+    result = _try_repo(project, hook_repo, "ptm-lint-lock")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    (project / "other.py").write_text('from transformers import AutoModel\n\nAutoModel.from_pretrained("acme/new")\n')
+    _git(project, "add", "-A")
+    result = _try_repo(project, hook_repo, "ptm-lint-lock")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "other.py:3:1: acme/new (huggingface model) is loaded here but is not in ptm-lint.lock" in result.stdout

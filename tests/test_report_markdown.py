@@ -62,13 +62,15 @@ def test_demo_summary_totals_match_findings_json(demo):
 def test_demo_models_table_and_rule_links(demo):
     md, doc = demo
     rows = _table(md, "### Models")
-    assert rows[0] == ["Model", "Hub", "Revision", "Pin", "License", "Findings", "Used in"]
-    assert all(len(r) == 7 for r in rows)
+    # The demo app ships a model lock (ptm-lint.lock): the table has its Lock column.
+    assert rows[0] == ["Model", "Hub", "Revision", "Pin", "Lock", "License", "Findings", "Used in"]
+    assert all(len(r) == 8 for r in rows)
     n_models = len({(r["hub"], r["canonical"] or r["model"]) for r in doc["references"] if r["canonical"] or r["model"]})
     assert len(rows) - 2 == n_models + 1  # + the "(unresolved id)" row
     bert = next(r for r in rows if r[0].startswith("`google-bert/bert-base-uncased`"))
     assert "(as `bert-base-uncased`)" in bert[0] and bert[1] == "huggingface" and bert[3] == "mutable"
-    assert "`app/models.py:80`" in bert[6]
+    assert bert[4] == "locked"  # testdata/hf-cache holds it; the demo's lock is built from there
+    assert "`app/models.py:80`" in bert[7]
     assert "(https://github.com/ptm-lint/ptm-lint/blob/main/docs/rules/PTM101.md)" in md
 
 

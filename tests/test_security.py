@@ -277,6 +277,8 @@ class Harness:
             for fmt in formats or [None]:
                 target = self.out / f"{command}.{fmt or 'out'}"
                 argv = [command, str(self.root), "-o", str(target), *jobs]
+                if command in ("lock", "verify"):  # writing the lock is lock's job: here, outside the repo
+                    argv += ["--lock-file", str(self.out / "ptm-lint.lock")]
                 if fmt:
                     argv += ["--format", fmt]
                 runs.append(argv)

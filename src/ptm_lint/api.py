@@ -240,8 +240,10 @@ def _fixes(settings: Settings, root: Path, findings: list[Finding], references: 
         except OSError:
             return None
 
+    lock, lock_file = model_lock(settings, root)[:2] if pin is None else (None, None)
     options = FixOptions(online=settings.online, pin=pin, metadata=metadata,
-                         lookup=lambda refs: hub_metadata(settings, refs))
+                         lookup=lambda refs: hub_metadata(settings, refs), lock=lock,
+                         lock_name=lock_file.name if lock_file is not None else "ptm-lint.lock")
     findings = attach_fixes(findings, references, read, options, store() if store is not None else None)
     if fix is None or not findings:
         return findings, references, {}, 0
@@ -291,6 +293,37 @@ def _project_errors(root: Path) -> tuple:
     return project(root).errors
 
 
+# -- the model lock -------------------------------------------------------------------------------
+def lock_file(settings: Settings, root: Path) -> Path:
+    """The project's model lock: the configuration's `lock-file` (relative to its file), else
+    <root>/ptm-lint.lock."""
+    from .lock.commands import lock_path
+
+    return lock_path(root, settings.config)
+
+
+def model_lock(settings: Settings, root: Path) -> tuple[Any, Path, str | None]:
+    """(the project's lock.lockfile.Lock or None, its path, why a lock that exists cannot be used)."""
+    from .lock.commands import load_if_present
+    from .lock.lockfile import LockError
+
+    path = lock_file(settings, root)
+    try:
+        return load_if_present(path), path, None
+    except LockError as exc:
+        return None, path, str(exc)
+
+
+def lock_sources(settings: Settings):
+    """Where `ptm-lint lock` finds pins (lock.build.Sources): the HF cache, ptm-lint's metadata store
+    (unless --no-cache), the Hub when online."""
+    from .hub.store import default_cache_dir
+    from .lock.build import Sources
+
+    store = (settings.cache_dir or default_cache_dir()) if settings.use_cache else None
+    return Sources(store_dir=store, online=settings.online, endpoint=settings.endpoint, token=settings.token)
+
+
 # -- other commands -------------------------------------------------------------------------------
 def report_metadata(settings: Settings, references: Sequence[Reference]) -> Mapping | None:
     """Hub metadata (licences) for the readable reports; None when it cannot be had (never raises)."""
@@ -330,5 +363,8 @@ def sbom(settings: Settings, options: Any, *, with_metadata: bool = True) -> Sbo
     if with_metadata:
         found = hub_metadata(settings, result.references)
         metadata, messages = found.by_key, (*found.notes, *found.errors)
-    text = generate(result.references, proj, options, metadata=metadata)
+    lock, _, broken = model_lock(settings, result.root)
+    if broken:
+        messages = (*messages, f"warning: {broken}; the SBOM does not use it")
+    text = generate(result.references, proj, options, metadata=metadata, lock=lock)
     return SbomOutcome(text, result, proj, tuple(messages))

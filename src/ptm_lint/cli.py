@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import __version__, fsaccess
 
-SUBCOMMANDS = ("check", "inventory", "graph", "sbom", "report", "outdated", "rules", "rule")
+SUBCOMMANDS = ("check", "inventory", "graph", "sbom", "report", "outdated", "lock", "verify", "rules", "rule")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
@@ -567,14 +567,22 @@ def _render_check(report, args: argparse.Namespace, settings) -> str:
         from .report.github import render_github
 
         return render_github(report, read_source=read_source)
+    def lock():  # the lock status per model (locked / drifted / not locked)
+        from .api import model_lock
+
+        found, _, broken = model_lock(settings, root)
+        if broken:
+            print(f"ptm-lint: warning: {broken}; the report does not use it", file=sys.stderr)
+        return found
+
     if args.format == "markdown":
         from .report.markdown import render_markdown
 
-        return render_markdown(report, metadata=metadata())
+        return render_markdown(report, metadata=metadata(), lock=lock())
     if args.format == "html":  # `ptm-lint report`
         from .report.html import render_html
 
-        return render_html(report, read_source=read_source, metadata=metadata())
+        return render_html(report, read_source=read_source, metadata=metadata(), lock=lock())
     from .report.text import render_text
 
     color = args.color == "always" or (args.color == "auto" and args.output is None and sys.stdout.isatty()
@@ -620,10 +628,94 @@ def cmd_rule(args: argparse.Namespace) -> int:
     raise UsageError(f"unknown rule {wanted!r} (see `ptm-lint rules`)")
 
 
+def _add_lock(sub: argparse._SubParsersAction) -> None:
+    lock = sub.add_parser("lock", help="write ptm-lint.lock: the exact commits and file hashes the code loads "
+                                       "(docs/lock.md)")
+    _common(lock)
+    lock.add_argument("--check", action="store_true",
+                      help="exit 1 when the code and the lock disagree (CI, pre-commit); never writes")
+    lock.add_argument("--upgrade", nargs="*", default=None, metavar="ID",
+                      help="move the named entries (all when none is named) to the current commit of the branch "
+                           "they follow and print a model changelog (put PATHs before --upgrade)")
+    lock.add_argument("--dry-run", action="store_true", help="with --upgrade: print the changelog, write nothing")
+    lock.add_argument("--allow-unresolved", action="store_true",
+                      help="exit 0 even when some entries could not be pinned (they are written as unresolved)")
+    lock.add_argument("--lock-file", type=Path, default=None, metavar="FILE",
+                      help="the lock file (config: lock-file; default: ptm-lint.lock at the project root)")
+    _hub_options(lock)
+    lock.set_defaults(func=cmd_lock)
+
+
+def _add_verify(sub: argparse._SubParsersAction) -> None:
+    verify = sub.add_parser("verify", help="re-hash the locked model files on this machine (deploy, containers)")
+    verify.add_argument("paths", nargs="*", type=Path, help="the project, or its lock file (default: .)")
+    verify.add_argument("-o", "--output", type=Path, help="write the report to this file instead of stdout")
+    verify.add_argument("--config", type=Path, help="configuration file (default: found upward from the paths)")
+    verify.add_argument("--lock-file", type=Path, default=None, metavar="FILE",
+                        help="the lock file (config: lock-file; default: ptm-lint.lock at the project root)")
+    verify.add_argument("--model-dir", action="append", default=[], metavar="[ID=]DIR",
+                        help="a directory written by save_pretrained / snapshot_download(local_dir=...) to verify "
+                             "instead of the Hugging Face cache (repeatable)")
+    verify.add_argument("--id", action="append", default=[], dest="ids", metavar="ID",
+                        help="verify only this locked id (repeatable)")
+    verify.add_argument("--allow-missing", action="store_true",
+                        help="do not fail for locked files that are not on this machine (only changed ones fail)")
+    verify.add_argument("--jobs", "-j", type=int, default=None, help="files hashed in parallel (default: up to 4)")
+    verify.set_defaults(func=cmd_verify)
+
+
+def cmd_lock(args: argparse.Namespace) -> int:
+    """`ptm-lint lock [--check | --upgrade [ID...]]` (lock.commands does the work)."""
+    from . import api
+    import io
+
+    from .lock import commands
+
+    settings = _settings(args)
+    result = _scan(settings)
+    path = args.lock_file or api.lock_file(settings, result.root)
+    out = io.StringIO()  # the report goes through _write: -o, tokens masked
+    if args.check:
+        code = commands.run_check(result.references, result.root, path, out=out)
+    elif args.upgrade is not None:
+        code = commands.run_upgrade(result.references, result.root, path, api.lock_sources(settings), args.upgrade,
+                                    dry_run=args.dry_run, out=out)
+    else:
+        code = commands.run_lock(result.references, result.root, path, api.lock_sources(settings),
+                                 allow_unresolved=args.allow_unresolved, out=out)
+    _write(out.getvalue(), args.output)
+    return code
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """`ptm-lint verify`: needs the lock only, not a scan."""
+    from .config import ConfigError, load_config
+    import io
+
+    from .discover.files import search_root
+    from .lock import commands
+
+    root, _ = search_root(_paths(args))
+    try:
+        config = load_config(root, args.config, _rule_ids())
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    explicit = args.lock_file
+    if explicit is None and len(args.paths) == 1 and args.paths[0].is_file():
+        explicit = args.paths[0]  # `ptm-lint verify path/to/ptm-lint.lock`
+    out = io.StringIO()
+    code = commands.run_verify(root, commands.lock_path(root, config, explicit), model_dirs=args.model_dir,
+                               ids=args.ids, allow_missing=args.allow_missing, jobs=args.jobs,
+                               progress=_stderr_is_terminal(), out=out)
+    _write(out.getvalue(), args.output)
+    return code
+
+
 # Each subcommand's parser, in the order `ptm-lint --help` lists them.
 _SUBPARSERS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
     "check": _add_check, "rules": _add_rules, "rule": _add_rule, "inventory": _add_inventory,
     "outdated": _add_outdated, "graph": _add_graph, "sbom": _add_sbom, "report": _add_report,
+    "lock": _add_lock, "verify": _add_verify,
 }
 
 

@@ -41,6 +41,7 @@ class Config:
     # The project's own loaders ([[tool.ptm-lint.loaders]]), validated, as canonical JSON text (""
     # for none): catalog.catalog_for builds the catalog from it; it is part of cache keys.
     loaders: str = ""
+    lock_file: str | None = None  # the model lock (`ptm-lint lock`), relative to the configuration file
 
 
 _STR_LIST = "a list of strings"
@@ -58,6 +59,7 @@ _KEYS: dict[str, tuple[str, str]] = {
     "respect-gitignore": ("respect_gitignore", "a boolean"),
     "max-file-size": ("max_file_size", "a positive integer (bytes)"),
     "loaders": ("loaders", "an array of tables ([[tool.ptm-lint.loaders]])"),
+    "lock-file": ("lock_file", "a string"),
 }
 
 
@@ -140,6 +142,10 @@ def parse_config(table: dict[str, Any], path: Path | None, known_rules: Sequence
                 values[name] = raw
             elif key == "loaders":
                 values[name] = _loaders(raw)
+            elif key == "lock-file":
+                if not isinstance(raw, str) or not raw.strip():
+                    raise ConfigError(f"lock-file must be a non-empty string (a path), not {raw!r}")
+                values[name] = raw
             elif key == "max-file-size":
                 if not isinstance(raw, int) or isinstance(raw, bool) or raw <= 0:
                     raise ConfigError(f"max-file-size must be a positive integer (bytes), not {raw!r}")

@@ -18,7 +18,9 @@ class Progress:
     never end up in machine-readable output, which goes to stdout or a file anyway.
     """
 
-    def __init__(self, total: int, stream: TextIO) -> None:
+    def __init__(self, total: int, stream: TextIO, *, label: str = "scanning", unit: str = "files",
+                 divisor: int = 1) -> None:
+        self.label, self.unit, self.divisor = label, unit, max(divisor, 1)  # e.g. bytes shown as MB
         self.total = total
         self.done = 0
         self.stream = stream
@@ -26,16 +28,17 @@ class Progress:
         self._shown = False
 
     @classmethod
-    def maybe(cls, total: int, *, enabled: bool, stream: TextIO | None = None) -> Progress | None:
+    def maybe(cls, total: int, *, enabled: bool, stream: TextIO | None = None, min_total: int = MIN_FILES,
+              label: str = "scanning", unit: str = "files", divisor: int = 1) -> Progress | None:
         stream = stream or sys.stderr
-        if not enabled or total < MIN_FILES or os.environ.get("TERM") == "dumb":
+        if not enabled or total < min_total or os.environ.get("TERM") == "dumb":
             return None
         try:
             if not stream.isatty():
                 return None
         except (AttributeError, ValueError):
             return None
-        return cls(total, stream)
+        return cls(total, stream, label=label, unit=unit, divisor=divisor)
 
     def __call__(self, count: int) -> None:
         self.done = min(self.total, self.done + count)
@@ -47,7 +50,8 @@ class Progress:
     def _draw(self) -> None:
         width = 30
         filled = width * self.done // max(self.total, 1)
-        line = f"scanning [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} files"
+        line = (f"{self.label} [{'#' * filled}{'.' * (width - filled)}] "
+                f"{self.done // self.divisor}/{self.total // self.divisor} {self.unit}")
         try:
             self.stream.write("\r" + line)
             self.stream.flush()

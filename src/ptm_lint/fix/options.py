@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..core import Reference
 from .pins import Pin, resolve_pin
@@ -19,6 +20,9 @@ class FixOptions:
     # (`lookup(references) -> MetadataResult`, e.g. honouring --cache-dir); both optional.
     metadata: Mapping | None = None
     lookup: Callable | None = None
+    # The model lock (lock.lockfile.Lock) and its name: the first source of pins (fix.pins.lock_pin).
+    lock: Any = None
+    lock_name: str = "ptm-lint.lock"
     _cache: dict = field(default_factory=dict, repr=False)
 
     def resolve(self, ref: Reference, revision: str | None) -> Pin | None:
@@ -28,8 +32,13 @@ class FixOptions:
                 self._cache[key] = self.pin(ref, revision)
             else:
                 self._cache[key] = resolve_pin(ref, online=self.online, revision=revision, lookup=self.lookup,
-                                               known=self._known)
+                                               known=self._known, locked=self._locked if self.lock else None)
         return self._cache[key]
+
+    def _locked(self, ref: Reference, revision: str | None) -> Pin | None:
+        from ..lock.check import lock_pin
+
+        return lock_pin(ref, revision, self.lock, self.lock_name)
 
     def _known(self, ref: Reference, revision: str | None) -> Pin | None:
         """A commit the run's metadata already holds for exactly this (id, revision)."""

@@ -2,6 +2,8 @@
 
 A pin is never invented. It is read from
 
+0. the model lock (``ptm-lint.lock``), when it holds the artifact the call loads at the revision the
+   call asks for: the commit the project reviewed and locked (``locked``: lock.check.lock_pin);
 1. the local Hugging Face cache that the loader itself would use (``refs/<revision>`` holds the
    commit sha the last download on this machine resolved ``revision`` to), for the id as written
    and for its canonical (namespaced) id; a short sha is completed only when exactly one cached
@@ -173,13 +175,19 @@ def kaggle_cached_version(handle: str, root: Path | None = None) -> Pin | None:
 
 # -- entry point ----------------------------------------------------------------------------------
 def resolve_pin(ref: Reference, *, online: bool = False, revision: str | None = None,
-                lookup: Callable | None = None, known: Callable | None = None) -> Pin | None:
+                lookup: Callable | None = None, known: Callable | None = None,
+                locked: Callable | None = None) -> Pin | None:
     """The pin for `ref` (its revision, or `revision` when given), or None when nothing is known.
 
+    `locked(ref, revision) -> Pin | None` answers from the model lock, before anything else;
     `lookup(references) -> hub.resolver.MetadataResult` replaces the default metadata lookup
     (the CLI passes one honouring --cache-dir / --no-cache); `known(ref, revision) -> Pin | None`
     answers from metadata the run already has, after the local cache and before any lookup."""
     rev = revision if revision is not None else ref.revision
+    if locked is not None:
+        pin = locked(ref, rev)
+        if pin is not None:
+            return pin
     if ref.hub == "huggingface" and ref.model:
         # The cache folder is keyed on the id as written; a renamed legacy id shares its history.
         ids = [ref.model, ref.canonical or "", *_legacy_names(ref.canonical)]

@@ -180,11 +180,12 @@ def _asset(name: str) -> str:
 
 
 def render_html(report: Report, *, metadata: Mapping[str, Any] | None = None,
-                read_source=None) -> str:
-    """The report page. `read_source(path)` (optional) lets findings show their source line."""
+                read_source=None, lock: Any = None) -> str:
+    """The report page. `read_source(path)` (optional) lets findings show their source line; `lock` (the
+    project's model lock) adds each model's lock status."""
     from markupsafe import Markup
 
-    ov = build_overview(report, metadata)
+    ov = build_overview(report, metadata, lock)
     script, style = _asset("report.js.j2"), _asset("report.css.j2")
     csp = (
         "default-src 'none'; "

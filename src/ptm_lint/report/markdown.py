@@ -170,8 +170,8 @@ def _render(ov: Overview, *, n_findings: int, n_models: int, graph: str | None,
 
 
 def render_markdown(report: Report, *, max_bytes: int = MAX_SUMMARY_BYTES,
-                    metadata: Mapping[str, Any] | None = None) -> str:
-    ov = build_overview(report, metadata)
+                    metadata: Mapping[str, Any] | None = None, lock: Any = None) -> str:
+    ov = build_overview(report, metadata, lock)
     graph, graph_note = mermaid_for(ov.graph)
     n_find, n_models = len(ov.active), len(ov.models)
 

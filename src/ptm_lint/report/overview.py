@@ -69,6 +69,7 @@ class ModelRow:
     pins: list[str] = field(default_factory=list)  # worst first
     roles: list[str] = field(default_factory=list)
     license: str | None = None
+    lock: str | None = None  # locked | drifted | not locked | unresolved (None: the project has no lock)
     uses: list[Use] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: {level: 0 for level in LEVELS})
 
@@ -152,6 +153,7 @@ class Overview:
     errors: list[tuple[str, str]]  # (where, message)
     notes: list[str]
     graph: Graph
+    locked: bool = False  # the project has a model lock: rows carry their lock status
 
     @property
     def active(self) -> list[FindingRow]:
@@ -362,9 +364,29 @@ def layered_graph_from_networkx(report: Report, models: list[ModelRow],
     return Graph(nodes, edges)
 
 
-def build_overview(report: Report, metadata: Mapping[str, Any] | None = None) -> Overview:
+LOCK_ORDER = ("drifted", "not-locked", "unresolved", "locked")  # worst first
+
+
+def _lock_status(rows: Mapping[str, ModelRow], report: Report, lock: Any) -> None:
+    """Each row's lock status (lock.check.status_of), the worst over its references."""
+    from ..lock.check import status_of
+
+    found: dict[str, set[str]] = defaultdict(set)
+    for ref in report.references:
+        status = status_of(ref, lock)[0]
+        if status != "n/a":
+            found[_key(ref)].add(status)
+    for key, statuses in found.items():
+        if key in rows:
+            rows[key].lock = next(s for s in LOCK_ORDER if s in statuses).replace("-", " ")
+
+
+def build_overview(report: Report, metadata: Mapping[str, Any] | None = None, lock: Any = None) -> Overview:
+    """The report's records; `lock` (lock.lockfile.Lock) adds each model's lock status."""
     meta = _metadata(report, metadata)
     rows = _models(report, meta)
+    if lock is not None:
+        _lock_status(rows, report, lock)
     by_written: dict[str, str] = {}
     for key, row in rows.items():
         if key != UNRESOLVED:
@@ -424,4 +446,5 @@ def build_overview(report: Report, metadata: Mapping[str, Any] | None = None) ->
         errors=errors,
         notes=list(report.notes),
         graph=layered_graph_from_networkx(report, graph_models, meta) or layered_graph(report, graph_models),
+        locked=lock is not None,
     )

@@ -81,12 +81,13 @@ def _schema_version(spec_version: str) -> Any:
 
 
 def generate(references: Sequence[Reference], project: Any = None, options: SbomOptions | None = None, *,
-             metadata: Mapping[tuple[str, str, Any], Any] | None = None) -> str:
+             metadata: Mapping[tuple[str, str, Any], Any] | None = None, lock: Any = None) -> str:
     """The SBOM document (JSON or XML text) for these inventory references.
 
     `project` is a `discover.project.Project` (name, version, declared requirements) or None;
     `metadata` maps (hub, canonical id, revision) to `hub.model.ModelMeta` (hub/resolver.py
-    `by_key`); without it the SBOM holds what the code says and nothing from the hub.
+    `by_key`); without it the SBOM holds what the code says and nothing from the hub. `lock` (the
+    project's lock.lockfile.Lock) puts the locked commits and file hashes on the components.
     """
     from .. import __version__
     from . import cdx, extras
@@ -100,7 +101,7 @@ def generate(references: Sequence[Reference], project: Any = None, options: Sbom
         raise SbomError(f"unsupported CycloneDX version {options.spec_version!r} (1.6 or 1.7)")
     _schema_version(options.spec_version)
     the_plan = make_plan(references, project, metadata, project_name=options.project_name)
-    bom, more = cdx.build(the_plan, options.tool_version or __version__)
+    bom, more = cdx.build(the_plan, options.tool_version or __version__, lock)
     text = cdx.serialize(bom, fmt, options.spec_version)
 
     reproducible = options.reproducible or options.source_date_epoch is not None

@@ -197,7 +197,44 @@ def _description(entry: Entry) -> str | None:
     return None
 
 
-def _files(entry: Entry) -> list[Component]:
+def _locked(entry: Entry, lock: Any) -> tuple[str, Any] | None:
+    """(lock status, the lock entry) of a component: "locked" when every load agrees with the lock,
+    "drifted" when a code pin disagrees, "not-locked" / "unresolved" otherwise; None without a lock."""
+    if lock is None or not entry.references:
+        return None
+    from ..lock.check import status_of
+
+    statuses = [status_of(ref, lock) for _, ref in entry.references]
+    statuses = [s for s in statuses if s[0] != "n/a"]
+    if not statuses:
+        return None
+    for wanted in ("drifted", "not-locked", "unresolved", "locked"):
+        for status, locked in statuses:
+            if status == wanted:
+                return status, locked
+    return None
+
+
+def _lock_properties(found: tuple[str, Any] | None) -> list[Property]:
+    if found is None:
+        return []
+    status, locked = found
+    pairs: list[tuple[str, Any]] = [("lock-status", status)]
+    if locked is not None and status != "not-locked":
+        pairs += [("locked-commit", locked.commit), ("locked-version", locked.version or locked.hash_prefix),
+                  ("locked-source", locked.source), ("version-locked", status == "locked")]
+    return _props(pairs)
+
+
+def _files(entry: Entry, locked: Any = None) -> list[Component]:
+    if locked is not None and locked.files:  # the lock's files: what the project reviewed and verifies
+        out = []
+        for f in sorted(locked.files, key=lambda f: f.path):
+            props = _props([("size", f.size), ("git-blob-id", f.blob)])
+            hashes = [HashType(alg=HashAlgorithm.SHA_256, content=f.sha256)] if f.sha256 else []
+            out.append(Component(type=ComponentType.FILE, name=f.path, bom_ref=f"{entry.bom_ref}#{f.path}",
+                                 hashes=hashes, properties=props))
+        return out
     meta = entry.meta
     if meta is None or meta.status != "ok" or not meta.files:
         return []
@@ -223,8 +260,10 @@ def _links(entry: Entry) -> list[ExternalReference]:
     return [ExternalReference(type=_LINK_TYPES[kind], url=XsUri(url)) for kind, url in entry.identity.links]
 
 
-def _component(entry: Entry) -> Component:
+def _component(entry: Entry, lock: Any = None) -> Component:
     ident = entry.identity
+    found = _locked(entry, lock)
+    locked = found[1] if found is not None and found[0] == "locked" else None
     meta = entry.meta if entry.meta is not None and entry.meta.status == "ok" else None
     hashes = [HashType(alg=HashAlgorithm.SHA_256, content=ident.sha256)] if ident.sha256 else []
     return Component(
@@ -238,8 +277,8 @@ def _component(entry: Entry) -> Component:
         hashes=hashes,
         licenses=licenses(meta) if meta is not None else [],
         external_references=_links(entry),
-        properties=_entry_properties(entry),
-        components=_files(entry),
+        properties=[*_entry_properties(entry), *_lock_properties(found)],
+        components=_files(entry, locked),
         evidence=_evidence(entry),
         pedigree=Pedigree(ancestors=[_ancestor(b) for b in entry.bases]) if entry.bases else None,
     )
@@ -288,7 +327,8 @@ def component_data(entry: Entry) -> list[dict[str, Any]] | None:
     return [item]
 
 
-def build(plan: Plan, tool_version: str) -> tuple[Bom, Extras]:
+def build(plan: Plan, tool_version: str, lock: Any = None) -> tuple[Bom, Extras]:
+    """The BOM of a plan; `lock` (lock.lockfile.Lock) adds the locked commits and file hashes."""
     bom = Bom()
     bom.metadata.tools.components.add(Component(
         type=ComponentType.APPLICATION, name="ptm-lint", version=tool_version, group=None,
@@ -301,7 +341,7 @@ def build(plan: Plan, tool_version: str) -> tuple[Bom, Extras]:
     extras = Extras()
     components: dict[str, Component] = {}
     for entry in plan.entries:
-        component = _component(entry)
+        component = _component(entry, lock)
         components[entry.bom_ref] = component
         bom.components.add(component)
         card = model_card(entry)
