@@ -206,6 +206,8 @@ class Finding:
     # Advice on what to do next (e.g. how to get a commit to pin), already at the end of `message`
     # in parentheses; kept apart so terminal output can show it once per model instead of per line.
     hint: str | None = None
+    # What the rule's check told its fixer (check.context.Hit.data); not part of the JSON output.
+    data: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def brief(self) -> str:
@@ -214,8 +216,6 @@ class Finding:
         if self.hint and self.message.endswith(tail):
             return self.message[: -len(tail)]
         return self.message
-    # What the rule's check told its fixer (check.context.Hit.data); not part of the JSON output.
-    data: Mapping[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
