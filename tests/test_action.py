@@ -131,7 +131,7 @@ def test_action_runs_green_on_the_demo_app(workspace, validator):
     assert "uri" not in sarif["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]  # no runner path
     assert "ptm-lint" in runner.summary and "PTM101" in runner.summary  # the Markdown summary
     assert json.loads((workspace / "ptm-lint.cdx.json").read_text())["bomFormat"] == "CycloneDX"
-    assert "no ptm-lint.lock here; lock check skipped" in "".join(runner.logs)
+    assert "ptm-lint.lock is up to date" in "".join(runner.logs)  # the demo app commits its lock
     uploads = dict(runner.used)
     assert uploads["github/codeql-action/upload-sarif@v3"] == {"sarif_file": "./ptm-lint.sarif", "category": "ptm-lint"}
     assert uploads["actions/upload-artifact@v4"]["path"] == "./ptm-lint.cdx.json"
@@ -154,11 +154,15 @@ def test_action_fail_on_error_passes_warnings_and_rejects_bad_values(workspace):
     assert bad.run() == 2 and "fail-on must be error, warning, note or never" in bad.logs[-1]
 
 
-def test_action_runs_the_lock_check_when_a_lock_exists(workspace):
+def test_action_runs_the_lock_check_only_when_a_lock_exists(workspace):
     (workspace / "ptm-lint.lock").write_text("# a lock\n")
     runner = _runner(workspace, **{"fail-on": "never", "job-summary": "false"})
     runner.run()
     assert "ptm-lint lock --check" in runner.ran  # gated on the file: ran (whatever `lock` answers)
+    (workspace / "ptm-lint.lock").unlink()
+    runner = _runner(workspace, **{"fail-on": "never", "job-summary": "false"})
+    assert runner.run() == 0
+    assert "no ptm-lint.lock here; lock check skipped" in "".join(runner.logs)
 
 
 @pytest.fixture(scope="module")

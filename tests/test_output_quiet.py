@@ -48,24 +48,28 @@ def test_demo_text_is_short_lines_and_each_hint_once(demo, capsys):
     helps = [ln for ln in lines if ln.startswith("help: ")]
     assert len(helps) == len(set(helps))  # no advice repeats
     downloads = [ln.split("#")[0].strip() for ln in lines if ln.startswith("  hf download ")]
-    assert len(downloads) == len(set(downloads)) == 19  # one per model
-    # the canonical id, never the id as written (`bert-base-uncased`, `all-mpnet-base-v2`)
-    assert "hf download google-bert/bert-base-uncased" in downloads
+    assert len(downloads) == len(set(downloads)) == 17  # one per model the lock does not pin
+    # the canonical id, never the id as written (`all-MiniLM-L6-v2`, `all-mpnet-base-v2`)
+    assert "hf download sentence-transformers/all-MiniLM-L6-v2" in downloads
+    assert "hf download google-bert/bert-base-uncased" not in downloads  # ptm-lint.lock pins it
     assert "hf download sentence-transformers/all-mpnet-base-v2" in downloads
     assert "hf download acme-ml/support-tickets --repo-type dataset" in downloads
-    assert not any(d in ("hf download bert-base-uncased", "hf download all-mpnet-base-v2") for d in downloads)
+    assert not any(d in ("hf download all-MiniLM-L6-v2", "hf download all-mpnet-base-v2") for d in downloads)
     # the summary says nothing the user did not ask about (offline, default rules)
     assert "could not be checked against the hub" not in out
     assert lines[-2:] == ["Found 89 findings (3 errors, 73 warnings, 13 notes).",
-                          "[*] 7 fixable with `ptm-lint --fix` (5 unsafe fixes available with "
+                          "[*] 16 fixable with `ptm-lint --fix` (5 unsafe fixes available with "
                           "`ptm-lint --fix --unsafe-fixes`)."]
 
 
 def test_full_output_format_keeps_whole_messages_and_fixes(demo, capsys):
     _, out = run(capsys, "check", str(demo), "--output-format", "full", "--select", "PTM101,PTM305")
-    assert "(no commit sha for 'google-bert/bert-base-uncased' is known locally: run " \
-           "`hf download google-bert/bert-base-uncased` to cache it" in out
+    assert "(no commit sha for 'sentence-transformers/all-MiniLM-L6-v2' is known locally: run " \
+           "`hf download sentence-transformers/all-MiniLM-L6-v2` to cache it" in out
     assert "\n  help: Use the namespaced id 'google-bert/bert-base-uncased' (fix)\n" in out
+    # the demo's ptm-lint.lock pins bert-base-uncased: its PTM101 fix is the locked commit
+    assert "help: Pin revision=\"1dbc166cf8765166998eff31ade2eb64c8a40076\" (what 'main' in the model lock " \
+           "(ptm-lint.lock) resolves to) (fix)" in out
     assert not any(ln.startswith("help: ") for ln in out.splitlines())  # nothing grouped
 
 
@@ -76,8 +80,8 @@ def test_json_keeps_everything_the_text_leaves_out(demo, capsys):
     assert set(doc["findings"][0]) == {"rule", "name", "level", "message", "path", "cell", "line", "column",
                                        "end_line", "end_column", "model", "reference", "fix", "suppressed"}
     messages = [f["message"] for f in doc["findings"]]
-    assert any(m.endswith("(no commit sha for 'google-bert/bert-base-uncased' is known locally: run "
-                          "`hf download google-bert/bert-base-uncased` to cache it, or "
+    assert any(m.endswith("(no commit sha for 'sentence-transformers/all-MiniLM-L6-v2' is known locally: run "
+                          "`hf download sentence-transformers/all-MiniLM-L6-v2` to cache it, or "
                           "`ptm-lint check --fix --online`)") for m in messages)
     assert any("pin revision= to a 40-character commit sha" in m for m in messages)
     assert any("could not be checked against the hub" in n for n in doc["notes"])

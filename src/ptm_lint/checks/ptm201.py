@@ -18,7 +18,7 @@ def check(ref: Reference, ctx: Context) -> Iterable[Hit]:
         return  # the code comes from a folder the project itself holds, not from a Hub repo
     hub = "ModelScope" if ref.hub == "modelscope" else "the Hub"
     if ref.pin == "immutable":
-        yield Hit(f"{shown_id(ref)} runs Python code from its {hub} repo (trust_remote_code=True); it is pinned to "
+        yield Hit(f"{shown_id(ref)} runs Python code from its {hub.removeprefix('the ')} repo (trust_remote_code=True); it is pinned to "
                   f"a commit, so review the code at that commit", level="warning")
     else:
         yield Hit(f"{shown_id(ref)} runs Python code from {hub} (trust_remote_code=True) at a revision that can "
