@@ -308,6 +308,105 @@ def test_ptm107_skips_local_torch_load_and_clients_that_load_nothing(tmp_path):
     assert (14, "huggingface_hub.InferenceClient") in apis
 
 
+def test_remote_clients_whose_model_is_not_known_here_are_not_references():
+    # langchain-huggingface's endpoint wrapper: the model is a pydantic field its users set.
+    found = refs('''
+        from typing import Optional
+        from huggingface_hub import AsyncInferenceClient, InferenceClient
+        from langchain_huggingface import HuggingFaceEndpoint
+        from pydantic import BaseModel
+
+        class Endpoint(BaseModel):
+            model: Optional[str] = None
+            provider: Optional[str] = None
+
+            def validate_environment(self):
+                self.client = InferenceClient(model=self.model, provider=self.provider)
+                self.async_client = AsyncInferenceClient(model=self.model)
+                return self
+
+        def build(model_id, task="text-generation"):
+            return HuggingFaceEndpoint(repo_id=model_id, task=task)
+
+        def summarizer(name=None):
+            return InferenceClient(name)
+
+        summarizer("facebook/bart-large-cnn")
+        chat = InferenceClient("meta-llama/Meta-Llama-3-8B-Instruct")
+    ''')
+    assert [(r.line, r.model) for r in found] == [(20, "facebook/bart-large-cnn"),
+                                                  (23, "meta-llama/Meta-Llama-3-8B-Instruct")]
+
+
+def test_calling_the_object_a_loader_name_was_rebound_to_is_not_a_load():
+    # A notebook cell: the pipeline function's name is reused for the pipeline it returns.
+    found = refs('''
+        from transformers import pipeline
+
+        pipeline = pipeline(
+            task="automatic-speech-recognition",
+            model="openai/whisper-large-v3",
+        )
+
+        if audio_path == "":
+            result = pipeline(sample["audio"]["array"], return_timestamps=True)
+        else:
+            result = pipeline(audio_path, return_timestamps=True)
+    ''')
+    assert [(r.line, r.model) for r in found] == [(4, "openai/whisper-large-v3")]
+
+
+def test_a_model_object_made_from_a_loaded_one_is_not_another_load():
+    # Notebook style: `model` is reused from cell to cell, then wrapped by PEFT / unsloth.
+    found = refs('''
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer, pipeline
+        from unsloth import FastModel
+
+        model_id = "./code-llama-3-1-8b-text-to-sql"
+        model = AutoModelForCausalLM.from_pretrained(model_id, torch_dtype=torch.float16)
+        tokenizer = AutoTokenizer.from_pretrained(model_id)
+        pipe = pipeline("text-generation", model=model, tokenizer=tokenizer)
+
+        model, tokenizer = FastModel.from_pretrained(model_name="unsloth/whisper-large-v3")
+        model = FastModel.get_peft_model(model, r=64, target_modules=["q_proj", "v_proj"])
+        model.eval()
+        whisper = pipeline("automatic-speech-recognition", model=model, tokenizer=tokenizer.tokenizer)
+    ''')
+    assert [(r.line, r.model) for r in found] == [(7, "./code-llama-3-1-8b-text-to-sql"),
+                                                  (8, "./code-llama-3-1-8b-text-to-sql"),
+                                                  (11, "unsloth/whisper-large-v3")]
+
+
+def test_a_value_head_wrapping_the_model_built_by_several_helpers_is_not_a_load():
+    # LLaMA-Factory's loader: the model comes from a catalogued loader or from repo helpers.
+    found = refs('''
+        from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
+        from trl import AutoModelForCausalLMWithValueHead
+        from .adapter import init_adapter
+        from .unsloth import load_unsloth_pretrained_model
+
+        def load_model(config, model_args, is_trainable, add_valuehead):
+            model = None
+            if model_args.use_unsloth and is_trainable:
+                model = load_unsloth_pretrained_model(config, model_args)
+            if model is None:
+                load_class = AutoModelForSeq2SeqLM if model_args.seq2seq else AutoModelForCausalLM
+                model = load_class.from_pretrained(model_args.model_name_or_path, config=config)
+                if getattr(model.config, "model_type", None) == "qwen2_5_omni":
+                    model = getattr(model, "thinker")
+            model = init_adapter(config, model, model_args, is_trainable)
+            if add_valuehead:
+                model = AutoModelForCausalLMWithValueHead.from_pretrained(model)
+            return model
+
+        def load_value_head(path):
+            return AutoModelForCausalLMWithValueHead.from_pretrained(path)
+    ''')
+    assert [(r.line, r.api.rsplit(".", 2)[-2]) for r in found] == [
+        (13, "load_class"), (22, "AutoModelForCausalLMWithValueHead")]
+
+
 # -- 4. pin from the revision --------------------------------------------------------------------
 @pytest.mark.parametrize(("revision", "pin"), [
     ("4a1ad8f2b27f1e8c2a5e6d3b9f0c7e1d2b3a4c5d", "immutable"),

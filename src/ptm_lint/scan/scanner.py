@@ -11,6 +11,7 @@ from ..catalog import ArgSpec, Catalog, Loader
 from ..core import CallSite, FileError, FileScan, Secret, Span, Value, Variant
 from .prefilter import Prefilter
 from .secrets import _TOKEN, _has_token
+from . import flow
 from .project import ModuleIndex, module_name, package_of
 from .scopes import CallInfo, collect
 from .source import Source, SourceError, read_source
@@ -226,29 +227,69 @@ def _is_off(value: Value) -> bool:
 
 
 def _returns_object(call: ast.Call, scope, ev: Evaluator, catalog: Catalog) -> bool:
-    for name in ev.qualnames(call.func, scope):
+    names = ev.qualnames(call.func, scope)
+    for name in names:
         loader = catalog.find(name)
         if loader is not None:
             return loader.returns == "object"
-    return False
+    # `FastModel.from_pretrained(...)`, `MyModel.from_pretrained(...)`: the ecosystem's `from_*`
+    # constructors return the loaded object (download APIs returning paths are catalogued).
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr.startswith("from_")):
+        return False
+    conv = catalog.convention(func.attr)
+    return conv is not None and conv.loader.returns == "object"
 
 
-def _loaded_object(node: ast.expr, scope, ev: Evaluator, catalog: Catalog) -> bool:
-    """Whether an argument is a model object some loader call returned (not an id or a path to load)."""
+def _loaded_object(node: ast.expr, scope, ev: Evaluator, catalog: Catalog, depth: int = 0) -> bool:
+    """Whether an argument is a model object some loader call returned (not an id or a path to load):
+    the call itself, or a name whose definitions reaching here are calls, one of them a loader's or
+    the object made from one and bound to the same name (`model = get_peft_model(model, config)`,
+    `model = model.to(device)`)."""
+    if depth > 3:
+        return False
     if isinstance(node, ast.Call):
         return _returns_object(node, scope, ev, catalog)
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
         cls = scope.enclosing_class
         bindings = cls.bindings.get("self." + node.attr, []) if cls is not None else []
+        name = None
     elif isinstance(node, ast.Name):
         found = ev.lookup(node.id, scope, node.lineno)
         bindings = found[0] if found else []
+        name = node.id
+        if found and found[1] is scope and len(bindings) > 1:
+            # In order (a notebook reuses `model` from cell to cell): the definitions that reach here.
+            reach = ev.reaching(scope, node.id, node.lineno)
+            if reach is not None and not reach.partial and reach.defs:
+                # `model = None` ... `if model is None: model = ...`: the None does not get here.
+                bindings = [d.binding for d in reach.defs
+                            if not (_is_none(d.binding.node) and d.guards & {flow.NOT_NONE, flow.TRUTHY})]
     else:
         return False
     calls = [b.node for b in bindings if b.kind == "assign" and isinstance(b.node, ast.Call)]
-    return bool(calls) and len(calls) == len(bindings) and all(
-        _returns_object(c, b.env or scope, ev, catalog) for c, b in zip(calls, bindings)
+    # Every definition is a call and one of them a loader's (the others, repo helpers building the
+    # model another way, return the same kind of thing: `model = load_unsloth_model(...)` or
+    # `model = load_class.from_pretrained(...)`).
+    return bool(calls) and len(calls) == len(bindings) and any(
+        _returns_object(c, b.env or scope, ev, catalog) or _derived(c, name, b.env or scope, ev, catalog, depth)
+        for c, b in zip(calls, bindings)
     )
+
+
+def _is_none(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _derived(call: ast.Call, name: str | None, scope, ev: Evaluator, catalog: Catalog, depth: int) -> bool:
+    """`name = f(..., name, ...)` or `name = name.method(...)` where `name` was a loaded object."""
+    if name is None:
+        return False
+    func = call.func
+    inputs = [func.value] if isinstance(func, ast.Attribute) else []
+    inputs += [*call.args, *(kw.value for kw in call.keywords)]
+    return any(isinstance(a, ast.Name) and a.id == name and _loaded_object(a, scope, ev, catalog, depth + 1)
+               for a in inputs)
 
 
 def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, source: Source,

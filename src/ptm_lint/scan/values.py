@@ -1352,6 +1352,14 @@ class Evaluator:
             return [name] if name in _BUILTINS else []
         bindings, holder = found
         imports = [b for b in bindings if b.kind == "import"]
+        if imports and len(imports) < len(bindings) and holder is scope:
+            # `pipeline = pipeline(...)` then `pipeline(audio)`: after the rebinding the name is
+            # the object, not the imported function.
+            reach = self.reaching(holder, name, line)
+            if reach is not None and not reach.partial and reach.defs:
+                imports = [d.binding for d in reach.defs if d.binding.kind == "import"]
+                if not imports:
+                    bindings = [d.binding for d in reach.defs]
         if imports:
             return [imports[-1].target or name]
         out: list[str] = []
