@@ -407,6 +407,70 @@ def test_a_value_head_wrapping_the_model_built_by_several_helpers_is_not_a_load(
         (13, "load_class"), (22, "AutoModelForCausalLMWithValueHead")]
 
 
+def test_a_library_calling_its_own_loader_api_with_an_id_from_outside_is_not_a_second_load(tmp_path):
+    report = check(tmp_path, {
+        "funasr/__init__.py": "from .auto.auto_model import AutoModel\n",
+        "funasr/auto/auto_model.py": '''
+            from modelscope.hub.snapshot_download import snapshot_download
+
+            class AutoModel:
+                def __init__(self, model=None, hub="ms", **kwargs):
+                    self.model_dir = snapshot_download(model)
+        ''',
+        "funasr/download/export_tool.py": '''
+            import argparse
+
+            def main():
+                parser = argparse.ArgumentParser()
+                parser.add_argument("--model-name", type=str, required=True)
+                args = parser.parse_args()
+                from funasr import AutoModel
+
+                export_model = AutoModel(model=args.model_name, device="cpu")
+                vad = AutoModel(model="fsmn-vad")
+        ''',
+        "examples/demo.py": '''
+            from funasr import AutoModel
+
+            model = AutoModel(model=input("model: "))
+        ''',
+    })
+    found = sorted((r["path"], r["line"], r["model"]) for r in report["references"])
+    assert found == [("examples/demo.py", 4, None),
+                     ("funasr/auto/auto_model.py", 6, None),
+                     ("funasr/download/export_tool.py", 11, "fsmn-vad")]
+
+
+def test_handing_on_part_of_a_loaded_checkpoint_is_not_another_load():
+    # PhotoMaker's pipeline subclass: its adapter loader splits one checkpoint into two state dicts.
+    found = refs('''
+        import torch
+        from diffusers import StableDiffusionXLPipeline
+        from diffusers.utils import _get_model_file
+        from safetensors import safe_open
+
+        class PhotoMakerPipeline(StableDiffusionXLPipeline):
+            def load_photomaker_adapter(self, path_or_dict, weight_name, subfolder=""):
+                if not isinstance(path_or_dict, dict):
+                    model_file = _get_model_file(path_or_dict, weights_name=weight_name, subfolder=subfolder)
+                    if weight_name.endswith(".safetensors"):
+                        state_dict = {"id_encoder": {}, "lora_weights": {}}
+                        with safe_open(model_file, framework="pt", device="cpu") as f:
+                            for key in f.keys():
+                                state_dict["lora_weights"][key] = f.get_tensor(key)
+                    else:
+                        state_dict = torch.load(model_file, map_location="cpu")
+                else:
+                    state_dict = path_or_dict
+                self.id_encoder.load_state_dict(state_dict["id_encoder"], strict=True)
+                self.load_lora_weights(state_dict["lora_weights"], adapter_name="photomaker")
+
+        pipe = PhotoMakerPipeline.from_pretrained("stabilityai/stable-diffusion-xl-base-1.0")
+        pipe.load_lora_weights("ostris/ikea-instructions-lora-sdxl", adapter_name="ikea")
+    ''')
+    assert [r.line for r in found if "load_lora_weights" in r.api] == [24]
+
+
 # -- 4. pin from the revision --------------------------------------------------------------------
 @pytest.mark.parametrize(("revision", "pin"), [
     ("4a1ad8f2b27f1e8c2a5e6d3b9f0c7e1d2b3a4c5d", "immutable"),

@@ -250,6 +250,10 @@ def _loaded_object(node: ast.expr, scope, ev: Evaluator, catalog: Catalog, depth
         return False
     if isinstance(node, ast.Call):
         return _returns_object(node, scope, ev, catalog)
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+        # `state_dict["lora_weights"]` of `state_dict = torch.load(model_file)`: a part of a loaded
+        # checkpoint handed on (load_lora_weights takes a state dict as well as an id).
+        return _part_of_loaded(node.value, scope, ev, catalog)
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
         cls = scope.enclosing_class
         bindings = cls.bindings.get("self." + node.attr, []) if cls is not None else []
@@ -275,6 +279,24 @@ def _loaded_object(node: ast.expr, scope, ev: Evaluator, catalog: Catalog, depth
         _returns_object(c, b.env or scope, ev, catalog) or _derived(c, name, b.env or scope, ev, catalog, depth)
         for c, b in zip(calls, bindings)
     )
+
+
+def _part_of_loaded(name: ast.Name, scope, ev: Evaluator, catalog: Catalog) -> bool:
+    """Whether a catalogued loader's object (a checkpoint, a state dict) reaches `name` on some path."""
+    found = ev.lookup(name.id, scope, name.lineno)
+    if not found:
+        return False
+    bindings = found[0]
+    if found[1] is scope:
+        reach = ev.reaching(scope, name.id, name.lineno)
+        if reach is not None and not reach.partial and reach.defs:
+            bindings = [d.binding for d in reach.defs]
+    for b in bindings:
+        if b.kind == "assign" and isinstance(b.node, ast.Call) and not b.path:
+            loaders = [catalog.find(n) for n in ev.qualnames(b.node.func, b.env or scope)]
+            if any(loader is not None and loader.returns == "object" for loader in loaders):
+                return True
+    return False
 
 
 def _is_none(node: ast.AST | None) -> bool:
@@ -526,7 +548,7 @@ def _scan_tree(tree: ast.Module, source: Source, rel: str, catalog: Catalog,
                 continue
             matched = True
             site = _extract(call, ev, loader, api, rel, source, lines, catalog)
-            if site is not None:
+            if site is not None and not _own_api_passing_on(site, api, named, index):
                 found.append(site)
             break
         if not matched and isinstance(func, ast.Attribute) and func.attr in methods:
@@ -536,6 +558,21 @@ def _scan_tree(tree: ast.Module, source: Source, rel: str, catalog: Catalog,
     found.sort(key=lambda c: (c.cell if c.cell is not None else -1, c.span.line, c.span.column))
     _release(info, ev)
     return tuple(found)
+
+
+def _own_api_passing_on(site: CallSite, api: str, named: str, index: ModuleIndex | None) -> bool:
+    """A library's catalogued public API called inside the same library (langchain-huggingface's
+    chat model calling its `HuggingFacePipeline.from_model_id`, FunASR's tools calling
+    `funasr.AutoModel`) with an id not known here: the loads inside the API's definition, which is
+    scanned too, are the references; this call would repeat them with nothing to add. With a known
+    id it says which model the library loads, and stays."""
+    if index is None or site.model.known or site.model.absent or any(v.model.known for v in site.variants):
+        return False
+    parts = api.removesuffix("()").split(".")
+    here = module_name(named).split(".")
+    if len(here) < 2 or here[0] != parts[0]:
+        return False
+    return any(index.has_module(".".join(parts[:cut])) for cut in range(len(parts) - 1, 0, -1))
 
 
 # -- open-world recognition ------------------------------------------------------------------------
