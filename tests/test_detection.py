@@ -471,6 +471,23 @@ def test_handing_on_part_of_a_loaded_checkpoint_is_not_another_load():
     assert [r.line for r in found if "load_lora_weights" in r.api] == [24]
 
 
+def test_a_hub_url_only_asked_for_its_metadata_is_not_a_load():
+    # BERTopic's push_to_hf_hub: does the repo already have a README?
+    found = refs('''
+        from huggingface_hub import get_hf_file_metadata, hf_hub_url
+        import requests
+
+        def push_to_hf_hub(model, repo_id, revision=None, model_card=True):
+            try:
+                get_hf_file_metadata(hf_hub_url(repo_id=repo_id, filename="README.md", revision=revision))
+            except Exception:
+                pass
+
+        weights = requests.get(hf_hub_url("org/topic-model", "topics.json")).content
+    ''')
+    assert [(r.line, r.model) for r in found] == [(11, "org/topic-model")]
+
+
 # -- 4. pin from the revision --------------------------------------------------------------------
 @pytest.mark.parametrize(("revision", "pin"), [
     ("4a1ad8f2b27f1e8c2a5e6d3b9f0c7e1d2b3a4c5d", "immutable"),

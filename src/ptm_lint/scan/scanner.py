@@ -536,6 +536,7 @@ def _scan_tree(tree: ast.Module, source: Source, rel: str, catalog: Catalog,
     found: list[CallSite] = []
     methods = {c.method for c in catalog.conventions}
     terminals = {t.rsplit(".", 1)[-1] for t in catalog.triggers}
+    parents: dict[int, CallInfo] | None = None  # id(a call passed as an argument) -> the call it is passed to
     for call in info.calls:
         func = call.node.func
         names = ev.qualnames(func, call.scope)
@@ -547,6 +548,12 @@ def _scan_tree(tree: ast.Module, source: Source, rel: str, catalog: Catalog,
             if loader is None:
                 continue
             matched = True
+            if parents is None:
+                parents = {id(arg): outer for outer in info.calls
+                           for arg in (*outer.node.args, *(kw.value for kw in outer.node.keywords))
+                           if isinstance(arg, ast.Call)}
+            if _metadata_only(parents.get(id(call.node)), ev):
+                break
             site = _extract(call, ev, loader, api, rel, source, lines, catalog)
             if site is not None and not _own_api_passing_on(site, api, named, index):
                 found.append(site)
@@ -558,6 +565,19 @@ def _scan_tree(tree: ast.Module, source: Source, rel: str, catalog: Catalog,
     found.sort(key=lambda c: (c.cell if c.cell is not None else -1, c.span.line, c.span.column))
     _release(info, ev)
     return tuple(found)
+
+
+# Calls that read a file's metadata (a HEAD request): the URL or path handed to them is not fetched.
+METADATA_ONLY = frozenset({
+    "huggingface_hub.get_hf_file_metadata", "huggingface_hub.file_download.get_hf_file_metadata",
+    "requests.head", "httpx.head",
+})
+
+
+def _metadata_only(outer: CallInfo | None, ev: Evaluator) -> bool:
+    """`get_hf_file_metadata(hf_hub_url(repo_id, "README.md"))`: the URL built is only asked for its
+    metadata (does the file exist, its etag), so nothing is downloaded or loaded."""
+    return outer is not None and any(name in METADATA_ONLY for name in ev.qualnames(outer.node.func, outer.scope))
 
 
 def _own_api_passing_on(site: CallSite, api: str, named: str, index: ModuleIndex | None) -> bool:
