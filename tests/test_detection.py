@@ -488,6 +488,48 @@ def test_a_hub_url_only_asked_for_its_metadata_is_not_a_load():
     assert [(r.line, r.model) for r in found] == [(11, "org/topic-model")]
 
 
+def test_a_type_check_written_as_text_keeps_strings_out():
+    # KeyBERT: the model2vec backend gets a StaticModel object from select_backend; only a user
+    # constructing the backend directly can hand it a string.
+    found = refs('''
+        from model2vec import StaticModel
+
+        class Model2VecBackend:
+            def __init__(self, embedding_model):
+                if isinstance(embedding_model, StaticModel):
+                    self.embedding_model = embedding_model
+                elif isinstance(embedding_model, str):
+                    self.embedding_model = StaticModel.from_pretrained(embedding_model)
+
+        def select_backend(embedding_model):
+            if "model2vec" in str(type(embedding_model)):
+                return Model2VecBackend(embedding_model)
+            return None
+
+        class KeyBERT:
+            def __init__(self, model="all-MiniLM-L6-v2"):
+                self.model = select_backend(model)
+    ''')
+    [ref] = found
+    assert (ref.line, ref.model, ref.pin) == (9, None, "unknown")
+
+
+def test_a_file_the_package_ships_next_to_the_module_is_named_once():
+    # facenet-pytorch's MTCNN: bundled weights one folder up from the module.
+    found = refs('''
+        import os
+        import torch
+
+        class PNet(torch.nn.Module):
+            def __init__(self, pretrained=True):
+                super().__init__()
+                if pretrained:
+                    state_dict_path = os.path.join(os.path.dirname(__file__), '../data/pnet.pt')
+                    self.load_state_dict(torch.load(state_dict_path))
+    ''', path="facenet_pytorch/models/mtcnn.py")
+    assert [(r.model, r.hub, r.pin) for r in found] == [("facenet_pytorch/data/pnet.pt", "local", "local")]
+
+
 # -- 4. pin from the revision --------------------------------------------------------------------
 @pytest.mark.parametrize(("revision", "pin"), [
     ("4a1ad8f2b27f1e8c2a5e6d3b9f0c7e1d2b3a4c5d", "immutable"),

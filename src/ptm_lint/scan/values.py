@@ -1451,6 +1451,9 @@ def _path_or_str(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: 
         if qual == "str":
             return Value(True, parts[0].value, how, prov)
         text = posixpath.join(*(p.value for p in parts))  # "" (dirname of a top-level file) adds no "/"
+        if isinstance(parts[0].value, LocalPath) and "/../" in f"/{text}/" and not text.startswith("../"):
+            # os.path.join(os.path.dirname(__file__), "../data/pnet.pt"): the repo's file, named once
+            text = posixpath.normpath(text)
         how = how if len(parts) == 1 or how != "literal" else "fstring"
         return Value(True, LocalPath(text), how, prov)
     if qual == "str" and parts and parts[0].known and _plain(parts[0].value):
