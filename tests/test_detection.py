@@ -530,6 +530,83 @@ def test_a_file_the_package_ships_next_to_the_module_is_named_once():
     assert [(r.model, r.hub, r.pin) for r in found] == [("facenet_pytorch/data/pnet.pt", "local", "local")]
 
 
+MIDAS = '''
+    import timm
+    import torch
+    import torch.nn as nn
+
+
+    def _make_pretrained_vitl16_384(pretrained, hooks=None):
+        return timm.create_model("vit_large_patch16_384", pretrained=pretrained)
+
+
+    def _make_pretrained_deitb16_384(pretrained, hooks=None):
+        return timm.create_model("vit_deit_base_patch16_384", pretrained=pretrained)
+
+
+    def _make_pretrained_resnext101_wsl(use_pretrained):
+        return torch.hub.load("facebookresearch/WSL-Images", "resnext101_32x8d_wsl")
+
+
+    def _make_pretrained_efficientnet_lite3(use_pretrained):
+        return timm.create_model("tf_efficientnet_lite3", pretrained=use_pretrained)
+
+
+    def _make_encoder(backbone, features, use_pretrained, hooks=None):
+        if backbone == "vitl16_384":
+            pretrained = _make_pretrained_vitl16_384(use_pretrained, hooks=hooks)
+        elif backbone == "resnext101_wsl":
+            pretrained = _make_pretrained_resnext101_wsl(use_pretrained)
+        elif backbone == "efficientnet_lite3":
+            pretrained = _make_pretrained_efficientnet_lite3(use_pretrained)
+        return pretrained
+
+
+    class DPT(nn.Module):
+        def __init__(self, head, features=256, backbone="vitl16_384"):
+            super(DPT, self).__init__()
+            self.pretrained = _make_encoder(backbone, features, False)  # True trains from ImageNet weights
+
+
+    class MidasNet(nn.Module):
+        def __init__(self, path=None, features=256):
+            super(MidasNet, self).__init__()
+            use_pretrained = False if path is None else True
+            self.pretrained = _make_encoder(backbone="resnext101_wsl", features=features, use_pretrained=use_pretrained)
+
+
+    class MidasNet_small(nn.Module):
+        def __init__(self, path=None, features=64, backbone="efficientnet_lite3"):
+            super(MidasNet_small, self).__init__()
+            use_pretrained = False if path else True
+            self.backbone = backbone
+            self.pretrained = _make_encoder(self.backbone, features, use_pretrained)
+
+
+    def load_model(model_type, model_path):
+        if model_type == "dpt_large":
+            return DPT(head=None, backbone="vitl16_384")
+        if model_type == "midas_v21":
+            return MidasNet(model_path)
+        return MidasNet_small(model_path, features=64, backbone="efficientnet_lite3")
+
+
+    def build_backbone(name, pretrained):
+        return timm.create_model(name, pretrained=pretrained)
+'''
+
+
+def test_a_pretrained_flag_handed_down_helpers_is_followed_to_the_callers_that_reach_the_load():
+    # MiDaS (vendored in ControlNet): only DPT reaches the ViT backbone, and it passes False; the
+    # DeiT builder is never called; the other backbones may get True.
+    found = refs(MIDAS, path="midas/blocks.py")
+    assert [(r.line, r.model) for r in found] == [
+        (16, "facebookresearch/WSL-Images"),
+        (20, "tf_efficientnet_lite3"),
+        (63, None),
+    ]
+
+
 # -- 4. pin from the revision --------------------------------------------------------------------
 @pytest.mark.parametrize(("revision", "pin"), [
     ("4a1ad8f2b27f1e8c2a5e6d3b9f0c7e1d2b3a4c5d", "immutable"),

@@ -314,14 +314,68 @@ def _derived(call: ast.Call, name: str | None, scope, ev: Evaluator, catalog: Ca
                for a in inputs)
 
 
+# Arguments that decide whether a call loads pretrained weights at all (besides `load_if`):
+# timm / open_clip `pretrained`, torchvision / keras `weights`.
+GATES = ("pretrained", "weights")
+# Call levels followed for them: a flag handed down helpers (`_make_encoder(..., use_pretrained)`).
+GATE_LEVELS = 3
+
+
+def _gates(info: CallInfo, ev: Evaluator, loader: Loader, call: _Call) -> dict[str, Value]:
+    """The values of the arguments that turn the load on or off. One that is a parameter of the
+    helper around the call is what the repo's callers pass, when they agree (only the callers
+    that reach the call: `if backbone == "vitl16_384":` in between leaves the others out); a
+    parameter of a private helper nothing calls is off (nothing in the repo turns the load on)."""
+    argspecs = dict(loader.args)
+    names = [*loader.load_if, *(n for n in GATES if n in argspecs and n not in loader.load_if)]
+    specs = {n: argspecs.get(n) or ArgSpec(kw=(n,)) for n in names}
+    out = {n: call.get(spec) for n, spec in specs.items()}
+    todo = [n for n, v in out.items() if not v.known and not v.absent and not v.alternatives]
+    fn = info.scope.function
+    if not todo or fn is None:
+        return out
+
+    def thunk() -> tuple[Value, ...]:
+        again = _Call(info.node, info, ev, loader)
+        return tuple(again.get(specs[n]) for n in todo)
+
+    found = ev.caller_variants(info.scope, thunk, levels=GATE_LEVELS, reached_only=True)
+    if found is None:
+        if _dead_private(fn, ev):
+            why = f"{fn.name}() is private and nothing in the repository calls it"
+            for n in todo:
+                out[n] = Value(True, False, "caller", why)
+        return out
+    cases, gaps = found
+    if gaps:
+        return out
+    for i, n in enumerate(todo):
+        seen = [a for _, values in cases if not unreached(values[i])
+                for a in (values[i].alternatives or (values[i],))]
+        if not cases or (not seen and _dead_private(fn, ev)):
+            out[n] = Value(True, False, "caller", f"no call of {fn.name}() in the repository reaches the call")
+        elif seen and all(a.known and _plain(a.value) and a.value == seen[0].value for a in seen):
+            out[n] = Value(True, seen[0].value, "caller",
+                           f"{len(cases)} call{'s' if len(cases) != 1 else ''} of {fn.name}() pass {seen[0].value!r}")
+    return out
+
+
+def _dead_private(fn, ev: Evaluator) -> bool:
+    """A private module-level function (or private method's class is not followed) with no caller
+    and no other use in the repository: the code in it never runs there."""
+    name = getattr(fn.node, "name", "")
+    if not name.startswith("_") or name.startswith("__") or fn.parent is None or fn.parent.kind != "module":
+        return False
+    return ev.callers(fn) == [] and ev.escapes(fn) is None
+
+
 def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, source: Source,
              lines: list[str], catalog: Catalog, role: str | None = None) -> CallSite | None:
     node = info.node
     call = _Call(node, info, ev, loader)
     argspecs = dict(loader.args)
-    if loader.load_if and all(
-        _is_off(call.get(argspecs[name]) if name in argspecs else call.named(name)) for name in loader.load_if
-    ):
+    gates = _gates(info, ev, loader, call)
+    if loader.load_if and all(_is_off(gates[name]) for name in loader.load_if):
         return None  # e.g. resnet50() without weights: no pretrained model is loaded
     if loader.model_from_callee:
         model = Value(True, api.rsplit(".", 1)[-1], "literal")
@@ -335,7 +389,7 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
     model, revision, variants = _variants(info, ev, loader, model, revision, rel, cell, line)
     args = {}
     for name, spec in loader.args:
-        val = call.get(spec)
+        val = gates.get(name) or call.get(spec)
         if not val.absent:
             args[name] = val
     options = {}
