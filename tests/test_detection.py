@@ -308,6 +308,305 @@ def test_ptm107_skips_local_torch_load_and_clients_that_load_nothing(tmp_path):
     assert (14, "huggingface_hub.InferenceClient") in apis
 
 
+def test_remote_clients_whose_model_is_not_known_here_are_not_references():
+    # langchain-huggingface's endpoint wrapper: the model is a pydantic field its users set.
+    found = refs('''
+        from typing import Optional
+        from huggingface_hub import AsyncInferenceClient, InferenceClient
+        from langchain_huggingface import HuggingFaceEndpoint
+        from pydantic import BaseModel
+
+        class Endpoint(BaseModel):
+            model: Optional[str] = None
+            provider: Optional[str] = None
+
+            def validate_environment(self):
+                self.client = InferenceClient(model=self.model, provider=self.provider)
+                self.async_client = AsyncInferenceClient(model=self.model)
+                return self
+
+        def build(model_id, task="text-generation"):
+            return HuggingFaceEndpoint(repo_id=model_id, task=task)
+
+        def summarizer(name=None):
+            return InferenceClient(name)
+
+        summarizer("facebook/bart-large-cnn")
+        chat = InferenceClient("meta-llama/Meta-Llama-3-8B-Instruct")
+    ''')
+    assert [(r.line, r.model) for r in found] == [(20, "facebook/bart-large-cnn"),
+                                                  (23, "meta-llama/Meta-Llama-3-8B-Instruct")]
+
+
+def test_calling_the_object_a_loader_name_was_rebound_to_is_not_a_load():
+    # A notebook cell: the pipeline function's name is reused for the pipeline it returns.
+    found = refs('''
+        from transformers import pipeline
+
+        pipeline = pipeline(
+            task="automatic-speech-recognition",
+            model="openai/whisper-large-v3",
+        )
+
+        if audio_path == "":
+            result = pipeline(sample["audio"]["array"], return_timestamps=True)
+        else:
+            result = pipeline(audio_path, return_timestamps=True)
+    ''')
+    assert [(r.line, r.model) for r in found] == [(4, "openai/whisper-large-v3")]
+
+
+def test_a_model_object_made_from_a_loaded_one_is_not_another_load():
+    # Notebook style: `model` is reused from cell to cell, then wrapped by PEFT / unsloth.
+    found = refs('''
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer, pipeline
+        from unsloth import FastModel
+
+        model_id = "./code-llama-3-1-8b-text-to-sql"
+        model = AutoModelForCausalLM.from_pretrained(model_id, torch_dtype=torch.float16)
+        tokenizer = AutoTokenizer.from_pretrained(model_id)
+        pipe = pipeline("text-generation", model=model, tokenizer=tokenizer)
+
+        model, tokenizer = FastModel.from_pretrained(model_name="unsloth/whisper-large-v3")
+        model = FastModel.get_peft_model(model, r=64, target_modules=["q_proj", "v_proj"])
+        model.eval()
+        whisper = pipeline("automatic-speech-recognition", model=model, tokenizer=tokenizer.tokenizer)
+    ''')
+    assert [(r.line, r.model) for r in found] == [(7, "./code-llama-3-1-8b-text-to-sql"),
+                                                  (8, "./code-llama-3-1-8b-text-to-sql"),
+                                                  (11, "unsloth/whisper-large-v3")]
+
+
+def test_a_value_head_wrapping_the_model_built_by_several_helpers_is_not_a_load():
+    # LLaMA-Factory's loader: the model comes from a catalogued loader or from repo helpers.
+    found = refs('''
+        from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
+        from trl import AutoModelForCausalLMWithValueHead
+        from .adapter import init_adapter
+        from .unsloth import load_unsloth_pretrained_model
+
+        def load_model(config, model_args, is_trainable, add_valuehead):
+            model = None
+            if model_args.use_unsloth and is_trainable:
+                model = load_unsloth_pretrained_model(config, model_args)
+            if model is None:
+                load_class = AutoModelForSeq2SeqLM if model_args.seq2seq else AutoModelForCausalLM
+                model = load_class.from_pretrained(model_args.model_name_or_path, config=config)
+                if getattr(model.config, "model_type", None) == "qwen2_5_omni":
+                    model = getattr(model, "thinker")
+            model = init_adapter(config, model, model_args, is_trainable)
+            if add_valuehead:
+                model = AutoModelForCausalLMWithValueHead.from_pretrained(model)
+            return model
+
+        def load_value_head(path):
+            return AutoModelForCausalLMWithValueHead.from_pretrained(path)
+    ''')
+    assert [(r.line, r.api.rsplit(".", 2)[-2]) for r in found] == [
+        (13, "load_class"), (22, "AutoModelForCausalLMWithValueHead")]
+
+
+def test_a_library_calling_its_own_loader_api_with_an_id_from_outside_is_not_a_second_load(tmp_path):
+    report = check(tmp_path, {
+        "funasr/__init__.py": "from .auto.auto_model import AutoModel\n",
+        "funasr/auto/auto_model.py": '''
+            from modelscope.hub.snapshot_download import snapshot_download
+
+            class AutoModel:
+                def __init__(self, model=None, hub="ms", **kwargs):
+                    self.model_dir = snapshot_download(model)
+        ''',
+        "funasr/download/export_tool.py": '''
+            import argparse
+
+            def main():
+                parser = argparse.ArgumentParser()
+                parser.add_argument("--model-name", type=str, required=True)
+                args = parser.parse_args()
+                from funasr import AutoModel
+
+                export_model = AutoModel(model=args.model_name, device="cpu")
+                vad = AutoModel(model="fsmn-vad")
+        ''',
+        "examples/demo.py": '''
+            from funasr import AutoModel
+
+            model = AutoModel(model=input("model: "))
+        ''',
+    })
+    found = sorted((r["path"], r["line"], r["model"]) for r in report["references"])
+    assert found == [("examples/demo.py", 4, None),
+                     ("funasr/auto/auto_model.py", 6, None),
+                     ("funasr/download/export_tool.py", 11, "fsmn-vad")]
+
+
+def test_handing_on_part_of_a_loaded_checkpoint_is_not_another_load():
+    # PhotoMaker's pipeline subclass: its adapter loader splits one checkpoint into two state dicts.
+    found = refs('''
+        import torch
+        from diffusers import StableDiffusionXLPipeline
+        from diffusers.utils import _get_model_file
+        from safetensors import safe_open
+
+        class PhotoMakerPipeline(StableDiffusionXLPipeline):
+            def load_photomaker_adapter(self, path_or_dict, weight_name, subfolder=""):
+                if not isinstance(path_or_dict, dict):
+                    model_file = _get_model_file(path_or_dict, weights_name=weight_name, subfolder=subfolder)
+                    if weight_name.endswith(".safetensors"):
+                        state_dict = {"id_encoder": {}, "lora_weights": {}}
+                        with safe_open(model_file, framework="pt", device="cpu") as f:
+                            for key in f.keys():
+                                state_dict["lora_weights"][key] = f.get_tensor(key)
+                    else:
+                        state_dict = torch.load(model_file, map_location="cpu")
+                else:
+                    state_dict = path_or_dict
+                self.id_encoder.load_state_dict(state_dict["id_encoder"], strict=True)
+                self.load_lora_weights(state_dict["lora_weights"], adapter_name="photomaker")
+
+        pipe = PhotoMakerPipeline.from_pretrained("stabilityai/stable-diffusion-xl-base-1.0")
+        pipe.load_lora_weights("ostris/ikea-instructions-lora-sdxl", adapter_name="ikea")
+    ''')
+    assert [r.line for r in found if "load_lora_weights" in r.api] == [24]
+
+
+def test_a_hub_url_only_asked_for_its_metadata_is_not_a_load():
+    # BERTopic's push_to_hf_hub: does the repo already have a README?
+    found = refs('''
+        from huggingface_hub import get_hf_file_metadata, hf_hub_url
+        import requests
+
+        def push_to_hf_hub(model, repo_id, revision=None, model_card=True):
+            try:
+                get_hf_file_metadata(hf_hub_url(repo_id=repo_id, filename="README.md", revision=revision))
+            except Exception:
+                pass
+
+        weights = requests.get(hf_hub_url("org/topic-model", "topics.json")).content
+    ''')
+    assert [(r.line, r.model) for r in found] == [(11, "org/topic-model")]
+
+
+def test_a_type_check_written_as_text_keeps_strings_out():
+    # KeyBERT: the model2vec backend gets a StaticModel object from select_backend; only a user
+    # constructing the backend directly can hand it a string.
+    found = refs('''
+        from model2vec import StaticModel
+
+        class Model2VecBackend:
+            def __init__(self, embedding_model):
+                if isinstance(embedding_model, StaticModel):
+                    self.embedding_model = embedding_model
+                elif isinstance(embedding_model, str):
+                    self.embedding_model = StaticModel.from_pretrained(embedding_model)
+
+        def select_backend(embedding_model):
+            if "model2vec" in str(type(embedding_model)):
+                return Model2VecBackend(embedding_model)
+            return None
+
+        class KeyBERT:
+            def __init__(self, model="all-MiniLM-L6-v2"):
+                self.model = select_backend(model)
+    ''')
+    [ref] = found
+    assert (ref.line, ref.model, ref.pin) == (9, None, "unknown")
+
+
+def test_a_file_the_package_ships_next_to_the_module_is_named_once():
+    # facenet-pytorch's MTCNN: bundled weights one folder up from the module.
+    found = refs('''
+        import os
+        import torch
+
+        class PNet(torch.nn.Module):
+            def __init__(self, pretrained=True):
+                super().__init__()
+                if pretrained:
+                    state_dict_path = os.path.join(os.path.dirname(__file__), '../data/pnet.pt')
+                    self.load_state_dict(torch.load(state_dict_path))
+    ''', path="facenet_pytorch/models/mtcnn.py")
+    assert [(r.model, r.hub, r.pin) for r in found] == [("facenet_pytorch/data/pnet.pt", "local", "local")]
+
+
+MIDAS = '''
+    import timm
+    import torch
+    import torch.nn as nn
+
+
+    def _make_pretrained_vitl16_384(pretrained, hooks=None):
+        return timm.create_model("vit_large_patch16_384", pretrained=pretrained)
+
+
+    def _make_pretrained_deitb16_384(pretrained, hooks=None):
+        return timm.create_model("vit_deit_base_patch16_384", pretrained=pretrained)
+
+
+    def _make_pretrained_resnext101_wsl(use_pretrained):
+        return torch.hub.load("facebookresearch/WSL-Images", "resnext101_32x8d_wsl")
+
+
+    def _make_pretrained_efficientnet_lite3(use_pretrained):
+        return timm.create_model("tf_efficientnet_lite3", pretrained=use_pretrained)
+
+
+    def _make_encoder(backbone, features, use_pretrained, hooks=None):
+        if backbone == "vitl16_384":
+            pretrained = _make_pretrained_vitl16_384(use_pretrained, hooks=hooks)
+        elif backbone == "resnext101_wsl":
+            pretrained = _make_pretrained_resnext101_wsl(use_pretrained)
+        elif backbone == "efficientnet_lite3":
+            pretrained = _make_pretrained_efficientnet_lite3(use_pretrained)
+        return pretrained
+
+
+    class DPT(nn.Module):
+        def __init__(self, head, features=256, backbone="vitl16_384"):
+            super(DPT, self).__init__()
+            self.pretrained = _make_encoder(backbone, features, False)  # True trains from ImageNet weights
+
+
+    class MidasNet(nn.Module):
+        def __init__(self, path=None, features=256):
+            super(MidasNet, self).__init__()
+            use_pretrained = False if path is None else True
+            self.pretrained = _make_encoder(backbone="resnext101_wsl", features=features, use_pretrained=use_pretrained)
+
+
+    class MidasNet_small(nn.Module):
+        def __init__(self, path=None, features=64, backbone="efficientnet_lite3"):
+            super(MidasNet_small, self).__init__()
+            use_pretrained = False if path else True
+            self.backbone = backbone
+            self.pretrained = _make_encoder(self.backbone, features, use_pretrained)
+
+
+    def load_model(model_type, model_path):
+        if model_type == "dpt_large":
+            return DPT(head=None, backbone="vitl16_384")
+        if model_type == "midas_v21":
+            return MidasNet(model_path)
+        return MidasNet_small(model_path, features=64, backbone="efficientnet_lite3")
+
+
+    def build_backbone(name, pretrained):
+        return timm.create_model(name, pretrained=pretrained)
+'''
+
+
+def test_a_pretrained_flag_handed_down_helpers_is_followed_to_the_callers_that_reach_the_load():
+    # MiDaS (vendored in ControlNet): only DPT reaches the ViT backbone, and it passes False; the
+    # DeiT builder is never called; the other backbones may get True.
+    found = refs(MIDAS, path="midas/blocks.py")
+    assert [(r.line, r.model) for r in found] == [
+        (16, "facebookresearch/WSL-Images"),
+        (20, "tf_efficientnet_lite3"),
+        (63, None),
+    ]
+
+
 # -- 4. pin from the revision --------------------------------------------------------------------
 @pytest.mark.parametrize(("revision", "pin"), [
     ("4a1ad8f2b27f1e8c2a5e6d3b9f0c7e1d2b3a4c5d", "immutable"),

@@ -372,16 +372,20 @@ def classify(site: CallSite, loader: Loader) -> Reference | None:
     from dataclasses import replace
 
     top = _classify(replace(site, variants=()), loader)
-    if top is None:
+    remote = loader.scheme == "remote"
+    if top is None and not remote:
         return None
     candidates = []
     for variant in site.variants:
         ref = _classify(replace(site, model=variant.model, revision=variant.revision, variants=()), loader)
         if ref is None:
+            if remote:
+                return None  # a remote client one of whose models is decided outside the code
             continue  # this caller makes the call load nothing (weights=None, ...)
+        top = top or ref
         candidates.append(Candidate(ref.model, ref.canonical, ref.hub, ref.revision, ref.pin, ref.resolution,
                                     ref.provenance, variant.path, variant.line, variant.cell))
-    if not candidates:
+    if not candidates or top is None:
         return None
     models = {(c.model, c.canonical, c.hub) for c in candidates}
     revisions = {c.revision for c in candidates}
@@ -413,6 +417,11 @@ def _classify(site: CallSite, loader: Loader) -> Reference | None:
     model = site.model
     scheme = loader.scheme
     text: str | None = None
+    if scheme == "remote" and not (model.known and isinstance(model.value, str)):
+        # A remote inference client (InferenceClient, HuggingFaceEndpoint) downloads nothing: it is
+        # listed for the model it names. When that is decided outside the code (a parameter, a
+        # field its users set, None for the server's pick), there is nothing to list or pin.
+        return None
     if model.absent:
         if loader.model_default == "<task default>":
             draft.resolution, draft.pin = "default", "library"

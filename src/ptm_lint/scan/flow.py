@@ -80,9 +80,24 @@ def _guards(test: ast.expr, name: str, truth: bool) -> frozenset[str] | None:
     elif (isinstance(test, ast.Call) and _is_name(test.func, "isinstance") and len(test.args) == 2
           and _is_name(test.args[0], name) and _is_name(test.args[1], "str")):
         tag = IS_STR
+    elif _type_name_test(test, name):
+        # `if "model2vec" in str(type(x)):` holds for no string (a type check written as text).
+        return frozenset({NOT_STR}) if truth else None
     if tag is None:
         return None
     return frozenset({tag if truth else _OPPOSITE[tag]})
+
+
+def _type_name_test(test: ast.expr, name: str) -> bool:
+    """`"<text>" in str(type(name))` where the text is not part of str's own type name."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In)
+            and isinstance(test.left, ast.Constant) and isinstance(test.left.value, str)):
+        return False
+    outer = test.comparators[0]
+    return (isinstance(outer, ast.Call) and _is_name(outer.func, "str") and len(outer.args) == 1
+            and isinstance(inner := outer.args[0], ast.Call) and _is_name(inner.func, "type")
+            and len(inner.args) == 1 and _is_name(inner.args[0], name)
+            and test.left.value not in str(type("")))
 
 
 def _dotted(node: ast.AST) -> str:

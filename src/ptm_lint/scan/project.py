@@ -115,6 +115,15 @@ class ModuleIndex:
                     self._probe(key, candidate, absent=True)  # absent: creating it would change the answer
         return None
 
+    def has_module(self, dotted: str) -> bool:
+        """Whether the repo holds the module (recorded as a dependency of the file being scanned)."""
+        key = ("module", dotted)
+        self._use(key)
+        path = self.find_module(dotted, key)
+        if path is not None:
+            self._probe(key, path)
+        return path is not None
+
     def evaluator(self, dotted: str, hops: int) -> Evaluator | None:
         key = (dotted, hops)
         if key in self._evaluators:

@@ -11,6 +11,7 @@ from ..catalog import ArgSpec, Catalog, Loader
 from ..core import CallSite, FileError, FileScan, Secret, Span, Value, Variant
 from .prefilter import Prefilter
 from .secrets import _TOKEN, _has_token
+from . import flow
 from .project import ModuleIndex, module_name, package_of
 from .scopes import CallInfo, collect
 from .source import Source, SourceError, read_source
@@ -226,29 +227,146 @@ def _is_off(value: Value) -> bool:
 
 
 def _returns_object(call: ast.Call, scope, ev: Evaluator, catalog: Catalog) -> bool:
-    for name in ev.qualnames(call.func, scope):
+    names = ev.qualnames(call.func, scope)
+    for name in names:
         loader = catalog.find(name)
         if loader is not None:
             return loader.returns == "object"
-    return False
+    # `FastModel.from_pretrained(...)`, `MyModel.from_pretrained(...)`: the ecosystem's `from_*`
+    # constructors return the loaded object (download APIs returning paths are catalogued).
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr.startswith("from_")):
+        return False
+    conv = catalog.convention(func.attr)
+    return conv is not None and conv.loader.returns == "object"
 
 
-def _loaded_object(node: ast.expr, scope, ev: Evaluator, catalog: Catalog) -> bool:
-    """Whether an argument is a model object some loader call returned (not an id or a path to load)."""
+def _loaded_object(node: ast.expr, scope, ev: Evaluator, catalog: Catalog, depth: int = 0) -> bool:
+    """Whether an argument is a model object some loader call returned (not an id or a path to load):
+    the call itself, or a name whose definitions reaching here are calls, one of them a loader's or
+    the object made from one and bound to the same name (`model = get_peft_model(model, config)`,
+    `model = model.to(device)`)."""
+    if depth > 3:
+        return False
     if isinstance(node, ast.Call):
         return _returns_object(node, scope, ev, catalog)
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+        # `state_dict["lora_weights"]` of `state_dict = torch.load(model_file)`: a part of a loaded
+        # checkpoint handed on (load_lora_weights takes a state dict as well as an id).
+        return _part_of_loaded(node.value, scope, ev, catalog)
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
         cls = scope.enclosing_class
         bindings = cls.bindings.get("self." + node.attr, []) if cls is not None else []
+        name = None
     elif isinstance(node, ast.Name):
         found = ev.lookup(node.id, scope, node.lineno)
         bindings = found[0] if found else []
+        name = node.id
+        if found and found[1] is scope and len(bindings) > 1:
+            # In order (a notebook reuses `model` from cell to cell): the definitions that reach here.
+            reach = ev.reaching(scope, node.id, node.lineno)
+            if reach is not None and not reach.partial and reach.defs:
+                # `model = None` ... `if model is None: model = ...`: the None does not get here.
+                bindings = [d.binding for d in reach.defs
+                            if not (_is_none(d.binding.node) and d.guards & {flow.NOT_NONE, flow.TRUTHY})]
     else:
         return False
     calls = [b.node for b in bindings if b.kind == "assign" and isinstance(b.node, ast.Call)]
-    return bool(calls) and len(calls) == len(bindings) and all(
-        _returns_object(c, b.env or scope, ev, catalog) for c, b in zip(calls, bindings)
+    # Every definition is a call and one of them a loader's (the others, repo helpers building the
+    # model another way, return the same kind of thing: `model = load_unsloth_model(...)` or
+    # `model = load_class.from_pretrained(...)`).
+    return bool(calls) and len(calls) == len(bindings) and any(
+        _returns_object(c, b.env or scope, ev, catalog) or _derived(c, name, b.env or scope, ev, catalog, depth)
+        for c, b in zip(calls, bindings)
     )
+
+
+def _part_of_loaded(name: ast.Name, scope, ev: Evaluator, catalog: Catalog) -> bool:
+    """Whether a catalogued loader's object (a checkpoint, a state dict) reaches `name` on some path."""
+    found = ev.lookup(name.id, scope, name.lineno)
+    if not found:
+        return False
+    bindings = found[0]
+    if found[1] is scope:
+        reach = ev.reaching(scope, name.id, name.lineno)
+        if reach is not None and not reach.partial and reach.defs:
+            bindings = [d.binding for d in reach.defs]
+    for b in bindings:
+        if b.kind == "assign" and isinstance(b.node, ast.Call) and not b.path:
+            loaders = [catalog.find(n) for n in ev.qualnames(b.node.func, b.env or scope)]
+            if any(loader is not None and loader.returns == "object" for loader in loaders):
+                return True
+    return False
+
+
+def _is_none(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _derived(call: ast.Call, name: str | None, scope, ev: Evaluator, catalog: Catalog, depth: int) -> bool:
+    """`name = f(..., name, ...)` or `name = name.method(...)` where `name` was a loaded object."""
+    if name is None:
+        return False
+    func = call.func
+    inputs = [func.value] if isinstance(func, ast.Attribute) else []
+    inputs += [*call.args, *(kw.value for kw in call.keywords)]
+    return any(isinstance(a, ast.Name) and a.id == name and _loaded_object(a, scope, ev, catalog, depth + 1)
+               for a in inputs)
+
+
+# Arguments that decide whether a call loads pretrained weights at all (besides `load_if`):
+# timm / open_clip `pretrained`, torchvision / keras `weights`.
+GATES = ("pretrained", "weights")
+# Call levels followed for them: a flag handed down helpers (`_make_encoder(..., use_pretrained)`).
+GATE_LEVELS = 3
+
+
+def _gates(info: CallInfo, ev: Evaluator, loader: Loader, call: _Call) -> dict[str, Value]:
+    """The values of the arguments that turn the load on or off. One that is a parameter of the
+    helper around the call is what the repo's callers pass, when they agree (only the callers
+    that reach the call: `if backbone == "vitl16_384":` in between leaves the others out); a
+    parameter of a private helper nothing calls is off (nothing in the repo turns the load on)."""
+    argspecs = dict(loader.args)
+    names = [*loader.load_if, *(n for n in GATES if n in argspecs and n not in loader.load_if)]
+    specs = {n: argspecs.get(n) or ArgSpec(kw=(n,)) for n in names}
+    out = {n: call.get(spec) for n, spec in specs.items()}
+    todo = [n for n, v in out.items() if not v.known and not v.absent and not v.alternatives]
+    fn = info.scope.function
+    if not todo or fn is None:
+        return out
+
+    def thunk() -> tuple[Value, ...]:
+        again = _Call(info.node, info, ev, loader)
+        return tuple(again.get(specs[n]) for n in todo)
+
+    found = ev.caller_variants(info.scope, thunk, levels=GATE_LEVELS, reached_only=True)
+    if found is None:
+        if _dead_private(fn, ev):
+            why = f"{fn.name}() is private and nothing in the repository calls it"
+            for n in todo:
+                out[n] = Value(True, False, "caller", why)
+        return out
+    cases, gaps = found
+    if gaps:
+        return out
+    for i, n in enumerate(todo):
+        seen = [a for _, values in cases if not unreached(values[i])
+                for a in (values[i].alternatives or (values[i],))]
+        if not cases or (not seen and _dead_private(fn, ev)):
+            out[n] = Value(True, False, "caller", f"no call of {fn.name}() in the repository reaches the call")
+        elif seen and all(a.known and _plain(a.value) and a.value == seen[0].value for a in seen):
+            out[n] = Value(True, seen[0].value, "caller",
+                           f"{len(cases)} call{'s' if len(cases) != 1 else ''} of {fn.name}() pass {seen[0].value!r}")
+    return out
+
+
+def _dead_private(fn, ev: Evaluator) -> bool:
+    """A private module-level function (or private method's class is not followed) with no caller
+    and no other use in the repository: the code in it never runs there."""
+    name = getattr(fn.node, "name", "")
+    if not name.startswith("_") or name.startswith("__") or fn.parent is None or fn.parent.kind != "module":
+        return False
+    return ev.callers(fn) == [] and ev.escapes(fn) is None
 
 
 def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, source: Source,
@@ -256,9 +374,8 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
     node = info.node
     call = _Call(node, info, ev, loader)
     argspecs = dict(loader.args)
-    if loader.load_if and all(
-        _is_off(call.get(argspecs[name]) if name in argspecs else call.named(name)) for name in loader.load_if
-    ):
+    gates = _gates(info, ev, loader, call)
+    if loader.load_if and all(_is_off(gates[name]) for name in loader.load_if):
         return None  # e.g. resnet50() without weights: no pretrained model is loaded
     if loader.model_from_callee:
         model = Value(True, api.rsplit(".", 1)[-1], "literal")
@@ -272,7 +389,7 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
     model, revision, variants = _variants(info, ev, loader, model, revision, rel, cell, line)
     args = {}
     for name, spec in loader.args:
-        val = call.get(spec)
+        val = gates.get(name) or call.get(spec)
         if not val.absent:
             args[name] = val
     options = {}
@@ -473,6 +590,7 @@ def _scan_tree(tree: ast.Module, source: Source, rel: str, catalog: Catalog,
     found: list[CallSite] = []
     methods = {c.method for c in catalog.conventions}
     terminals = {t.rsplit(".", 1)[-1] for t in catalog.triggers}
+    parents: dict[int, CallInfo] | None = None  # id(a call passed as an argument) -> the call it is passed to
     for call in info.calls:
         func = call.node.func
         names = ev.qualnames(func, call.scope)
@@ -484,8 +602,14 @@ def _scan_tree(tree: ast.Module, source: Source, rel: str, catalog: Catalog,
             if loader is None:
                 continue
             matched = True
+            if parents is None:
+                parents = {id(arg): outer for outer in info.calls
+                           for arg in (*outer.node.args, *(kw.value for kw in outer.node.keywords))
+                           if isinstance(arg, ast.Call)}
+            if _metadata_only(parents.get(id(call.node)), ev):
+                break
             site = _extract(call, ev, loader, api, rel, source, lines, catalog)
-            if site is not None:
+            if site is not None and not _own_api_passing_on(site, api, named, index):
                 found.append(site)
             break
         if not matched and isinstance(func, ast.Attribute) and func.attr in methods:
@@ -495,6 +619,34 @@ def _scan_tree(tree: ast.Module, source: Source, rel: str, catalog: Catalog,
     found.sort(key=lambda c: (c.cell if c.cell is not None else -1, c.span.line, c.span.column))
     _release(info, ev)
     return tuple(found)
+
+
+# Calls that read a file's metadata (a HEAD request): the URL or path handed to them is not fetched.
+METADATA_ONLY = frozenset({
+    "huggingface_hub.get_hf_file_metadata", "huggingface_hub.file_download.get_hf_file_metadata",
+    "requests.head", "httpx.head",
+})
+
+
+def _metadata_only(outer: CallInfo | None, ev: Evaluator) -> bool:
+    """`get_hf_file_metadata(hf_hub_url(repo_id, "README.md"))`: the URL built is only asked for its
+    metadata (does the file exist, its etag), so nothing is downloaded or loaded."""
+    return outer is not None and any(name in METADATA_ONLY for name in ev.qualnames(outer.node.func, outer.scope))
+
+
+def _own_api_passing_on(site: CallSite, api: str, named: str, index: ModuleIndex | None) -> bool:
+    """A library's catalogued public API called inside the same library (langchain-huggingface's
+    chat model calling its `HuggingFacePipeline.from_model_id`, FunASR's tools calling
+    `funasr.AutoModel`) with an id not known here: the loads inside the API's definition, which is
+    scanned too, are the references; this call would repeat them with nothing to add. With a known
+    id it says which model the library loads, and stays."""
+    if index is None or site.model.known or site.model.absent or any(v.model.known for v in site.variants):
+        return False
+    parts = api.removesuffix("()").split(".")
+    here = module_name(named).split(".")
+    if len(here) < 2 or here[0] != parts[0]:
+        return False
+    return any(index.has_module(".".join(parts[:cut])) for cut in range(len(parts) - 1, 0, -1))
 
 
 # -- open-world recognition ------------------------------------------------------------------------

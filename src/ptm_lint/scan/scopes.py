@@ -85,6 +85,8 @@ class ModuleInfo:
 
 # Methods that change the container they are called on.
 MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove"})
+# Builtins whose arguments are looked at, not called or kept: passing a class to them is no other use.
+_NOT_CALLING = frozenset({"super", "isinstance", "issubclass"})
 
 
 def _module_name(package: str | None, level: int, module: str | None) -> str:
@@ -310,8 +312,10 @@ class _Collector:
                 func = current.func  # type: ignore[attr-defined]
                 if type(func) is ast.Attribute and func.attr in MUTATORS and type(func.value) is ast.Name:
                     self.changed.add(func.value.id)
-                for arg in current.args:  # type: ignore[attr-defined]
-                    if type(arg) is ast.Name:  # f(load): `load` may be called elsewhere
+                # f(load): `load` may be called elsewhere; super(Cls, self) and isinstance(x, Cls) do not call Cls.
+                args = () if type(func) is ast.Name and func.id in _NOT_CALLING else current.args  # type: ignore[attr-defined]
+                for arg in args:
+                    if type(arg) is ast.Name:
                         self.escaped.setdefault(arg.id, arg.lineno)
                 for kw in current.keywords:  # type: ignore[attr-defined]
                     if type(kw.value) is ast.Name:

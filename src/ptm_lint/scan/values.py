@@ -1058,9 +1058,11 @@ class Evaluator:
         name = fn.parent.name if fn.name == "__init__" and fn.parent is not None else fn.name
         return self.info.escaped.get(name)
 
-    def caller_cases(self, fn: Scope, level: int = 1, only: set[int] | None = None) -> tuple[list[CallerCase], list[Value]] | None:
+    def caller_cases(self, fn: Scope, level: int = 1, only: set[int] | None = None, levels: int = MAX_CALLER_LEVELS,
+                     reached_only: bool = False) -> tuple[list[CallerCase], list[Value]] | None:
         """The parameter values of `fn` at each of its calls in the repo, and the reasons some
-        calls (or uses) cannot be followed. None when no call of it is found."""
+        calls (or uses) cannot be followed. None when no call of it is found. With `reached_only`,
+        a call of `fn` under an if-test its caller's own callers make fail is left out."""
         found = self.callers(fn)
         if not found:
             return None
@@ -1080,8 +1082,13 @@ class Evaluator:
             finally:
                 ev._touched = touched_before
             deeper = None
-            if outer is not None and level < MAX_CALLER_LEVELS and touched & ev.function_params(outer):
-                deeper = ev.caller_cases(outer, level + 1, touched & ev.function_params(outer))
+            tests: tuple[tuple[ast.expr, bool], ...] = ()
+            if outer is not None and level < levels and touched & ev.function_params(outer):
+                wanted = touched & ev.function_params(outer)
+                if reached_only:
+                    tests, names = ev._tests_at(outer, call.node.lineno)
+                    wanted |= names
+                deeper = ev.caller_cases(outer, level + 1, wanted, levels, reached_only)
             if deeper is None or not deeper[0]:
                 cell, line_in = ev.place(call.node.lineno)
                 cases.append(CallerCase(params, ev.path, line_in, cell))
@@ -1093,6 +1100,8 @@ class Evaluator:
             gaps.extend(inner_gaps)
             for case in inner_cases:
                 with ev.frame(Frame(outer, case.params)):
+                    if tests and ev._test_fails(tests, outer):
+                        continue  # `if backbone == "vitl16_384":` around the call, and this caller passes another
                     params = ev.bind_arguments(fn, call.node, where_scope, MAX_DEPTH // 2, skip_first=skip, only=only)
                 cases.append(CallerCase(params, case.path, case.line, case.cell))
             if len(cases) > MAX_ALTERNATIVES:
@@ -1102,7 +1111,29 @@ class Evaluator:
             cases = cases[:MAX_ALTERNATIVES]
         return cases, gaps
 
-    def caller_variants(self, scope: Scope, thunk: Callable[[], tuple[Value, ...]]) -> tuple[list[tuple[CallerCase, tuple[Value, ...]]], list[Value]] | None:
+    def _tests_at(self, fn: Scope, line: int) -> tuple[tuple[tuple[ast.expr, bool], ...], set[int]]:
+        """The if-tests (without calls) the line of `fn` is under, and the parameters they read."""
+        reach = self.reaching(fn, "<tests>", line)
+        tests = tuple((t, truth) for t, truth in (reach.at if reach is not None else ())
+                      if not any(isinstance(n, ast.Call) for n in ast.walk(t)))
+        read = {n.id for t, _ in tests for n in ast.walk(t) if isinstance(n, ast.Name)}
+        return tests, {id(b) for name in read for b in fn.bindings.get(name, ()) if b.kind == "param"}
+
+    def _test_fails(self, tests: tuple[tuple[ast.expr, bool], ...], fn: Scope) -> bool:
+        """Whether one of the tests certainly does not come out as the path needs, on values the
+        callers pass (a parameter left to its default decides nothing: its callers may pass others)."""
+        for test, truth in tests:
+            names = [n for n in ast.walk(test) if isinstance(n, ast.Name)]
+            values = [self.value(n, fn, MAX_DEPTH // 2) for n in names]
+            if not values or any(not v.known or v.how == "default" for v in values):
+                continue
+            outcome = self.value(test, fn, MAX_DEPTH // 2)
+            if outcome.known and isinstance(outcome.value, bool) and outcome.value != truth:
+                return True
+        return False
+
+    def caller_variants(self, scope: Scope, thunk: Callable[[], tuple[Value, ...]], levels: int = MAX_CALLER_LEVELS,
+                        reached_only: bool = False) -> tuple[list[tuple[CallerCase, tuple[Value, ...]]], list[Value]] | None:
         """When the values `thunk` computes depend on parameters of the function around `scope`:
         what they are at each call of that function in the repo. None when they do not (or no
         call is found): the values as evaluated in place stand."""
@@ -1118,7 +1149,7 @@ class Evaluator:
         needed = touched & self.function_params(fn)
         if not needed:
             return None
-        found = self.caller_cases(fn, only=needed)
+        found = self.caller_cases(fn, only=needed, levels=levels, reached_only=reached_only)
         if found is None:
             return None
         cases, gaps = found
@@ -1352,6 +1383,14 @@ class Evaluator:
             return [name] if name in _BUILTINS else []
         bindings, holder = found
         imports = [b for b in bindings if b.kind == "import"]
+        if imports and len(imports) < len(bindings) and holder is scope:
+            # `pipeline = pipeline(...)` then `pipeline(audio)`: after the rebinding the name is
+            # the object, not the imported function.
+            reach = self.reaching(holder, name, line)
+            if reach is not None and not reach.partial and reach.defs:
+                imports = [d.binding for d in reach.defs if d.binding.kind == "import"]
+                if not imports:
+                    bindings = [d.binding for d in reach.defs]
         if imports:
             return [imports[-1].target or name]
         out: list[str] = []
@@ -1443,6 +1482,9 @@ def _path_or_str(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: 
         if qual == "str":
             return Value(True, parts[0].value, how, prov)
         text = posixpath.join(*(p.value for p in parts))  # "" (dirname of a top-level file) adds no "/"
+        if isinstance(parts[0].value, LocalPath) and "/../" in f"/{text}/" and not text.startswith("../"):
+            # os.path.join(os.path.dirname(__file__), "../data/pnet.pt"): the repo's file, named once
+            text = posixpath.normpath(text)
         how = how if len(parts) == 1 or how != "literal" else "fstring"
         return Value(True, LocalPath(text), how, prov)
     if qual == "str" and parts and parts[0].known and _plain(parts[0].value):
