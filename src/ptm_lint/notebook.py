@@ -57,11 +57,23 @@ def _ws(s: str, i: int) -> int:
     return i
 
 
+_DECODER = json.JSONDecoder()
+
+
 def skip_value(s: str, i: int) -> int:
     """End index of the JSON value starting at s[i] (after whitespace)."""
     i = _ws(s, i)
     if i >= len(s):
         raise NotebookFormatError("unexpected end of JSON")
+    try:  # the C decoder is several times faster than walking outputs in Python
+        return _DECODER.raw_decode(s, i)[1]
+    except json.JSONDecodeError as exc:
+        raise NotebookFormatError(exc.msg) from None
+    except RecursionError:
+        return _walk_value(s, i)  # nested deeper than the C decoder goes: the iterative walk
+
+
+def _walk_value(s: str, i: int) -> int:
     ch = s[i]
     if ch == '"':
         m = _STRING.match(s, i)
