@@ -541,6 +541,17 @@ def test_line_hashes_match_codeql_action_vectors():
     )
 
 
+def test_line_hashes_searched_or_counted_agree():
+    """A few lines asked for: their windows are searched for; many: every window is counted. Both
+    give the counts of repeated lines (and of lines that only share a prefix) as the action does."""
+    text = "  a = 1\n" * 40 + "".join(f"x{i} = {i}\n" for i in range(40))
+    everything = line_hashes(text)  # asks for every line: the counting pass
+    assert len({h.split(":")[0] for h in everything.values()}) > 16
+    assert everything[3].endswith(":3") and everything[10].endswith(":10")  # same window, counted
+    for n in (1, 3, 10, 20, 30, 41, 80, 81):
+        assert sarif_mod.LineHashes(text).get(n) == everything[n]  # a fresh one: the search
+
+
 def test_reporter_modules_import_without_heavy_dependencies():
     code = (
         "import sys, ptm_lint.report.sarif, ptm_lint.report.text, ptm_lint.report.github, "

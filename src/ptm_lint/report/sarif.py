@@ -47,13 +47,14 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Python's own notion of a line break (
 #
 # The hash of a line depends only on its window of 100 units, so two lines share a hash exactly
 # when they share a window (up to 64-bit collisions, which the action itself does not tell apart).
-# LineHashes therefore cuts every window once (C-speed string slicing, linear in the file), counts
-# equal windows, and computes the polynomial only for the lines a result asks for: a notebook
-# with megabytes of outputs costs one pass, not a Python step per character.
+# LineHashes counts equal windows (by searching for the few a file's results ask for, or by cutting
+# every window once when they are many) and computes the polynomial only for the lines a result
+# asks for: a notebook with megabytes of outputs costs C-speed passes, not a Python step per character.
 _M64 = (1 << 64) - 1
 _BLOCK, _MOD, _EOF = 100, 37, 65535
 _ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 _TAIL = chr(_EOF) + "\0" * _BLOCK  # the action feeds EOF (65535), then zeros, after the last unit
+_LAZY_WINDOWS = 16
 
 
 def _utf16_units(text: str) -> str:
@@ -72,38 +73,58 @@ class LineHashes:
         # The action's stream: CR LF and lone CR read as one LF; spaces and tabs skipped (after the
         # CR LF pairing: a space between CR and LF keeps them two line breaks).
         units = _utf16_units(text).replace("\r\n", "\n").replace("\r", "\n")
-        units = units.replace(" ", "").replace("\t", "") + _TAIL
+        self._units = units = units.replace(" ", "").replace("\t", "") + _TAIL
         starts = [0]
         find, at = units.find, units.find("\n")
         while at != -1:
             starts.append(at + 1)
             at = find("\n", at + 1)
-        self._windows = [units[p:p + _BLOCK] for p in starts]  # line n (1-based) -> windows[n - 1]
-        self._occurrence: list[int] | None = None
+        self._starts = starts  # line n (1-based) starts at units[starts[n - 1]]
+        self._occurrence: list[int] | None = None  # every line's count, once many windows are asked for
+        self._seen_at: dict[str, list[int]] = {}  # window -> starts of the lines that have it
         self._hash: dict[str, str] = {}
 
     def __len__(self) -> int:
-        return len(self._windows)
+        return len(self._starts)
+
+    def _count(self, line: int, window: str) -> int:
+        """How many lines up to `line` have this window. The few windows a file's results ask for
+        are searched for (str.find runs in C); past _LAZY_WINDOWS of them, every window is cut
+        once and counted in one pass."""
+        if self._occurrence is None and len(self._seen_at) >= _LAZY_WINDOWS and window not in self._seen_at:
+            seen: dict[str, int] = {}
+            occurrence = []
+            units = self._units
+            for p in self._starts:
+                w = units[p:p + _BLOCK]
+                seen[w] = n = seen.get(w, 0) + 1
+                occurrence.append(n)
+            self._occurrence = occurrence
+        if self._occurrence is not None:
+            return self._occurrence[line - 1]
+        at = self._seen_at.get(window)
+        if at is None:
+            at, units, q = [], self._units, self._units.find(window)
+            while q != -1:
+                if q == 0 or units[q - 1] == "\n":
+                    at.append(q)
+                q = units.find(window, q + 1)
+            self._seen_at[window] = at
+        return bisect.bisect_right(at, self._starts[line - 1])
 
     def get(self, line: int) -> str | None:
         """'hex:count' for the 1-based `line`, or None past the end."""
-        if not 1 <= line <= len(self._windows):
+        if not 1 <= line <= len(self._starts):
             return None
-        if self._occurrence is None:
-            seen: dict[str, int] = {}
-            occurrence = []
-            for window in self._windows:
-                seen[window] = n = seen.get(window, 0) + 1
-                occurrence.append(n)
-            self._occurrence = occurrence
-        window = self._windows[line - 1]
+        start = self._starts[line - 1]
+        window = self._units[start:start + _BLOCK]
         value = self._hash.get(window)
         if value is None:
             h = 0
             for ch in window:  # every window is _BLOCK long: the tail pads the last ones
                 h = (h * _MOD + ord(ch)) & _M64
             value = self._hash[window] = format(h, "x")
-        return f"{value}:{self._occurrence[line - 1]}"
+        return f"{value}:{self._count(line, window)}"
 
 
 def line_hashes(text: str) -> dict[int, str]:
