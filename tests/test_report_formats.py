@@ -391,7 +391,8 @@ def test_sarif_notebook_mapping_handles_escapes_and_string_sources():
         and text[quote_col - 13 : quote_col - 1] == "\\ud83d\\ude00"
     )
     assert nb.raw_position(0, 3, 1) is None and nb.raw_position(5, 1, 1) is None
-    assert _Notebook("{not json").sources == {}
+    broken = _Notebook("{not json")
+    assert broken.raw_position(0, 1, 1) is None and broken.line(0, 1) is None
 
 
 def _fingerprints(doc: dict) -> dict[tuple[str, str], str]:

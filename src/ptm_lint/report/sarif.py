@@ -152,19 +152,29 @@ class _Notebook:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.sources: dict[int, list[tuple[int, str]]] = {}  # cell -> [(token start, decoded)]
+        self._spans: dict[int, tuple[int, int]] = {}  # cell -> where its `source` value is
         try:
-            self.sources = {cell: source_strings(text, start, end)
-                            for cell, (start, end) in source_spans(text).items()}
+            self._spans = source_spans(text)
         except (ValueError, IndexError, RecursionError):
-            self.sources = {}
+            self._spans = {}
+        self._sources: dict[int, list[tuple[int, str]]] = {}  # cell -> [(token start, decoded)]
         self._line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
         self._cells: dict[int, tuple[str, list[int], list[int]] | None] = {}
+
+    def _tokens(self, cell: int) -> list[tuple[int, str]]:
+        """The decoded strings of one cell's source, decoded when a result is in that cell."""
+        if cell not in self._sources:
+            span = self._spans.get(cell)
+            try:
+                self._sources[cell] = source_strings(self.text, *span) if span else []
+            except (ValueError, IndexError, RecursionError):
+                self._sources[cell] = []
+        return self._sources[cell]
 
     def _cell_text(self, cell: int) -> tuple[str, list[int], list[int]] | None:
         """(joined source, start offset of each line, start offset of each token) of one cell."""
         if cell not in self._cells:
-            tokens = self.sources.get(cell)
+            tokens = self._tokens(cell)
             if not tokens:
                 self._cells[cell] = None
             else:
@@ -200,7 +210,7 @@ class _Notebook:
         k = max(bisect.bisect_right(token_starts, offset) - 1, 0)
         if offset == len(joined):
             k = len(token_starts) - 1
-        token_at, value = self.sources[cell][k]
+        token_at, value = self._tokens(cell)[k]
         token_end = skip_value(self.text, token_at)
         local = min(offset - token_starts[k], len(value))
         raw = token_at + string_offsets(self.text[token_at:token_end])[local]
