@@ -179,6 +179,38 @@ def test_a_value_from_outside_the_repo_stays_unknown_among_the_candidates():
     assert ref.pin == "unknown"  # one candidate cannot be known: neither can the call's pin
 
 
+def test_a_helpers_kwargs_parameter_is_what_each_caller_passes():
+    # LLaVA's load_pretrained_model(model_path, ..., **kwargs): kwargs = {"device_map": ..., **kwargs}
+    # is splatted into from_pretrained; a caller passing no revision loads the default branch.
+    (ref,) = refs('''
+        from transformers import AutoModelForCausalLM
+        def load_pretrained_model(model_path, load_8bit=False, device_map="auto", **kwargs):
+            kwargs = {"device_map": device_map, **kwargs}
+            if load_8bit:
+                kwargs["load_in_8bit"] = True
+            return AutoModelForCausalLM.from_pretrained(model_path, low_cpu_mem_usage=True, **kwargs)
+        a = load_pretrained_model("org/a", load_8bit=True)
+        b = load_pretrained_model("org/b", revision="''' + SHA + '''", device_map="cpu")
+        c = load_pretrained_model("org/c", **{"revision": "v1.0"})
+    ''')
+    assert [(m, rev, pin) for m, rev, pin, _, _ in cands(ref)] == [
+        ("org/a", None, "mutable"), ("org/b", SHA, "immutable"), ("org/c", "v1.0", "weak")]
+    assert ref.pin == "mutable"
+
+
+def test_a_kwargs_parameter_with_an_unknown_splat_or_no_caller_stays_unknown():
+    found = refs('''
+        from transformers import AutoModel
+        def load(name, **kwargs):
+            return AutoModel.from_pretrained(name, **kwargs)
+        def helper(**options):
+            return AutoModel.from_pretrained("org/x", **options)
+        load("org/a", **get_options())
+    ''')
+    assert (found[0].model, found[0].pin) == ("org/a", "unknown")
+    assert (found[1].model, found[1].pin) == ("org/x", "unknown")  # no call of helper(): anything may come
+
+
 def test_a_helper_used_as_a_callback_keeps_unknown_as_a_candidate():
     (ref,) = refs('''
         from transformers import AutoModel

@@ -376,7 +376,9 @@ def classify(site: CallSite, loader: Loader) -> Reference | None:
         return None
     candidates = []
     for variant in site.variants:
-        ref = _classify(replace(site, model=variant.model, revision=variant.revision, variants=()), loader)
+        dynamic = site.dynamic_kwargs if variant.dynamic_kwargs is None else variant.dynamic_kwargs
+        ref = _classify(replace(site, model=variant.model, revision=variant.revision, variants=(),
+                                dynamic_kwargs=dynamic), loader)
         if ref is None:
             continue  # this caller makes the call load nothing (weights=None, ...)
         candidates.append(Candidate(ref.model, ref.canonical, ref.hub, ref.revision, ref.pin, ref.resolution,

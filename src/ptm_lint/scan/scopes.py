@@ -11,7 +11,7 @@ class Binding:
     """One place where a name gets a value.
 
     kind: import (target = qualified name) | assign (node = value expression, path = tuple-unpacking
-    index path) | param (node = default expression or None, annotation) | class | function |
+    index path) | param (node = default expression or None, annotation; star for `**kwargs`) | class | function |
     for (node = iterable) | with (node = context expression) | other.
     """
 
@@ -24,6 +24,7 @@ class Binding:
     annotation: ast.expr | None = None
     scope: Scope | None = None  # for class/function bindings: the scope they create
     env: Scope | None = None  # where `node` must be evaluated, when not the binding's own scope
+    star: bool = False  # a `**kwargs` parameter: the call's keyword arguments no other parameter takes
 
 
 @dataclass(slots=True, eq=False)
@@ -273,9 +274,10 @@ class _Collector:
             inner.bind(arg.arg, Binding("param", arg.lineno, block, node=default, annotation=arg.annotation))
         for arg, default in zip(args.kwonlyargs, args.kw_defaults):
             inner.bind(arg.arg, Binding("param", arg.lineno, block, node=default, annotation=arg.annotation))
-        for arg in (args.vararg, args.kwarg):
-            if arg is not None:
-                inner.bind(arg.arg, Binding("other", arg.lineno, block))
+        if args.vararg is not None:
+            inner.bind(args.vararg.arg, Binding("other", args.vararg.lineno, block))
+        if args.kwarg is not None:
+            inner.bind(args.kwarg.arg, Binding("param", args.kwarg.lineno, block, star=True))
 
     # -- expressions -----------------------------------------------------------------------
     def expr(self, node: ast.expr, scope: Scope, loop: bool | ast.AST) -> None:

@@ -953,11 +953,18 @@ class Evaluator:
         args = func.args
         positional = [*args.posonlyargs, *args.args][1 if skip_first else 0:]
         by_name: dict[str, Binding] = {}
+        star: Binding | None = None  # the `**kwargs` parameter, when it is asked for
         for name, bindings in fn.bindings.items():
             for b in bindings:
                 if b.kind == "param" and (only is None or id(b) in only):
-                    by_name[name] = b
+                    if b.star:
+                        star = b
+                    else:
+                        by_name[name] = b
                     break
+        # Keywords no named parameter takes go to **kwargs (positional-only ones cannot be named).
+        named = {a.arg for a in [*args.args, *args.kwonlyargs]}
+        extra: dict[str, Value] = {}
         out: dict[int, Value] = {}
         dynamic = None
         for i, arg in enumerate(node.args):
@@ -970,16 +977,22 @@ class Evaluator:
             if kw.arg is not None:
                 if kw.arg in by_name:
                     out[id(by_name[kw.arg])] = self.value(kw.value, scope, depth)
+                elif star is not None and kw.arg not in named:
+                    extra[kw.arg] = self.value(kw.value, scope, depth)
                 continue
             mapping = self.value(kw.value, scope, depth)
             if mapping.known and isinstance(mapping.value, dict):
                 for key, val in mapping.value.items():
                     if isinstance(key, str) and key in by_name:
                         out.setdefault(id(by_name[key]), val)
+                    elif star is not None and isinstance(key, str) and key not in named:
+                        extra.setdefault(key, val)
             else:
                 dynamic = self.because("arguments passed through **kwargs", node.lineno, mapping)
+        if star is not None and dynamic is None:
+            out[id(star)] = Value(True, extra, "literal")
         if dynamic is not None:
-            for name, b in by_name.items():
+            for b in [*by_name.values(), *([star] if star is not None else [])]:
                 out.setdefault(id(b), dynamic)
         return out
 
