@@ -506,3 +506,41 @@ def test_branches_whose_test_is_decided_by_the_callers_value_are_pruned():
     ''')
     # The mirror's id is set under `source != "HF"`: never where `source == "HF"` holds.
     assert (ref.model, ref.resolution, ref.candidates) == ("Systran/faster-whisper-large-v3", "caller", None)
+
+
+def test_a_torchserve_handler_reads_the_model_config_next_to_it(tmp_path):
+    # pytorch/serve examples: initialize(self, ctx) reads ctx.model_yaml_config, the archive's config
+    # built from the model-config.yaml beside the handler; `self.setup_config = None` in __init__ is
+    # replaced before the load (None[...] would raise).
+    found = project(tmp_path, {
+        "tts/model-config.yaml": "handler:\n  processor: processor\n  model_name: bert-base-uncased\n",
+        "tts/handler.py": '''
+            from transformers import AutoTokenizer, SpeechT5Processor
+
+            class Handler:
+                def __init__(self):
+                    self.setup_config = None
+
+                def initialize(self, ctx):
+                    self.model_yaml_config = ctx.model_yaml_config if hasattr(ctx, "model_yaml_config") else {}
+                    self.setup_config = self.model_yaml_config.get("handler", {})
+                    processor = ctx.model_yaml_config["handler"]["processor"]
+                    self.processor = SpeechT5Processor.from_pretrained(processor)
+                    self.tokenizer = AutoTokenizer.from_pretrained(self.setup_config["model_name"])
+
+                def reload(self, ctx):
+                    AutoTokenizer.from_pretrained(ctx.model_yaml_config["handler"]["model_name"])
+        ''',
+        "other/handler.py": '''
+            from transformers import AutoTokenizer
+
+            class Handler:
+                def initialize(self, ctx):
+                    AutoTokenizer.from_pretrained(ctx.model_yaml_config["handler"]["model_name"])
+        ''',
+    })
+    got = {(r.path, r.line): (r.model, r.resolution, r.pin, r.candidates) for r in found}
+    assert got[("tts/handler.py", 11)] == ("processor", "config", "local", None)
+    assert got[("tts/handler.py", 12)] == ("bert-base-uncased", "config", "mutable", None)
+    assert got[("tts/handler.py", 15)][0] is None  # not the handler contract's initialize(self, ctx)
+    assert got[("other/handler.py", 5)][0] is None  # no model-config.yaml beside it

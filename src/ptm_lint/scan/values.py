@@ -846,11 +846,34 @@ class Evaluator:
         # annotation): resolve only when the file defines exactly one such command-line option
         # or dataclass field, so the answer is unambiguous.
         if isinstance(base_node, ast.Name) and not base.known:
+            if attr == "model_yaml_config":
+                served = self._torchserve_config(base_node, scope, node.lineno)
+                if served is not None:
+                    return served
             hit = self.unique_option(attr, depth)
             if hit is not None:
                 return hit
         return self.because(f"attribute .{attr} of an unresolvable object", node.lineno,
                             base if not base.known else None)
+
+    def _torchserve_config(self, name: ast.Name, scope: Scope, line: int) -> Value | None:
+        """`context.model_yaml_config` in a TorchServe handler's `initialize(self, context)`: the
+        model archive's config, which torch-model-archiver builds from `--config-file`, by the
+        convention of TorchServe's examples the `model-config.yaml` next to the handler."""
+        fn = scope.function
+        if fn is None or fn.name != "initialize" or fn.parent is None or fn.parent.kind != "class":
+            return None
+        node = fn.node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or len(node.args.args) != 2 \
+                or node.args.args[1].arg != name.id or self.index is None:
+            return None
+        path = posixpath.join(posixpath.dirname(self.path), "model-config.yaml")
+        data = self.index.read_config(path, self.path)
+        if data is None or data[0] != path:
+            return None
+        rel, parsed = data
+        return Value(True, ConfigData(parsed, rel, ""), "config",
+                     f"{rel}, the TorchServe model config (read at {self.where(line)})")
 
     def _config_index(self, cfg: ConfigData, key: Any, line: int) -> Value:
         where = f"{cfg.where}.{key}" if cfg.where else str(key)
@@ -913,6 +936,10 @@ class Evaluator:
             return item
         if isinstance(obj, str) and isinstance(k, int) and -len(obj) <= k < len(obj):
             return Value(True, obj[k], base.how, base.provenance)
+        if obj is None and default is None:
+            # None[k] raises TypeError: no value reaches the code after it (`self.cfg = None` in
+            # __init__, filled in later).
+            return self.unknown(f"{_UNREACHED}the lookup: None[{k!r}] at {self.where(line)} (TypeError)")
         return self.unknown(f"subscript [{k!r}] not found at {self.where(line)}")
 
     # -- calls ---------------------------------------------------------------------------------
