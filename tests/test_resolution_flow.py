@@ -544,3 +544,35 @@ def test_a_torchserve_handler_reads_the_model_config_next_to_it(tmp_path):
     assert got[("tts/handler.py", 12)] == ("bert-base-uncased", "config", "mutable", None)
     assert got[("tts/handler.py", 15)][0] is None  # not the handler contract's initialize(self, ctx)
     assert got[("other/handler.py", 5)][0] is None  # no model-config.yaml beside it
+
+
+def test_a_method_reads_what_init_stored_from_the_calls_of_the_class():
+    # TF Hub's s3gan notebook: Generator(module_spec) stores it in __init__; _load_model() loads it.
+    (ref,) = refs('''
+        import tensorflow_hub as hub
+        class Generator:
+            def __init__(self, module_spec):
+                self._module_spec = module_spec
+                self._load_model()
+            def _load_model(self):
+                self._generator = hub.Module(self._module_spec, name="gen_module")
+        model_name = "S3GAN 128x128 20% labels (FID 6.9, IS 98.1)"
+        models = {
+            "S3GAN 256x256 10% labels": "https://tfhub.dev/google/compare_gan/s3gan_10_256x256/1",
+            "S3GAN 128x128 20% labels": "https://tfhub.dev/google/compare_gan/s3gan_20_128x128/1",
+        }
+        sampler = Generator(models[model_name.split(" (")[0]])
+    ''')
+    assert (ref.model, ref.revision, ref.pin, ref.resolution) == (
+        "https://tfhub.dev/google/compare_gan/s3gan_20_128x128/1", "1", "immutable", "caller")
+
+
+def test_string_splits_are_evaluated():
+    found = refs('''
+        from transformers import AutoModel
+        resource = "url::org/a"
+        AutoModel.from_pretrained(resource.split("url::")[1])
+        AutoModel.from_pretrained("org/b:extra".partition(":")[0])
+        AutoModel.from_pretrained("x/org/c".split("/", 1)[-1])
+    ''')
+    assert [(r.model, r.candidates) for r in found] == [("org/a", None), ("org/b", None), ("org/c", None)]

@@ -436,6 +436,9 @@ class Evaluator:
             inner = self.value(node.operand, scope, depth)
             if inner.known and _plain(inner.value):
                 return Value(True, not inner.value, inner.how, inner.provenance)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
+                and isinstance(node.operand.value, (int, float)) and not isinstance(node.operand.value, bool):
+            return Value(True, -node.operand.value, "literal")  # xs[-1]
         if isinstance(node, ast.NamedExpr):
             return self.value(node.value, scope, depth)
         if isinstance(node, ast.Compare) and len(node.ops) == 1:
@@ -1157,7 +1160,13 @@ class Evaluator:
             self._touched = touched_before
         needed = touched & self.function_params(fn)
         if not needed:
-            return None
+            # A method reading `self.x` that __init__ set from its parameters: the values the
+            # calls of the class pass (`Generator(module_spec)`; `hub.Module(self._module_spec)`).
+            init = self._init_of(fn)
+            needed = touched & self.function_params(init) if init is not None else set()
+            if not needed:
+                return None
+            fn = init
         found = self.caller_cases(fn, only=needed)
         if found is None:
             return None
@@ -1167,6 +1176,17 @@ class Evaluator:
             with self.frame(Frame(fn, case.params)):
                 out.append((case, thunk()))
         return out, gaps
+
+    @staticmethod
+    def _init_of(fn: Scope) -> Scope | None:
+        """The __init__ of the class `fn` is a method of (not `fn` itself), if it defines one."""
+        cls = fn.parent
+        if cls is None or cls.kind != "class" or fn.name == "__init__":
+            return None
+        for b in cls.bindings.get("__init__", ()):
+            if b.kind == "function" and b.scope is not None:
+                return b.scope
+        return None
 
     def _str_method(self, receiver: Value, method: str, node: ast.Call, scope: Scope, depth: int) -> Value:
         args = [self.value(a, scope, depth) for a in node.args]
@@ -1190,6 +1210,8 @@ class Evaluator:
         how = strongest("fstring" if method == "format" else "literal", *(p.how for p in parts))
         prov = "; ".join(p.provenance for p in parts if p.provenance) or (
             f"str.format at {self.where(node.lineno)}" if method == "format" else None)
+        if isinstance(result, (list, tuple)):  # split / partition: a list of strings
+            return Value(True, tuple(Value(True, x, how, prov) for x in result), how, prov)
         return Value(True, result, how, prov)
 
     def _hf_parser(self, parser_node: ast.expr, scope: Scope, depth: int) -> Value:
@@ -1548,7 +1570,7 @@ def _partial(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str)
 
 
 @_model(methods=("format", "join", "lower", "upper", "strip", "lstrip", "rstrip", "replace", "removeprefix",
-                 "removesuffix", "title", "casefold"))
+                 "removesuffix", "title", "casefold", "split", "rsplit", "partition", "rpartition"))
 def _str_methods(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value | None:
     func = node.func
     assert isinstance(func, ast.Attribute)
