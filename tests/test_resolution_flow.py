@@ -576,3 +576,27 @@ def test_string_splits_are_evaluated():
         AutoModel.from_pretrained("x/org/c".split("/", 1)[-1])
     ''')
     assert [(r.model, r.candidates) for r in found] == [("org/a", None), ("org/b", None), ("org/c", None)]
+
+
+def test_pydantic_field_defaults_are_read_through_self():
+    # langchain-huggingface: model_name: str = Field(default=..., alias="model"); **self.model_kwargs
+    # is Field(default_factory=dict), an empty dict unless the user passes one.
+    found = refs('''
+        from typing import Any
+        from pydantic import BaseModel, Field
+        from sentence_transformers import SentenceTransformer
+        class HuggingFaceEmbeddings(BaseModel):
+            model_name: str = Field(default="sentence-transformers/all-mpnet-base-v2", alias="model")
+            other: str = Field("org/positional")
+            required: str = Field(...)
+            model_kwargs: dict[str, Any] = Field(default_factory=dict)
+            def __init__(self, **kwargs: Any):
+                super().__init__(**kwargs)
+                self._client = SentenceTransformer(self.model_name, **self.model_kwargs)
+                self._other = SentenceTransformer(self.other)
+                self._required = SentenceTransformer(self.required)
+    ''')
+    assert [(r.model, r.resolution, r.pin) for r in found] == [
+        ("sentence-transformers/all-mpnet-base-v2", "dataclass", "mutable"),
+        ("org/positional", "dataclass", "mutable"),
+        (None, "unknown", "unknown")]

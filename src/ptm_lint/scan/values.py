@@ -75,6 +75,10 @@ class ClassRef:
             name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
             if name in ("dataclass", "define", "frozen", "attrs"):
                 return True
+        for base in node.bases:  # pydantic models: fields with defaults, set by keyword
+            name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
+            if name in ("BaseModel", "BaseSettings"):
+                return True
         return False
 
 
@@ -811,6 +815,8 @@ class Evaluator:
             cls_scope = scope.enclosing_class
             for key in ("self." + attr, attr):
                 if key in cls_scope.bindings:
+                    if key == attr and ClassRef(self, cls_scope).is_dataclass:
+                        return self.class_attr(ClassRef(self, cls_scope), attr, depth)  # field(default=...)
                     candidates = self.pick(cls_scope.bindings[key])
                     values = [self._binding(attr, b, cls_scope, depth) for b in candidates]
                     return join(values, f"self.{attr} is set to different values")
@@ -1274,10 +1280,18 @@ class Evaluator:
         expr = binding.node
         if cls.is_dataclass and isinstance(expr, ast.Call):
             callee = expr.func.attr if isinstance(expr.func, ast.Attribute) else getattr(expr.func, "id", "")
-            if callee == "field":
+            if callee in ("field", "Field"):  # dataclasses / attrs field(default=...), pydantic Field(default)
                 default = next((kw.value for kw in expr.keywords if kw.arg == "default"), None)
+                if default is None and callee == "Field" and expr.args and not (
+                        isinstance(expr.args[0], ast.Constant) and expr.args[0].value is Ellipsis):
+                    default = expr.args[0]
+                factory = next((kw.value for kw in expr.keywords if kw.arg == "default_factory"), None)
+                if default is None and isinstance(factory, ast.Name) and factory.id in ("dict", "list", "tuple"):
+                    empty: Any = {} if factory.id == "dict" else ()
+                    return Value(True, empty, "dataclass", f"{cls.scope.name}.{attr} default "
+                                 f"({factory.id}(), {self.where(binding.line)})")
                 if default is None:
-                    return self.unknown(f"{cls.scope.name}.{attr} has no default (field without default=)")
+                    return self.unknown(f"{cls.scope.name}.{attr} has no default ({callee} without a default)")
                 expr = default
         val = self.value(expr, cls.scope, depth)
         if not val.known:
