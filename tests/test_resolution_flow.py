@@ -600,3 +600,21 @@ def test_pydantic_field_defaults_are_read_through_self():
         ("sentence-transformers/all-mpnet-base-v2", "dataclass", "mutable"),
         ("org/positional", "dataclass", "mutable"),
         (None, "unknown", "unknown")]
+
+
+def test_a_nested_helper_takes_the_values_of_its_calls_in_the_function_around_it():
+    # LLaVA builder.py: def load_from_hf(repo_id, filename) inside load_pretrained_model(model_path, ...)
+    (ref,) = refs('''
+        from huggingface_hub import hf_hub_download
+        def load_pretrained_model(model_path):
+            def load_from_hf(repo_id, filename, subfolder=None):
+                return hf_hub_download(repo_id=repo_id, filename=filename, subfolder=subfolder)
+            return load_from_hf(model_path, "non_lora_trainables.bin")
+        def other():
+            def load_from_hf(repo_id):
+                return repo_id
+            return load_from_hf("org/not-this-one")
+        load_pretrained_model("org/a")
+        load_pretrained_model("org/b")
+    ''')
+    assert [c[0] for c in cands(ref)] == ["org/a", "org/b"]

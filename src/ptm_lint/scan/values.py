@@ -1062,14 +1062,23 @@ class Evaluator:
         return {id(b) for bindings in fn.bindings.values() for b in bindings if b.kind == "param"}
 
     def callers(self, fn: Scope) -> list[tuple[Evaluator, CallInfo]] | None:
-        """Every call of `fn` found in the repo (this file first). None when the function cannot be
-        called by name (a method, a nested function): its callers are not looked for."""
+        """Every call of `fn` found in the repo (this file first), and of a nested function the calls
+        inside the function around it. None when the function cannot be called by name (a method):
+        its callers are not looked for."""
         key = id(fn)
         if key in self._callers:
             return self._callers[key]
         target = self._callable_name(fn)
         result: list[tuple[Evaluator, CallInfo]] | None = None
-        if target is not None:
+        if target is None and fn.kind == "function" and fn.parent is not None and fn.parent.kind == "function":
+            # A function nested in another is called by name from inside that one only.
+            result = []
+            for c in self.info.calls:
+                if isinstance(c.node.func, ast.Name) and c.node.func.id == fn.name:
+                    found = self._lookup(fn.name, c.scope)
+                    if found is not None and found[1] is fn.parent and any(b.scope is fn for b in found[0]):
+                        result.append((self, c))
+        elif target is not None:
             short = target.rsplit(".", 1)[-1]
             result = self._calls_of(target, short)
             if self.index is not None and self.module:
