@@ -618,3 +618,26 @@ def test_a_nested_helper_takes_the_values_of_its_calls_in_the_function_around_it
         load_pretrained_model("org/b")
     ''')
     assert [c[0] for c in cands(ref)] == ["org/a", "org/b"]
+
+
+def test_a_wrapper_forwarding_args_and_kwargs_loads_what_its_callers_pass():
+    # facechain utils.py: a retry wrapper snapshot_download(*args, **kwargs) around ModelScope's
+    (ref,) = refs('''
+        import sys
+        from modelscope import snapshot_download as ms_snapshot_download
+        def max_retries(n):
+            def decorator(func):
+                return func
+            return decorator
+        @max_retries(3)
+        def snapshot_download(*args, **kwargs):
+            return ms_snapshot_download(*args, **kwargs)
+        def pre_download_models():
+            snapshot_download("ly261666/cv_portrait_model", revision="v4.0")
+            snapshot_download(*("damo/face_frombase_c4", "v1.0.0"))
+            snapshot_download(model_id="Cherrytest/rot_bgr")
+            snapshot_download(*sys.argv[1:])
+    ''')
+    assert [(m, rev, pin) for m, rev, pin, _, _ in cands(ref)] == [
+        ("ly261666/cv_portrait_model", "v4.0", "weak"), ("damo/face_frombase_c4", "v1.0.0", "weak"),
+        ("Cherrytest/rot_bgr", None, "mutable"), (None, None, "unknown")]

@@ -151,9 +151,13 @@ class _Call:
         self.expanded: dict[str, Value] = {}
         self.dynamic = False
         self.star_at: int | None = None
+        self.star_items: tuple[Value, ...] | None = None  # f(*args) where args is a known tuple
         for i, arg in enumerate(node.args):
             if isinstance(arg, ast.Starred) and self.star_at is None:
                 self.star_at = i
+                seq = ev.value(arg.value, info.scope)
+                if i == len(node.args) - 1 and seq.known and isinstance(seq.value, tuple):
+                    self.star_items = seq.value
         for kw in node.keywords:
             if kw.arg is not None:
                 self.keywords[kw.arg] = kw.value
@@ -188,8 +192,11 @@ class _Call:
                 return self.ev.value(self.keywords[kw], self.scope)
         if spec.pos is not None:
             if self.star_at is not None and self.star_at <= spec.pos:
-                return Value.unknown(f"passed through *args at {self.ev.where(self.node.lineno)}")
-            if spec.pos < len(self.node.args):
+                if self.star_items is None:
+                    return Value.unknown(f"passed through *args at {self.ev.where(self.node.lineno)}")
+                if spec.pos - self.star_at < len(self.star_items):
+                    return self.star_items[spec.pos - self.star_at]
+            elif spec.pos < len(self.node.args):
                 return self.ev.value(self.node.args[spec.pos], self.scope)
         for kw in spec.kw:
             if kw in self.expanded:

@@ -11,7 +11,7 @@ class Binding:
     """One place where a name gets a value.
 
     kind: import (target = qualified name) | assign (node = value expression, path = tuple-unpacking
-    index path) | param (node = default expression or None, annotation; star for `**kwargs`) | class | function |
+    index path) | param (node = default expression or None, annotation; star for `*args` / `**kwargs`) | class | function |
     for (node = iterable) | with (node = context expression) | other.
     """
 
@@ -24,7 +24,9 @@ class Binding:
     annotation: ast.expr | None = None
     scope: Scope | None = None  # for class/function bindings: the scope they create
     env: Scope | None = None  # where `node` must be evaluated, when not the binding's own scope
-    star: bool = False  # a `**kwargs` parameter: the call's keyword arguments no other parameter takes
+    # "*" for a `*args` parameter (the call's extra positional arguments), "**" for `**kwargs` (the
+    # keyword arguments no other parameter takes); "" for the others.
+    star: str = ""
 
 
 @dataclass(slots=True, eq=False)
@@ -275,9 +277,9 @@ class _Collector:
         for arg, default in zip(args.kwonlyargs, args.kw_defaults):
             inner.bind(arg.arg, Binding("param", arg.lineno, block, node=default, annotation=arg.annotation))
         if args.vararg is not None:
-            inner.bind(args.vararg.arg, Binding("other", args.vararg.lineno, block))
+            inner.bind(args.vararg.arg, Binding("param", args.vararg.lineno, block, star="*"))
         if args.kwarg is not None:
-            inner.bind(args.kwarg.arg, Binding("param", args.kwarg.lineno, block, star=True))
+            inner.bind(args.kwarg.arg, Binding("param", args.kwarg.lineno, block, star="**"))
 
     # -- expressions -----------------------------------------------------------------------
     def expr(self, node: ast.expr, scope: Scope, loop: bool | ast.AST) -> None:

@@ -990,25 +990,43 @@ class Evaluator:
         positional = [*args.posonlyargs, *args.args][1 if skip_first else 0:]
         by_name: dict[str, Binding] = {}
         star: Binding | None = None  # the `**kwargs` parameter, when it is asked for
+        varargs: Binding | None = None  # the `*args` one
         for name, bindings in fn.bindings.items():
             for b in bindings:
                 if b.kind == "param" and (only is None or id(b) in only):
-                    if b.star:
+                    if b.star == "**":
                         star = b
+                    elif b.star == "*":
+                        varargs = b
                     else:
                         by_name[name] = b
                     break
         # Keywords no named parameter takes go to **kwargs (positional-only ones cannot be named).
         named = {a.arg for a in [*args.args, *args.kwonlyargs]}
         extra: dict[str, Value] = {}
+        rest: list[Value] = []  # positional arguments past the named ones: *args
         out: dict[int, Value] = {}
         dynamic = None
-        for i, arg in enumerate(node.args):
+        i = 0
+        for arg in node.args:
             if isinstance(arg, ast.Starred):
-                dynamic = self.unknown(f"arguments passed through *args at {self.where(node.lineno)}")
-                break
-            if i < len(positional) and positional[i].arg in by_name:
-                out[id(by_name[positional[i].arg])] = self.value(arg, scope, depth)
+                seq = self.value(arg.value, scope, depth)
+                if not (seq.known and isinstance(seq.value, tuple)):
+                    dynamic = self.because("arguments passed through *args", node.lineno, seq)
+                    break
+                items = list(seq.value)  # f(*("org/a", "v1")): each item is one argument
+            else:
+                items = [arg]
+            for item in items:
+                if i < len(positional):
+                    if positional[i].arg in by_name:
+                        val = item if isinstance(item, Value) else self.value(item, scope, depth)
+                        out[id(by_name[positional[i].arg])] = val
+                elif varargs is not None:
+                    rest.append(item if isinstance(item, Value) else self.value(item, scope, depth))
+                i += 1
+        if varargs is not None and dynamic is None:
+            out[id(varargs)] = Value(True, tuple(rest), "literal")
         for kw in node.keywords:
             if kw.arg is not None:
                 if kw.arg in by_name:
@@ -1028,7 +1046,7 @@ class Evaluator:
         if star is not None and dynamic is None:
             out[id(star)] = Value(True, extra, "literal")
         if dynamic is not None:
-            for b in [*by_name.values(), *([star] if star is not None else [])]:
+            for b in [*by_name.values(), *(b for b in (star, varargs) if b is not None)]:
                 out.setdefault(id(b), dynamic)
         return out
 
