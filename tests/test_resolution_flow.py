@@ -60,7 +60,7 @@ def test_straight_line_reassignment_and_branches_joined():
     assert [(c.revision, c.pin, c.line) for c in found[1].candidates] == [("main", "mutable", 8), (SHA, "immutable", 10)]
 
 
-def test_a_loop_variable_or_a_value_changed_in_a_loop_stays_unknown():
+def test_a_loop_variable_over_a_known_list_takes_each_item():
     found = refs('''
         from transformers import AutoModel
         name = "org/a"
@@ -69,9 +69,32 @@ def test_a_loop_variable_or_a_value_changed_in_a_loop_stays_unknown():
             name = other
         n = AutoModel.from_pretrained(name)
     ''')
-    assert found[0].model is None and found[0].pin == "unknown"
-    # After the loop: the value before it (zero passes) or the loop's (unknown).
-    assert found[1].model is None and [c.model for c in found[1].candidates] == ["org/a", None]
+    assert found[0].model is None and [(c.model, c.line) for c in found[0].candidates] == [("org/b", 4), ("org/c", 4)]
+    # After the loop: the value before it (zero passes) or the loop's.
+    assert found[1].model is None and [c.model for c in found[1].candidates] == ["org/a", "org/b", "org/c"]
+
+
+def test_a_loop_variable_over_pairs_dict_keys_or_an_unknown_sequence():
+    # GPT-SoVITS funasr_asr.py: for model_source in SOURCES: AutoModel(**model_source, ...)
+    found = refs('''
+        import sys
+        from funasr import AutoModel
+        from transformers import AutoModel as HFAutoModel
+        MODEL_ID = "FunAudioLLM/Fun-ASR-Nano-2512"
+        SOURCES = ({"model": MODEL_ID, "hub": "hf"}, {"model": MODEL_ID, "hub": "ms"})
+        for source in SOURCES:
+            AutoModel(**source, device="cpu")
+        for name, rev in [("org/a", "v1.0"), ("org/b", "v2.0")]:
+            HFAutoModel.from_pretrained(name, revision=rev)
+        for key in {"org/c": 1, "org/d": 2}:
+            HFAutoModel.from_pretrained(key)
+        for arg in sys.argv[1:]:
+            HFAutoModel.from_pretrained(arg)
+    ''')
+    assert found[0].model == "FunAudioLLM/Fun-ASR-Nano-2512"
+    assert (found[1].model, found[1].pin) == (None, "unknown")  # pairs unpacked: not made up again
+    assert [c.model for c in found[2].candidates] == ["org/c", "org/d"]
+    assert (found[3].model, found[3].pin) == (None, "unknown") and "loop variable 'arg'" in found[3].provenance
 
 
 def test_module_level_code_and_notebook_cells_run_in_order(tmp_path: Path):

@@ -665,8 +665,29 @@ class Evaluator:
         if kind == "with":
             return self.value(binding.node, env, depth)  # type: ignore[arg-type]
         if kind == "for":
-            return self.unknown(f"loop variable {name!r} ({self.where(binding.line)})")
+            return self._loop_variable(name, binding, env, depth)
         return self.unknown(f"{name!r} is rebound at {self.where(binding.line)}")
+
+    def _loop_variable(self, name: str, binding: Binding, env: Scope, depth: int) -> Value:
+        """`for x in SEQ` (or a comprehension's): one possible value per item of a known list, tuple
+        or dict (its keys)."""
+        why = f"loop variable {name!r} ({self.where(binding.line)})"
+        if binding.path:
+            # `for name, rev in PAIRS`: each name would be read apart from its rev, and the pairs
+            # made up again from every name and every rev. Not followed.
+            return self.unknown(why)
+        seq = self.value(binding.node, env, depth) if isinstance(binding.node, ast.expr) else Value.unknown(why)
+        if not seq.known or not isinstance(seq.value, (tuple, dict)) or not seq.value:
+            return self.unknown(why)
+        items = list(seq.value) if isinstance(seq.value, tuple) else [Value(True, k, "literal") for k in seq.value]
+        if len(items) > MAX_ALTERNATIVES:
+            return self.unknown(f"{why} over more than {MAX_ALTERNATIVES} items")
+        values = []
+        for item in items:
+            if item.known and item.how == "literal":
+                item = Value(True, item.value, "constant", f"{name} in ... ({self.where(binding.line)})")
+            values.append(replace(item, origin=item.origin or (self.path, binding.line)))
+        return join(values, f"loop variable {name!r} takes several values ({self.where(binding.line)})")
 
     def _name(self, name: str, scope: Scope, line: int, depth: int) -> Value:
         found = self._lookup(name, scope)
