@@ -664,3 +664,23 @@ def test_a_wrapper_forwarding_args_and_kwargs_loads_what_its_callers_pass():
     assert [(m, rev, pin) for m, rev, pin, _, _ in cands(ref)] == [
         ("ly261666/cv_portrait_model", "v4.0", "weak"), ("damo/face_frombase_c4", "v1.0.0", "weak"),
         ("Cherrytest/rot_bgr", None, "mutable"), (None, None, "unknown")]
+
+
+def test_kwargs_get_defaults_stand_where_no_call_is_known():
+    # FunASR download_dataset_from_ms(**kwargs): kwargs.get("dataset_name", "<default>")
+    found = refs('''
+        from modelscope.msdatasets import MsDataset
+        from transformers import AutoModel
+        def download_dataset_from_ms(**kwargs):
+            dataset_name = kwargs.get("dataset_name", "speech_asr/speech_asr_aishell1_trainsets")
+            return MsDataset.load(dataset_name=dataset_name, split=kwargs.get("split", "train"))
+        def no_default(**kwargs):
+            return AutoModel.from_pretrained(kwargs["name"], revision=kwargs.get("revision"))
+        def called(**kwargs):
+            return AutoModel.from_pretrained(kwargs.get("name", "org/default"))
+        called(name="org/passed")
+    ''')
+    assert [(r.model, r.resolution, r.pin) for r in found] == [
+        ("speech_asr/speech_asr_aishell1_trainsets", "default", "mutable"),
+        (None, "unknown", "unknown"),
+        ("org/passed", "caller", "mutable")]

@@ -125,6 +125,15 @@ class FileHandle:
 
 
 @dataclass(frozen=True, slots=True)
+class OpenKwargs:
+    """A function's `**kwargs` where no call of it is known: any keywords may come in, so only a
+    `kwargs.get("k", default)` has a value, its default (as a parameter's default would)."""
+
+    function: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class ConfigData:
     """Data read from a YAML/JSON file of the repo; `where` is the dotted key path so far."""
 
@@ -647,6 +656,8 @@ class Evaluator:
                 cls = self.class_of(binding.annotation, env.parent or env)
                 if cls is not None:
                     return Value(True, Instance(cls, {}), "dataclass", f"{name}: {cls.scope.name} ({self.where(binding.line)})")
+            if binding.star == "**":
+                return Value(True, OpenKwargs(fname, binding.line), "default", f"**{name} of {fname}()")
             if binding.node is None:
                 return self.unknown(f"parameter {name!r} of {fname}() has no default; callers decide ({self.where(binding.line)})")
             val = self.value(binding.node, env.parent or env, depth)
@@ -946,6 +957,11 @@ class Evaluator:
         obj, k = base.value, key.value
         if isinstance(obj, ConfigData):
             return self._config_index(obj, k, line)
+        if isinstance(obj, OpenKwargs):
+            if default is None or not default.known:
+                return self.unknown(f"keyword {k!r} of **kwargs of {obj.function}(); callers decide ({self.where(line)})")
+            how = strongest("default", default.how) if default.how not in ("literal", "constant") else "default"
+            return Value(True, default.value, how, f"default of kwargs.get({k!r}) in {obj.function}() ({self.where(line)})")
         if isinstance(obj, ArgNamespace) and isinstance(k, str):  # vars(args)["model"], args.__dict__.pop("model")
             return obj.option(k, MAX_DEPTH // 2)
         if isinstance(obj, dict):
@@ -1661,7 +1677,7 @@ def _mapping_get(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: 
     if not node.args or len(node.args) > 2 or node.keywords:
         return None
     base = ev.value(func.value, scope, depth)
-    if not (base.known and isinstance(base.value, (dict, ConfigData, ArgNamespace))) and not base.alternatives:
+    if not (base.known and isinstance(base.value, (dict, ConfigData, ArgNamespace, OpenKwargs))) and not base.alternatives:
         return None
     key = ev.value(node.args[0], scope, depth)
     default = ev.value(node.args[1], scope, depth) if len(node.args) > 1 else Value(True, None, "literal")
