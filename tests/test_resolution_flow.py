@@ -679,8 +679,12 @@ def test_kwargs_get_defaults_stand_where_no_call_is_known():
         def called(**kwargs):
             return AutoModel.from_pretrained(kwargs.get("name", "org/default"))
         called(name="org/passed")
+        def options(name="org/x", **kwargs):
+            # rerankers: a dict of options from the caller may carry revision=
+            return AutoModel.from_pretrained(name, **kwargs.get("model_kwargs", {}))
     ''')
     assert [(r.model, r.resolution, r.pin) for r in found] == [
         ("speech_asr/speech_asr_aishell1_trainsets", "default", "mutable"),
         (None, "unknown", "unknown"),
-        ("org/passed", "caller", "mutable")]
+        ("org/passed", "caller", "mutable"),
+        ("org/x", "default", "unknown")]

@@ -958,7 +958,9 @@ class Evaluator:
         if isinstance(obj, ConfigData):
             return self._config_index(obj, k, line)
         if isinstance(obj, OpenKwargs):
-            if default is None or not default.known:
+            if default is None or not default.known or not _plain(default.value):
+                # Without a default, or with a container one (`kwargs.get("model_kwargs", {})`,
+                # forwarded as options that may carry a revision): what callers pass.
                 return self.unknown(f"keyword {k!r} of **kwargs of {obj.function}(); callers decide ({self.where(line)})")
             how = strongest("default", default.how) if default.how not in ("literal", "constant") else "default"
             return Value(True, default.value, how, f"default of kwargs.get({k!r}) in {obj.function}() ({self.where(line)})")
