@@ -688,3 +688,14 @@ def test_kwargs_get_defaults_stand_where_no_call_is_known():
         (None, "unknown", "unknown"),
         ("org/passed", "caller", "mutable"),
         ("org/x", "default", "unknown")]
+
+
+def test_a_github_file_at_a_commit_is_pinned_through_either_url_form():
+    found = refs('''
+        import tensorflow as tf
+        sha = "''' + SHA + '''"
+        a = tf.keras.utils.get_file(origin=f"https://github.com/tensorflow/models/raw/{sha}/official/labels.txt")
+        b = tf.keras.utils.get_file(origin=f"https://raw.githubusercontent.com/tensorflow/models/{sha}/official/labels.txt")
+        c = tf.keras.utils.get_file(origin="https://github.com/tensorflow/models/raw/master/official/labels.txt")
+    ''')
+    assert [(r.revision, r.pin) for r in found] == [(SHA, "immutable"), (SHA, "immutable"), ("master", "mutable")]
