@@ -699,3 +699,22 @@ def test_a_github_file_at_a_commit_is_pinned_through_either_url_form():
         c = tf.keras.utils.get_file(origin="https://github.com/tensorflow/models/raw/master/official/labels.txt")
     ''')
     assert [(r.revision, r.pin) for r in found] == [(SHA, "immutable"), (SHA, "immutable"), ("master", "mutable")]
+
+
+def test_a_settings_object_of_another_package_gives_back_its_keywords():
+    # philschmid's notebooks: args = TrainingArguments(output_dir="code-llama-3-1-8b-text-to-sql", ...)
+    # then AutoPeftModelForCausalLM.from_pretrained(args.output_dir): a local folder.
+    found = refs('''
+        from transformers import TrainingArguments, AutoModel
+        from peft import AutoPeftModelForCausalLM
+        from trl import SFTConfig
+        args = TrainingArguments(output_dir="code-llama-3-1-8b-text-to-sql", num_train_epochs=3)
+        model = AutoPeftModelForCausalLM.from_pretrained(args.output_dir)
+        cfg = SFTConfig(hub_model_id="org/sft")
+        cfg.hub_model_id = "org/renamed"
+        AutoModel.from_pretrained(cfg.hub_model_id)
+        AutoModel.from_pretrained(args.hub_model_id)
+    ''')
+    assert [(r.model, r.hub, r.pin) for r in found] == [
+        ("code-llama-3-1-8b-text-to-sql", "local", "local"), ("org/renamed", "huggingface", "mutable"),
+        (None, "huggingface", "unknown")]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import itertools
 import posixpath
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -122,6 +123,19 @@ class ArgNamespace:
 class FileHandle:
     path: str
     origin: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Settings:
+    """An instance of another package's settings class (`TrainingArguments(output_dir="x")`,
+    trl's `SFTConfig(...)`): its attributes are the keywords it was built with."""
+
+    qual: str
+    fields: dict[str, Value]
+
+
+# Settings classes of other packages: dataclasses whose attributes are their constructor's keywords.
+_SETTINGS_CLASS = r"[A-Z]\w*(?:Arguments|Args|Config)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -787,6 +801,8 @@ class Evaluator:
                 return replace(container, value=ArgNamespace(obj.evaluator, {**obj.overrides, attr: new}))
             if isinstance(obj, Instance):
                 return replace(container, value=Instance(obj.cls, {**obj.overrides, attr: new}))
+            if isinstance(obj, Settings):
+                return replace(container, value=Settings(obj.qual, {**obj.fields, attr: new}))
             return container
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Subscript):
             key = self.value(stmt.targets[0].slice, scope, depth)
@@ -876,6 +892,16 @@ class Evaluator:
                 return base if attr == "__dict__" else obj.option(attr, depth)
             if isinstance(obj, ConfigData):
                 return self._config_index(obj, attr, node.lineno)
+            if isinstance(obj, Settings):
+                if attr in obj.fields:
+                    val = obj.fields[attr]
+                    if val.known and isinstance(val.value, str) and attr.endswith("_dir"):
+                        val = replace(val, value=LocalPath(val.value))  # output_dir=: a folder, never a Hub id
+                    if val.known and val.how == "literal":
+                        return Value(True, val.value, "constant",
+                                     f"{attr}= of {obj.qual.rsplit('.', 1)[1]}() ({self.where(node.lineno)})")
+                    return val
+                return self.unknown(f"{obj.qual}().{attr} is not passed to it (its default is in the package)")
             if isinstance(obj, dict) and attr in obj:
                 return obj[attr]
             if isinstance(obj, LocalPath) and attr in ("parent", "name", "stem"):
@@ -1015,6 +1041,10 @@ class Evaluator:
                 return self.call_function(obj, node, scope, depth)
             if isinstance(obj, PartialRef):
                 return self.unknown(f"result of a functools.partial object at {self.where(node.lineno)}")
+        if qual and "." in qual and re.fullmatch(_SETTINGS_CLASS, qual.rsplit(".", 1)[1]) \
+                and not any(kw.arg is None for kw in node.keywords):
+            fields = {kw.arg: self.value(kw.value, scope, depth) for kw in node.keywords if kw.arg}
+            return Value(True, Settings(qual, fields), "literal", None)
         shown = qual or (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "call"))
         return self.unknown(f"result of {shown}() at {self.where(node.lineno)}")
 
