@@ -718,3 +718,22 @@ def test_a_settings_object_of_another_package_gives_back_its_keywords():
     assert [(r.model, r.hub, r.pin) for r in found] == [
         ("code-llama-3-1-8b-text-to-sql", "local", "local"), ("org/renamed", "huggingface", "mutable"),
         (None, "huggingface", "unknown")]
+
+
+def test_code_after_an_if_whose_other_arm_leaves_runs_under_its_test():
+    # GPT-SoVITS fasterwhisper_asr.py: `if source == "HF": ... else: model_path = "tools/asr/models"`, then
+    # `if source == "HF": download else: return model_path + ...`; the final `return model_path` is HF's.
+    (ref,) = refs('''
+        from faster_whisper import WhisperModel
+        def download_model(source):
+            if source == "HF":
+                model_path = "./models/faster-whisper-large-v3"
+            else:
+                model_path = "./models"
+            if source != "HF":
+                return model_path + "/faster-whisper-large-v3-ms"
+            return model_path
+        def run(source):
+            WhisperModel(download_model(source))
+    ''')
+    assert [c.model for c in ref.candidates] == ["./models/faster-whisper-large-v3-ms", "./models/faster-whisper-large-v3"]

@@ -193,6 +193,10 @@ class _Walker:
 
     # -- statements ---------------------------------------------------------------------------
     def block(self, stmts: list[ast.stmt], state: _State) -> _State:
+        line = self.line
+        # The use is further down these statements: an `if` before it one arm of which leaves
+        # (`return` / `raise` / `break` / `continue`) puts the use under the other arm's test.
+        holds_use = line is not None and bool(stmts) and stmts[0].lineno <= line <= (stmts[-1].end_lineno or stmts[-1].lineno)
         for stmt in stmts:
             if state is None:
                 return None
@@ -200,8 +204,15 @@ class _Walker:
             if self.steps > MAX_STATEMENTS:
                 self.partial = f"scope too large to follow {self.name!r} (over {MAX_STATEMENTS} statements)"
                 raise _Found(state)
-            if self.line is not None and stmt.lineno <= self.line <= (stmt.end_lineno or stmt.lineno):
+            if line is not None and stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno):
                 self.inside(stmt, state)
+            if holds_use and isinstance(stmt, ast.If):
+                yes = self.branch(stmt.body, state, stmt.test, True)
+                no = self.branch(stmt.orelse, state, stmt.test, False)
+                if (yes is None) != (no is None):
+                    self.at.append((stmt.test, yes is not None))
+                state = self._limit(_join(yes, no))
+                continue
             state = self._limit(self.stmt(stmt, state))
         return state
 
