@@ -737,3 +737,26 @@ def test_code_after_an_if_whose_other_arm_leaves_runs_under_its_test():
             WhisperModel(download_model(source))
     ''')
     assert [c.model for c in ref.candidates] == ["./models/faster-whisper-large-v3-ms", "./models/faster-whisper-large-v3"]
+
+
+def test_a_definition_under_one_literal_of_a_test_does_not_reach_a_use_under_another():
+    # LLaMA-Factory loader.py: data_path is a file type under load_from == "file", the dataset name
+    # under the hub values; MsDataset.load runs under load_from == "ms_hub" only.
+    found = refs('''
+        from modelscope import MsDataset
+        from datasets import load_dataset
+        def load_single_dataset(dataset_attr, name):
+            if dataset_attr.load_from in ["hf_hub", "ms_hub"]:
+                data_path = name
+            elif dataset_attr.load_from == "file":
+                data_path = "json"
+            else:
+                raise NotImplementedError
+            if dataset_attr.load_from == "ms_hub":
+                return MsDataset.load(dataset_name=data_path)
+            elif dataset_attr.load_from != "file":
+                return load_dataset(path=data_path)
+            return load_dataset(path=data_path, data_files=["a.json"])
+        load_single_dataset(attr, "org/data")
+    ''')
+    assert [(r.model, r.candidates) for r in found] == [("org/data", None), ("org/data", None), ("json", None)]

@@ -159,6 +159,7 @@ class _Walker:
         self.override: frozenset[str] = frozenset()
         self.conds: tuple[tuple[ast.expr, bool], ...] = ()
         self.at: list[tuple[ast.expr, bool]] = []
+        self.chain = False  # the next block is an `elif` arm of an `if` before the use
 
     # -- definitions a statement makes --------------------------------------------------------
     def _defs_at(self, first: int, last: int, kinds: tuple[str, ...] | None = None) -> list[Binding]:
@@ -195,8 +196,11 @@ class _Walker:
     def block(self, stmts: list[ast.stmt], state: _State) -> _State:
         line = self.line
         # The use is further down these statements: an `if` before it one arm of which leaves
-        # (`return` / `raise` / `break` / `continue`) puts the use under the other arm's test.
-        holds_use = line is not None and bool(stmts) and stmts[0].lineno <= line <= (stmts[-1].end_lineno or stmts[-1].lineno)
+        # (`return` / `raise` / `break` / `continue`) puts the use under the other arm's test
+        # (and, through an `elif` chain, under the tests of the arms that stay).
+        chain, self.chain = self.chain, False
+        holds_use = chain or (line is not None and bool(stmts)
+                              and stmts[0].lineno <= line <= (stmts[-1].end_lineno or stmts[-1].lineno))
         for stmt in stmts:
             if state is None:
                 return None
@@ -208,9 +212,16 @@ class _Walker:
                 self.inside(stmt, state)
             if holds_use and isinstance(stmt, ast.If):
                 yes = self.branch(stmt.body, state, stmt.test, True)
-                no = self.branch(stmt.orelse, state, stmt.test, False)
-                if (yes is None) != (no is None):
-                    self.at.append((stmt.test, yes is not None))
+                outer, self.at = self.at, []
+                self.chain = len(stmt.orelse) == 1 and isinstance(stmt.orelse[0], ast.If)
+                try:
+                    no = self.branch(stmt.orelse, state, stmt.test, False)
+                finally:
+                    inner, self.at, self.chain = self.at, outer, False
+                if yes is None and no is not None:
+                    self.at += [(stmt.test, False), *inner]
+                elif no is None and yes is not None:
+                    self.at.append((stmt.test, True))
                 state = self._limit(_join(yes, no))
                 continue
             state = self._limit(self.stmt(stmt, state))

@@ -237,6 +237,49 @@ def _condition_key(test: ast.expr, truth: bool) -> tuple[str, bool]:
     return ast.dump(test), truth
 
 
+def _one_of(test: ast.expr, truth: bool) -> tuple[str, frozenset[Any], bool] | None:
+    """`x == "a"` / `x in ("a", "b")` (or their negations) on a name or attribute chain: (the
+    expression, the literals, whether x is one of them when the test comes out `truth`)."""
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, truth = test.operand, not truth
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None
+    left, op, right = test.left, test.ops[0], test.comparators[0]
+    node = left
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    if isinstance(op, (ast.Eq, ast.NotEq)) and isinstance(right, ast.Constant):
+        values = frozenset([right.value])
+    elif isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (ast.Tuple, ast.List, ast.Set)) \
+            and right.elts and all(isinstance(e, ast.Constant) for e in right.elts):
+        values = frozenset(e.value for e in right.elts)  # type: ignore[attr-defined]
+    else:
+        return None
+    if not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in values):
+        return None
+    positive = isinstance(op, (ast.Eq, ast.In)) == truth
+    return ast.dump(left), values, positive
+
+
+def _excluded(cond: tuple[ast.expr, bool], at: list[tuple[str, frozenset[Any], bool]]) -> bool:
+    """Whether a definition made under `cond` cannot be where the use is: the use sits where the same
+    expression equals other literals (`load_from == "file"` against `load_from == "ms_hub"`)."""
+    mine = _one_of(*cond)
+    if mine is None:
+        return False
+    expr, values, positive = mine
+    for other, known, is_one in at:
+        if other != expr or not is_one:
+            continue
+        if positive and not (values & known):
+            return True  # it is one of `values` there, one of `known` here
+        if not positive and known <= values:
+            return True  # it is none of `values` there, one of them here
+    return False
+
+
 def _guarded(value: Value, guards: frozenset[str]) -> Value | None:
     """The value on a path that passed `guards`; None when no value it may have passes them."""
     if not guards:
@@ -743,7 +786,9 @@ class Evaluator:
             # A definition made under `if T:` does not reach a use where T is known to fail: its
             # test evaluates to the other outcome, or the use sits in the other arm of the same test.
             at = dict(_condition_key(t, truth) for t, truth in reach.at) if reach.at else {}
-            kept = [d for d in defs if not any(self._fails(t, truth, holder, at, depth) for t, truth in d.conds)]
+            among = [c for c in (_one_of(t, truth) for t, truth in reach.at) if c is not None]
+            kept = [d for d in defs if not any(self._fails(t, truth, holder, at, depth) or _excluded((t, truth), among)
+                                                for t, truth in d.conds)]
             defs = kept or defs[:0]
             if not defs:
                 return self.unknown(f"{_UNREACHED}{name!r} is set on a path that reaches {self.where(line)}")
