@@ -760,3 +760,19 @@ def test_a_definition_under_one_literal_of_a_test_does_not_reach_a_use_under_ano
         load_single_dataset(attr, "org/data")
     ''')
     assert [(r.model, r.candidates) for r in found] == [("org/data", None), ("org/data", None), ("json", None)]
+
+
+def test_a_name_under_a_folder_a_download_of_the_file_wrote_is_that_folder():
+    # unsloth Spark-TTS notebook: snapshot_download(..., local_dir="Spark-TTS-0.5B") then
+    # FastModel.from_pretrained("Spark-TTS-0.5B/LLM"): the snapshot's sub-folder, not a Hub repo.
+    found = refs('''
+        from huggingface_hub import snapshot_download
+        from transformers import AutoModel
+        snapshot_download("Spark-TTS-0.5B/LLM", local_dir="Spark-TTS-0.5B/LLM")
+        snapshot_download("unsloth/Spark-TTS-0.5B", local_dir="Spark-TTS-0.5B")
+        model = AutoModel.from_pretrained(f"Spark-TTS-0.5B/LLM")
+        other = AutoModel.from_pretrained("Spark-TTS-0.5B-other/LLM")
+    ''')
+    assert [(r.model, r.hub, r.pin) for r in found] == [
+        ("Spark-TTS-0.5B/LLM", "huggingface", "mutable"), ("unsloth/Spark-TTS-0.5B", "huggingface", "mutable"),
+        ("Spark-TTS-0.5B/LLM", "local", "local"), ("Spark-TTS-0.5B-other/LLM", "huggingface", "mutable")]

@@ -6,6 +6,7 @@ import ast
 import posixpath
 import re
 import warnings
+from dataclasses import replace
 
 from ..catalog import ArgSpec, Catalog, Loader
 from ..core import CallSite, FileError, FileScan, Secret, Span, Value, Variant
@@ -277,6 +278,9 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
     revision = call.get(loader.revision)
     cell, line = source.locate(node.lineno)
     model, revision, variants, dynamic = _variants(info, ev, loader, model, revision, rel, cell, line, call.dynamic)
+    if "local_dir" not in call.keywords:  # a load from a folder a download of this file wrote
+        model = ev.in_download_dir(model)
+        variants = tuple(replace(v, model=ev.in_download_dir(v.model)) for v in variants)
     args = {}
     for name, spec in loader.args:
         val = call.get(spec)

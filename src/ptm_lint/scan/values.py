@@ -344,8 +344,33 @@ class Evaluator:
         self._nested: dict[int, list[tuple[int, int]]] = {}
         self._mutated: dict[tuple[int, str], bool] = {}
         self._tests: dict[int, bool | None] = {}
+        self._download_dirs: frozenset[str] | None = None
         # Maps a line of the parsed text to (cell, line in cell) for notebooks.
         self.locate: Callable[[int], tuple[int | None, int]] | None = None
+
+    def download_dirs(self) -> frozenset[str]:
+        """The folders downloads of this file write to (`snapshot_download(..., local_dir="x")`): a
+        name under one of them (`"x/LLM"`) is that folder, not a Hub id."""
+        if self._download_dirs is None:
+            found = set()
+            for c in self.info.calls:
+                for kw in c.node.keywords:
+                    if kw.arg == "local_dir":
+                        val = self.value(kw.value, c.scope, MAX_DEPTH // 2)
+                        if val.known and isinstance(val.value, str) and val.value.strip("./"):
+                            found.add(posixpath.normpath(val.value))
+            self._download_dirs = frozenset(found)
+        return self._download_dirs
+
+    def in_download_dir(self, value: Value) -> Value:
+        """`value` as a LocalPath when it names a folder a download of this file writes."""
+        text = value.value if value.known else None
+        if not isinstance(text, str) or isinstance(text, LocalPath) or "://" in text or not self.info.calls:
+            return value
+        norm = posixpath.normpath(text)
+        if any(norm == d or norm.startswith(d + "/") for d in self.download_dirs()):
+            return replace(value, value=LocalPath(text))
+        return value
 
     def place(self, line: int) -> tuple[int | None, int]:
         return self.locate(line) if self.locate is not None else (None, line)
