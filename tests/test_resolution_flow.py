@@ -776,3 +776,34 @@ def test_a_name_under_a_folder_a_download_of_the_file_wrote_is_that_folder():
     assert [(r.model, r.hub, r.pin) for r in found] == [
         ("Spark-TTS-0.5B/LLM", "huggingface", "mutable"), ("unsloth/Spark-TTS-0.5B", "huggingface", "mutable"),
         ("Spark-TTS-0.5B/LLM", "local", "local"), ("Spark-TTS-0.5B-other/LLM", "huggingface", "mutable")]
+
+
+def test_a_branch_decided_by_a_default_is_decided_again_for_each_caller():
+    # GPT-SoVITS create_model(language="zh"): the default decides `if language == "zh":` in place;
+    # the callers pass "yue" and a language known at run time only.
+    (ref,) = refs('''
+        from funasr import AutoModel
+        def create_model(language="zh"):
+            if language == "zh":
+                path_asr = "tools/asr/models/zh"
+            elif language == "yue":
+                path_asr = "tools/asr/models/yue"
+            else:
+                raise ValueError(language)
+            return AutoModel(model=path_asr)
+        create_model("yue")
+        create_model(detect_language())
+    ''')
+    assert [c.model for c in ref.candidates] == ["tools/asr/models/yue", "tools/asr/models/zh"]
+
+
+def test_a_tuple_part_a_call_returned_is_not_taken_for_the_parsed_options():
+    (ref,) = refs('''
+        import argparse
+        from transformers import AutoModel
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--model", default="org/from-argparse")
+        segments, info = transcribe()
+        AutoModel.from_pretrained(info.model)
+    ''')
+    assert ref.model is None

@@ -169,7 +169,8 @@ class Frame:
     fn: Scope
     params: dict[int, Value]  # id(param Binding) -> value
     memo: dict[int, tuple[Value, frozenset[int]]] = field(default_factory=dict)
-    tests: dict[int, bool | None] = field(default_factory=dict)  # id(if-test) -> its known outcome
+    # id(if-test) -> its known outcome, and the parameters it read (a later use must read them too)
+    tests: dict[int, tuple[bool | None, frozenset[int]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,7 +344,7 @@ class Evaluator:
         self._callers: dict[int, list[tuple[Evaluator, CallInfo]] | None] = {}
         self._nested: dict[int, list[tuple[int, int]]] = {}
         self._mutated: dict[tuple[int, str], bool] = {}
-        self._tests: dict[int, bool | None] = {}
+        self._tests: dict[int, tuple[bool | None, frozenset[int]]] = {}
         self._download_dirs: frozenset[str] | None = None
         # Maps a line of the parsed text to (cell, line in cell) for notebooks.
         self.locate: Callable[[int], tuple[int | None, int]] | None = None
@@ -848,11 +849,18 @@ class Evaluator:
         key = id(test)
         if key not in memo:
             outcome = None
-            if depth + 2 <= MAX_DEPTH and not any(isinstance(n, ast.Call) for n in ast.walk(test)):
-                value = self.value(test, scope, depth + 2)
-                outcome = value.value if value.known and isinstance(value.value, bool) else None
-            memo[key] = outcome
-        outcome = memo[key]
+            outer, self._touched = self._touched, set()
+            try:
+                if depth + 2 <= MAX_DEPTH and not any(isinstance(n, ast.Call) for n in ast.walk(test)):
+                    value = self.value(test, scope, depth + 2)
+                    outcome = value.value if value.known and isinstance(value.value, bool) else None
+            finally:
+                read, self._touched = frozenset(self._touched), outer
+            memo[key] = (outcome, read)
+        outcome, read = memo[key]
+        # The outcome depends on the parameters the test read (a helper's default decides it in
+        # place; its callers may pass other values): they count as read here, every time.
+        self._touched |= read
         return outcome is not None and outcome != truth
 
     def _change(self, container: Value, stmt: ast.stmt, scope: Scope, depth: int) -> Value:
@@ -982,7 +990,7 @@ class Evaluator:
         # An attribute of something unknown (e.g. a parameter `args` or `model_args` without an
         # annotation): resolve only when the file defines exactly one such command-line option
         # or dataclass field, so the answer is unambiguous.
-        if isinstance(base_node, ast.Name) and not base.known:
+        if isinstance(base_node, ast.Name) and not base.known and self._may_be_options(base_node.id, scope):
             if attr == "model_yaml_config":
                 served = self._torchserve_config(base_node, scope, node.lineno)
                 if served is not None:
@@ -992,6 +1000,13 @@ class Evaluator:
                 return hit
         return self.because(f"attribute .{attr} of an unresolvable object", node.lineno,
                             base if not base.known else None)
+
+    def _may_be_options(self, name: str, scope: Scope) -> bool:
+        """Whether an unresolvable name may hold the parsed options: not when it is one part of a
+        tuple a call returned (`segments, info = model.transcribe(...)`) or a loop variable."""
+        found = self._lookup(name, scope)
+        return found is None or not all(b.kind in ("for", "with") or (b.kind == "assign" and b.path)
+                                        for b in found[0])
 
     def _torchserve_config(self, name: ast.Name, scope: Scope, line: int) -> Value | None:
         """`context.model_yaml_config` in a TorchServe handler's `initialize(self, context)`: the
