@@ -588,6 +588,7 @@ def test_a_method_reads_what_init_stored_from_the_calls_of_the_class():
     ''')
     assert (ref.model, ref.revision, ref.pin, ref.resolution) == (
         "https://tfhub.dev/google/compare_gan/s3gan_20_128x128/1", "1", "immutable", "caller")
+    assert ref.provenance.startswith("1 call of Generator.__init__() pass")
 
 
 def test_string_splits_are_evaluated():

@@ -352,7 +352,7 @@ def _variants(info: CallInfo, ev: Evaluator, loader: Loader, model: Value, revis
                  for r in (revision.alternatives or (revision,))][:MAX_ALTERNATIVES]
         return model, revision, tuple(Variant(m, r, *(origin or (rel, line)), cell=None if origin else cell)
                                       for m, r, origin in pairs), dynamic
-    cases, gaps = found
+    cases, gaps, called = found
 
     def by_caller(value: Value, in_place: Value) -> Value:
         if not value.known or value.absent or _same(value, in_place):
@@ -379,7 +379,7 @@ def _variants(info: CallInfo, ev: Evaluator, loader: Loader, model: Value, revis
     variants += [Variant(gap, revision if revision.absent else gap, rel, line, cell) for gap in gaps]
     models = [v.model for v in variants]
     revisions = [v.revision for v in variants]
-    fn = info.scope.function.qualname if info.scope.function else "?"
+    fn = called.qualname
     calls = len(reached)
     where = f"{calls} call{'s' if calls != 1 else ''} of {fn}()"
 

@@ -1332,10 +1332,11 @@ class Evaluator:
             cases = cases[:MAX_ALTERNATIVES]
         return cases, gaps
 
-    def caller_variants(self, scope: Scope, thunk: Callable[[], tuple[Value, ...]]) -> tuple[list[tuple[CallerCase, tuple[Value, ...]]], list[Value]] | None:
-        """When the values `thunk` computes depend on parameters of the function around `scope`:
-        what they are at each call of that function in the repo. None when they do not (or no
-        call is found): the values as evaluated in place stand."""
+    def caller_variants(self, scope: Scope, thunk: Callable[[], tuple[Value, ...]]) -> tuple[list[tuple[CallerCase, tuple[Value, ...]]], list[Value], Scope] | None:
+        """When the values `thunk` computes depend on parameters of the function around `scope`
+        (or of its class's __init__, through `self.x`): what they are at each call of that function
+        in the repo, and the function. None when they do not (or no call is found): the values as
+        evaluated in place stand."""
         fn = scope.function
         if fn is None or fn.kind != "function" or self._frames:
             return None
@@ -1362,7 +1363,7 @@ class Evaluator:
         for case in cases:
             with self.frame(Frame(fn, case.params)):
                 out.append((case, thunk()))
-        return out, gaps
+        return out, gaps, fn
 
     @staticmethod
     def _init_of(fn: Scope) -> Scope | None:
