@@ -17,8 +17,9 @@ paths that were labelled exhaustively (`scope`) and one [[load]] table per model
    - id resolution: matched loads whose id is knowable and whose reference names exactly that id
      (`model`, or the set of known `candidates[].model` when the reference has candidates; a
      `canonical` equal to the label also counts);
-   - pin accuracy: matched references whose `pin` equals the label's (with candidates: the pin of
-     every known candidate).
+   - pin accuracy: matched references whose `pin` equals the label's (both are the least safe pin of
+     the call's ids; a reference whose known candidates are the labelled ids plus an unknown one is
+     compared by its known candidates' least safe pin).
 
 Nothing fetched is imported or executed, and nothing is copied into this repository.
 
@@ -437,12 +438,29 @@ def id_ok(m: Match) -> bool:
     return m.ref.model is not None and ({m.ref.model} == want or {m.ref.canonical} == want)
 
 
+# Least safe first, as in resolve/classify.py: a reference's pin is the least safe of its candidates'.
+PIN_ORDER = ("unknown", "mutable", "weak", "library", "local", "immutable")
+
+
+def weakest_pin(pins: Iterable[str | None]) -> str:
+    """The least safe of `pins` (a missing pin counts as unknown)."""
+    return min((p if p in PIN_ORDER else "unknown" for p in pins), key=PIN_ORDER.index, default="unknown")
+
+
 def pin_ok(m: Match) -> bool:
-    """True when the reference's pin is the labelled one; with known candidates, each of theirs is."""
+    """True when the reference's pin (the verdict the rules act on) is the labelled one.
+
+    A label has one pin, the least safe of the ids it lists. The reference's pin is the least safe of
+    its candidates', so the two compare directly. When the label lists only the known ids of a call
+    that also has an unknown candidate (a caller passing a value from outside the repository), the
+    least safe pin of the known candidates is compared instead, as `id_ok` accepts the extra one.
+    """
+    if m.ref.pin == m.load.pin:
+        return True
     known = _known_candidates(m.ref)
-    if known:
-        return {pin for _, _, pin in known} == {m.load.pin}
-    return m.ref.pin == m.load.pin
+    if known and len(known) < len(m.ref.candidates or ()):
+        return weakest_pin(pin for _, _, pin in known) == m.load.pin
+    return False
 
 
 def score_source(slug: str, loads: Sequence[Load], refs: Sequence[Ref], scope: Sequence[str]) -> Score:

@@ -60,7 +60,7 @@ def test_straight_line_reassignment_and_branches_joined():
     assert [(c.revision, c.pin, c.line) for c in found[1].candidates] == [("main", "mutable", 8), (SHA, "immutable", 10)]
 
 
-def test_a_loop_variable_or_a_value_changed_in_a_loop_stays_unknown():
+def test_a_loop_variable_over_a_known_list_takes_each_item():
     found = refs('''
         from transformers import AutoModel
         name = "org/a"
@@ -69,9 +69,32 @@ def test_a_loop_variable_or_a_value_changed_in_a_loop_stays_unknown():
             name = other
         n = AutoModel.from_pretrained(name)
     ''')
-    assert found[0].model is None and found[0].pin == "unknown"
-    # After the loop: the value before it (zero passes) or the loop's (unknown).
-    assert found[1].model is None and [c.model for c in found[1].candidates] == ["org/a", None]
+    assert found[0].model is None and [(c.model, c.line) for c in found[0].candidates] == [("org/b", 4), ("org/c", 4)]
+    # After the loop: the value before it (zero passes) or the loop's.
+    assert found[1].model is None and [c.model for c in found[1].candidates] == ["org/a", "org/b", "org/c"]
+
+
+def test_a_loop_variable_over_pairs_dict_keys_or_an_unknown_sequence():
+    # GPT-SoVITS funasr_asr.py: for model_source in SOURCES: AutoModel(**model_source, ...)
+    found = refs('''
+        import sys
+        from funasr import AutoModel
+        from transformers import AutoModel as HFAutoModel
+        MODEL_ID = "FunAudioLLM/Fun-ASR-Nano-2512"
+        SOURCES = ({"model": MODEL_ID, "hub": "hf"}, {"model": MODEL_ID, "hub": "ms"})
+        for source in SOURCES:
+            AutoModel(**source, device="cpu")
+        for name, rev in [("org/a", "v1.0"), ("org/b", "v2.0")]:
+            HFAutoModel.from_pretrained(name, revision=rev)
+        for key in {"org/c": 1, "org/d": 2}:
+            HFAutoModel.from_pretrained(key)
+        for arg in sys.argv[1:]:
+            HFAutoModel.from_pretrained(arg)
+    ''')
+    assert found[0].model == "FunAudioLLM/Fun-ASR-Nano-2512"
+    assert (found[1].model, found[1].pin) == (None, "unknown")  # pairs unpacked: not made up again
+    assert [c.model for c in found[2].candidates] == ["org/c", "org/d"]
+    assert (found[3].model, found[3].pin) == (None, "unknown") and "loop variable 'arg'" in found[3].provenance
 
 
 def test_module_level_code_and_notebook_cells_run_in_order(tmp_path: Path):
@@ -177,6 +200,38 @@ def test_a_value_from_outside_the_repo_stays_unknown_among_the_candidates():
     assert [c[0] for c in cands(ref)] == ["org/a", None]
     assert [c.pin for c in ref.candidates] == ["mutable", "unknown"]
     assert ref.pin == "unknown"  # one candidate cannot be known: neither can the call's pin
+
+
+def test_a_helpers_kwargs_parameter_is_what_each_caller_passes():
+    # LLaVA's load_pretrained_model(model_path, ..., **kwargs): kwargs = {"device_map": ..., **kwargs}
+    # is splatted into from_pretrained; a caller passing no revision loads the default branch.
+    (ref,) = refs('''
+        from transformers import AutoModelForCausalLM
+        def load_pretrained_model(model_path, load_8bit=False, device_map="auto", **kwargs):
+            kwargs = {"device_map": device_map, **kwargs}
+            if load_8bit:
+                kwargs["load_in_8bit"] = True
+            return AutoModelForCausalLM.from_pretrained(model_path, low_cpu_mem_usage=True, **kwargs)
+        a = load_pretrained_model("org/a", load_8bit=True)
+        b = load_pretrained_model("org/b", revision="''' + SHA + '''", device_map="cpu")
+        c = load_pretrained_model("org/c", **{"revision": "v1.0"})
+    ''')
+    assert [(m, rev, pin) for m, rev, pin, _, _ in cands(ref)] == [
+        ("org/a", None, "mutable"), ("org/b", SHA, "immutable"), ("org/c", "v1.0", "weak")]
+    assert ref.pin == "mutable"
+
+
+def test_a_kwargs_parameter_with_an_unknown_splat_or_no_caller_stays_unknown():
+    found = refs('''
+        from transformers import AutoModel
+        def load(name, **kwargs):
+            return AutoModel.from_pretrained(name, **kwargs)
+        def helper(**options):
+            return AutoModel.from_pretrained("org/x", **options)
+        load("org/a", **get_options())
+    ''')
+    assert (found[0].model, found[0].pin) == ("org/a", "unknown")
+    assert (found[1].model, found[1].pin) == ("org/x", "unknown")  # no call of helper(): anything may come
 
 
 def test_a_helper_used_as_a_callback_keeps_unknown_as_a_candidate():
@@ -474,3 +529,282 @@ def test_branches_whose_test_is_decided_by_the_callers_value_are_pruned():
     ''')
     # The mirror's id is set under `source != "HF"`: never where `source == "HF"` holds.
     assert (ref.model, ref.resolution, ref.candidates) == ("Systran/faster-whisper-large-v3", "caller", None)
+
+
+def test_a_torchserve_handler_reads_the_model_config_next_to_it(tmp_path):
+    # pytorch/serve examples: initialize(self, ctx) reads ctx.model_yaml_config, the archive's config
+    # built from the model-config.yaml beside the handler; `self.setup_config = None` in __init__ is
+    # replaced before the load (None[...] would raise).
+    found = project(tmp_path, {
+        "tts/model-config.yaml": "handler:\n  processor: processor\n  model_name: bert-base-uncased\n",
+        "tts/handler.py": '''
+            from transformers import AutoTokenizer, SpeechT5Processor
+
+            class Handler:
+                def __init__(self):
+                    self.setup_config = None
+
+                def initialize(self, ctx):
+                    self.model_yaml_config = ctx.model_yaml_config if hasattr(ctx, "model_yaml_config") else {}
+                    self.setup_config = self.model_yaml_config.get("handler", {})
+                    processor = ctx.model_yaml_config["handler"]["processor"]
+                    self.processor = SpeechT5Processor.from_pretrained(processor)
+                    self.tokenizer = AutoTokenizer.from_pretrained(self.setup_config["model_name"])
+
+                def reload(self, ctx):
+                    AutoTokenizer.from_pretrained(ctx.model_yaml_config["handler"]["model_name"])
+        ''',
+        "other/handler.py": '''
+            from transformers import AutoTokenizer
+
+            class Handler:
+                def initialize(self, ctx):
+                    AutoTokenizer.from_pretrained(ctx.model_yaml_config["handler"]["model_name"])
+        ''',
+    })
+    got = {(r.path, r.line): (r.model, r.resolution, r.pin, r.candidates) for r in found}
+    assert got[("tts/handler.py", 11)] == ("processor", "config", "local", None)
+    assert got[("tts/handler.py", 12)] == ("bert-base-uncased", "config", "mutable", None)
+    assert got[("tts/handler.py", 15)][0] is None  # not the handler contract's initialize(self, ctx)
+    assert got[("other/handler.py", 5)][0] is None  # no model-config.yaml beside it
+
+
+def test_a_method_reads_what_init_stored_from_the_calls_of_the_class():
+    # TF Hub's s3gan notebook: Generator(module_spec) stores it in __init__; _load_model() loads it.
+    (ref,) = refs('''
+        import tensorflow_hub as hub
+        class Generator:
+            def __init__(self, module_spec):
+                self._module_spec = module_spec
+                self._load_model()
+            def _load_model(self):
+                self._generator = hub.Module(self._module_spec, name="gen_module")
+        model_name = "S3GAN 128x128 20% labels (FID 6.9, IS 98.1)"
+        models = {
+            "S3GAN 256x256 10% labels": "https://tfhub.dev/google/compare_gan/s3gan_10_256x256/1",
+            "S3GAN 128x128 20% labels": "https://tfhub.dev/google/compare_gan/s3gan_20_128x128/1",
+        }
+        sampler = Generator(models[model_name.split(" (")[0]])
+    ''')
+    assert (ref.model, ref.revision, ref.pin, ref.resolution) == (
+        "https://tfhub.dev/google/compare_gan/s3gan_20_128x128/1", "1", "immutable", "caller")
+    assert ref.provenance.startswith("1 call of Generator.__init__() pass")
+
+
+def test_string_splits_are_evaluated():
+    found = refs('''
+        from transformers import AutoModel
+        resource = "url::org/a"
+        AutoModel.from_pretrained(resource.split("url::")[1])
+        AutoModel.from_pretrained("org/b:extra".partition(":")[0])
+        AutoModel.from_pretrained("x/org/c".split("/", 1)[-1])
+    ''')
+    assert [(r.model, r.candidates) for r in found] == [("org/a", None), ("org/b", None), ("org/c", None)]
+
+
+def test_pydantic_field_defaults_are_read_through_self():
+    # langchain-huggingface: model_name: str = Field(default=..., alias="model"); **self.model_kwargs
+    # is Field(default_factory=dict), an empty dict unless the user passes one.
+    found = refs('''
+        from typing import Any
+        from pydantic import BaseModel, Field
+        from sentence_transformers import SentenceTransformer
+        class HuggingFaceEmbeddings(BaseModel):
+            model_name: str = Field(default="sentence-transformers/all-mpnet-base-v2", alias="model")
+            other: str = Field("org/positional")
+            required: str = Field(...)
+            model_kwargs: dict[str, Any] = Field(default_factory=dict)
+            def __init__(self, **kwargs: Any):
+                super().__init__(**kwargs)
+                self._client = SentenceTransformer(self.model_name, **self.model_kwargs)
+                self._other = SentenceTransformer(self.other)
+                self._required = SentenceTransformer(self.required)
+    ''')
+    assert [(r.model, r.resolution, r.pin) for r in found] == [
+        ("sentence-transformers/all-mpnet-base-v2", "dataclass", "mutable"),
+        ("org/positional", "dataclass", "mutable"),
+        (None, "unknown", "unknown")]
+
+
+def test_a_nested_helper_takes_the_values_of_its_calls_in_the_function_around_it():
+    # LLaVA builder.py: def load_from_hf(repo_id, filename) inside load_pretrained_model(model_path, ...)
+    (ref,) = refs('''
+        from huggingface_hub import hf_hub_download
+        def load_pretrained_model(model_path):
+            def load_from_hf(repo_id, filename, subfolder=None):
+                return hf_hub_download(repo_id=repo_id, filename=filename, subfolder=subfolder)
+            return load_from_hf(model_path, "non_lora_trainables.bin")
+        def other():
+            def load_from_hf(repo_id):
+                return repo_id
+            return load_from_hf("org/not-this-one")
+        load_pretrained_model("org/a")
+        load_pretrained_model("org/b")
+    ''')
+    assert [c[0] for c in cands(ref)] == ["org/a", "org/b"]
+
+
+def test_a_wrapper_forwarding_args_and_kwargs_loads_what_its_callers_pass():
+    # facechain utils.py: a retry wrapper snapshot_download(*args, **kwargs) around ModelScope's
+    (ref,) = refs('''
+        import sys
+        from modelscope import snapshot_download as ms_snapshot_download
+        def max_retries(n):
+            def decorator(func):
+                return func
+            return decorator
+        @max_retries(3)
+        def snapshot_download(*args, **kwargs):
+            return ms_snapshot_download(*args, **kwargs)
+        def pre_download_models():
+            snapshot_download("ly261666/cv_portrait_model", revision="v4.0")
+            snapshot_download(*("damo/face_frombase_c4", "v1.0.0"))
+            snapshot_download(model_id="Cherrytest/rot_bgr")
+            snapshot_download(*sys.argv[1:])
+    ''')
+    assert [(m, rev, pin) for m, rev, pin, _, _ in cands(ref)] == [
+        ("ly261666/cv_portrait_model", "v4.0", "weak"), ("damo/face_frombase_c4", "v1.0.0", "weak"),
+        ("Cherrytest/rot_bgr", None, "mutable"), (None, None, "unknown")]
+
+
+def test_kwargs_get_defaults_stand_where_no_call_is_known():
+    # FunASR download_dataset_from_ms(**kwargs): kwargs.get("dataset_name", "<default>")
+    found = refs('''
+        from modelscope.msdatasets import MsDataset
+        from transformers import AutoModel
+        def download_dataset_from_ms(**kwargs):
+            dataset_name = kwargs.get("dataset_name", "speech_asr/speech_asr_aishell1_trainsets")
+            return MsDataset.load(dataset_name=dataset_name, split=kwargs.get("split", "train"))
+        def no_default(**kwargs):
+            return AutoModel.from_pretrained(kwargs["name"], revision=kwargs.get("revision"))
+        def called(**kwargs):
+            return AutoModel.from_pretrained(kwargs.get("name", "org/default"))
+        called(name="org/passed")
+        def options(name="org/x", **kwargs):
+            # rerankers: a dict of options from the caller may carry revision=
+            return AutoModel.from_pretrained(name, **kwargs.get("model_kwargs", {}))
+    ''')
+    assert [(r.model, r.resolution, r.pin) for r in found] == [
+        ("speech_asr/speech_asr_aishell1_trainsets", "default", "mutable"),
+        (None, "unknown", "unknown"),
+        ("org/passed", "caller", "mutable"),
+        ("org/x", "default", "unknown")]
+
+
+def test_a_github_file_at_a_commit_is_pinned_through_either_url_form():
+    found = refs('''
+        import tensorflow as tf
+        sha = "''' + SHA + '''"
+        a = tf.keras.utils.get_file(origin=f"https://github.com/tensorflow/models/raw/{sha}/official/labels.txt")
+        b = tf.keras.utils.get_file(origin=f"https://raw.githubusercontent.com/tensorflow/models/{sha}/official/labels.txt")
+        c = tf.keras.utils.get_file(origin="https://github.com/tensorflow/models/raw/master/official/labels.txt")
+    ''')
+    assert [(r.revision, r.pin) for r in found] == [(SHA, "immutable"), (SHA, "immutable"), ("master", "mutable")]
+
+
+def test_a_settings_object_of_another_package_gives_back_its_keywords():
+    # philschmid's notebooks: args = TrainingArguments(output_dir="code-llama-3-1-8b-text-to-sql", ...)
+    # then AutoPeftModelForCausalLM.from_pretrained(args.output_dir): a local folder.
+    found = refs('''
+        from transformers import TrainingArguments, AutoModel
+        from peft import AutoPeftModelForCausalLM
+        from trl import SFTConfig
+        args = TrainingArguments(output_dir="code-llama-3-1-8b-text-to-sql", num_train_epochs=3)
+        model = AutoPeftModelForCausalLM.from_pretrained(args.output_dir)
+        cfg = SFTConfig(hub_model_id="org/sft")
+        cfg.hub_model_id = "org/renamed"
+        AutoModel.from_pretrained(cfg.hub_model_id)
+        AutoModel.from_pretrained(args.hub_model_id)
+    ''')
+    assert [(r.model, r.hub, r.pin) for r in found] == [
+        ("code-llama-3-1-8b-text-to-sql", "local", "local"), ("org/renamed", "huggingface", "mutable"),
+        (None, "huggingface", "unknown")]
+
+
+def test_code_after_an_if_whose_other_arm_leaves_runs_under_its_test():
+    # GPT-SoVITS fasterwhisper_asr.py: `if source == "HF": ... else: model_path = "tools/asr/models"`, then
+    # `if source == "HF": download else: return model_path + ...`; the final `return model_path` is HF's.
+    (ref,) = refs('''
+        from faster_whisper import WhisperModel
+        def download_model(source):
+            if source == "HF":
+                model_path = "./models/faster-whisper-large-v3"
+            else:
+                model_path = "./models"
+            if source != "HF":
+                return model_path + "/faster-whisper-large-v3-ms"
+            return model_path
+        def run(source):
+            WhisperModel(download_model(source))
+    ''')
+    assert [c.model for c in ref.candidates] == ["./models/faster-whisper-large-v3-ms", "./models/faster-whisper-large-v3"]
+
+
+def test_a_definition_under_one_literal_of_a_test_does_not_reach_a_use_under_another():
+    # LLaMA-Factory loader.py: data_path is a file type under load_from == "file", the dataset name
+    # under the hub values; MsDataset.load runs under load_from == "ms_hub" only.
+    found = refs('''
+        from modelscope import MsDataset
+        from datasets import load_dataset
+        def load_single_dataset(dataset_attr, name):
+            if dataset_attr.load_from in ["hf_hub", "ms_hub"]:
+                data_path = name
+            elif dataset_attr.load_from == "file":
+                data_path = "json"
+            else:
+                raise NotImplementedError
+            if dataset_attr.load_from == "ms_hub":
+                return MsDataset.load(dataset_name=data_path)
+            elif dataset_attr.load_from != "file":
+                return load_dataset(path=data_path)
+            return load_dataset(path=data_path, data_files=["a.json"])
+        load_single_dataset(attr, "org/data")
+    ''')
+    assert [(r.model, r.candidates) for r in found] == [("org/data", None), ("org/data", None), ("json", None)]
+
+
+def test_a_name_under_a_folder_a_download_of_the_file_wrote_is_that_folder():
+    # unsloth Spark-TTS notebook: snapshot_download(..., local_dir="Spark-TTS-0.5B") then
+    # FastModel.from_pretrained("Spark-TTS-0.5B/LLM"): the snapshot's sub-folder, not a Hub repo.
+    found = refs('''
+        from huggingface_hub import snapshot_download
+        from transformers import AutoModel
+        snapshot_download("Spark-TTS-0.5B/LLM", local_dir="Spark-TTS-0.5B/LLM")
+        snapshot_download("unsloth/Spark-TTS-0.5B", local_dir="Spark-TTS-0.5B")
+        model = AutoModel.from_pretrained(f"Spark-TTS-0.5B/LLM")
+        other = AutoModel.from_pretrained("Spark-TTS-0.5B-other/LLM")
+    ''')
+    assert [(r.model, r.hub, r.pin) for r in found] == [
+        ("Spark-TTS-0.5B/LLM", "huggingface", "mutable"), ("unsloth/Spark-TTS-0.5B", "huggingface", "mutable"),
+        ("Spark-TTS-0.5B/LLM", "local", "local"), ("Spark-TTS-0.5B-other/LLM", "huggingface", "mutable")]
+
+
+def test_a_branch_decided_by_a_default_is_decided_again_for_each_caller():
+    # GPT-SoVITS create_model(language="zh"): the default decides `if language == "zh":` in place;
+    # the callers pass "yue" and a language known at run time only.
+    (ref,) = refs('''
+        from funasr import AutoModel
+        def create_model(language="zh"):
+            if language == "zh":
+                path_asr = "tools/asr/models/zh"
+            elif language == "yue":
+                path_asr = "tools/asr/models/yue"
+            else:
+                raise ValueError(language)
+            return AutoModel(model=path_asr)
+        create_model("yue")
+        create_model(detect_language())
+    ''')
+    assert [c.model for c in ref.candidates] == ["tools/asr/models/yue", "tools/asr/models/zh"]
+
+
+def test_a_tuple_part_a_call_returned_is_not_taken_for_the_parsed_options():
+    (ref,) = refs('''
+        import argparse
+        from transformers import AutoModel
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--model", default="org/from-argparse")
+        segments, info = transcribe()
+        AutoModel.from_pretrained(info.model)
+    ''')
+    assert ref.model is None

@@ -182,9 +182,24 @@ def test_pin_of_a_reference_with_candidates():
     both = sr.Ref(path="a.py", line=1, api="x", pin="unknown", candidates=("org/a", "org/b", None),
                   candidate_pins=("mutable", "mutable", "unknown"))
     assert sr.pin_ok(sr.Match(load, both))
+    # the label's one pin is the least safe of its ids', like the reference's own pin
     one_pinned = sr.Ref(path="a.py", line=1, api="x", pin="mutable", candidates=("org/a", "org/b"),
                         candidate_pins=("mutable", "immutable"))
-    assert not sr.pin_ok(sr.Match(load, one_pinned))
+    assert sr.pin_ok(sr.Match(load, one_pinned))
+    both_pinned = sr.Ref(path="a.py", line=1, api="x", pin="immutable", candidates=("org/a", "org/b"),
+                         candidate_pins=("immutable", "immutable"))
+    assert not sr.pin_ok(sr.Match(load, both_pinned))
+    # an unknown candidate only where the label lists the known ids: theirs decide, not the extra one
+    pinned_and_unknown = sr.Ref(path="a.py", line=1, api="x", pin="unknown", candidates=("org/a", "org/b", None),
+                                candidate_pins=("immutable", "immutable", "unknown"))
+    assert not sr.pin_ok(sr.Match(load, pinned_and_unknown))
+    # an unknowable load is unknown: the reference's pin says so whatever its known candidates are
+    unknowable = sr.Load(path="a.py", line=1, api="x", hub="huggingface", role="model", knowable=False,
+                         pin="unknown")
+    some_known = sr.Ref(path="a.py", line=1, api="x", pin="unknown", candidates=("csv", None),
+                        candidate_pins=("local", "unknown"))
+    assert sr.pin_ok(sr.Match(unknowable, some_known))
+    assert not sr.pin_ok(sr.Match(unknowable, sr.Ref(path="a.py", line=1, api="x", pin="local", model="csv")))
 
 
 def test_totals_and_outputs(labelled):

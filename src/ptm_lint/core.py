@@ -112,6 +112,9 @@ class Variant:
     path: str
     line: int
     cell: int | None = None
+    # Whether a `**kwargs` of the call may carry more arguments (a revision) in this case: a helper's
+    # `**kwargs` parameter is what its caller passes. None: as at the call itself.
+    dynamic_kwargs: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,9 @@ KAGGLE_HANDLE = r"(?P<handle>[\w.-]+/[\w.-]+/[\w.-]+/[\w.-]+)(?:/(?P<ver>\d+))?"
 HASH_IN_NAME = r"-([0-9a-f]{8,})\.[A-Za-z0-9]+$"
 SHA256_IN_PATH = r"/([0-9a-f]{64})/[^/]+$"
 GITHUB_RELEASE = r"https?://github\.com/[^/]+/[^/]+/releases/(?:download/(?P<tag>[^/]+)|latest/download)/"
-GITHUB_RAW = r"https?://raw\.githubusercontent\.com/[^/]+/[^/]+/(?P<ref>[^/]+)/"
+# A file of a GitHub repo at a ref: raw.githubusercontent.com/<o>/<r>/<ref>/..., or the same file
+# through github.com/<o>/<r>/raw/<ref>/... (a commit sha names one content; a branch does not).
+GITHUB_RAW = r"https?://(?:raw\.githubusercontent\.com/[^/]+/[^/]+|github\.com/[^/]+/[^/]+/raw)/(?P<ref>[^/]+)/"
 DATASET_BUILDERS = frozenset({
     "csv", "json", "parquet", "text", "arrow", "pandas", "imagefolder", "audiofolder", "videofolder",
     "webdataset", "sql", "generator", "xml", "spark", "pdffolder", "niftifolder",
@@ -377,7 +379,9 @@ def classify(site: CallSite, loader: Loader) -> Reference | None:
         return None
     candidates = []
     for variant in site.variants:
-        ref = _classify(replace(site, model=variant.model, revision=variant.revision, variants=()), loader)
+        dynamic = site.dynamic_kwargs if variant.dynamic_kwargs is None else variant.dynamic_kwargs
+        ref = _classify(replace(site, model=variant.model, revision=variant.revision, variants=(),
+                                dynamic_kwargs=dynamic), loader)
         if ref is None:
             if remote:
                 return None  # a remote client one of whose models is decided outside the code

@@ -174,6 +174,7 @@ class _Walker:
         self.override: frozenset[str] = frozenset()
         self.conds: tuple[tuple[ast.expr, bool], ...] = ()
         self.at: list[tuple[ast.expr, bool]] = []
+        self.chain = False  # the next block is an `elif` arm of an `if` before the use
 
     # -- definitions a statement makes --------------------------------------------------------
     def _defs_at(self, first: int, last: int, kinds: tuple[str, ...] | None = None) -> list[Binding]:
@@ -208,6 +209,13 @@ class _Walker:
 
     # -- statements ---------------------------------------------------------------------------
     def block(self, stmts: list[ast.stmt], state: _State) -> _State:
+        line = self.line
+        # The use is further down these statements: an `if` before it one arm of which leaves
+        # (`return` / `raise` / `break` / `continue`) puts the use under the other arm's test
+        # (and, through an `elif` chain, under the tests of the arms that stay).
+        chain, self.chain = self.chain, False
+        holds_use = chain or (line is not None and bool(stmts)
+                              and stmts[0].lineno <= line <= (stmts[-1].end_lineno or stmts[-1].lineno))
         for stmt in stmts:
             if state is None:
                 return None
@@ -215,8 +223,22 @@ class _Walker:
             if self.steps > MAX_STATEMENTS:
                 self.partial = f"scope too large to follow {self.name!r} (over {MAX_STATEMENTS} statements)"
                 raise _Found(state)
-            if self.line is not None and stmt.lineno <= self.line <= (stmt.end_lineno or stmt.lineno):
+            if line is not None and stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno):
                 self.inside(stmt, state)
+            if holds_use and isinstance(stmt, ast.If):
+                yes = self.branch(stmt.body, state, stmt.test, True)
+                outer, self.at = self.at, []
+                self.chain = len(stmt.orelse) == 1 and isinstance(stmt.orelse[0], ast.If)
+                try:
+                    no = self.branch(stmt.orelse, state, stmt.test, False)
+                finally:
+                    inner, self.at, self.chain = self.at, outer, False
+                if yes is None and no is not None:
+                    self.at += [(stmt.test, False), *inner]
+                elif no is None and yes is not None:
+                    self.at.append((stmt.test, True))
+                state = self._limit(_join(yes, no))
+                continue
             state = self._limit(self.stmt(stmt, state))
         return state
 

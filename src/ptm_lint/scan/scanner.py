@@ -6,6 +6,7 @@ import ast
 import posixpath
 import re
 import warnings
+from dataclasses import replace
 
 from ..catalog import ArgSpec, Catalog, Loader
 from ..core import CallSite, FileError, FileScan, Secret, Span, Value, Variant
@@ -152,9 +153,13 @@ class _Call:
         self.expanded: dict[str, Value] = {}
         self.dynamic = False
         self.star_at: int | None = None
+        self.star_items: tuple[Value, ...] | None = None  # f(*args) where args is a known tuple
         for i, arg in enumerate(node.args):
             if isinstance(arg, ast.Starred) and self.star_at is None:
                 self.star_at = i
+                seq = ev.value(arg.value, info.scope)
+                if i == len(node.args) - 1 and seq.known and isinstance(seq.value, tuple):
+                    self.star_items = seq.value
         for kw in node.keywords:
             if kw.arg is not None:
                 self.keywords[kw.arg] = kw.value
@@ -189,8 +194,11 @@ class _Call:
                 return self.ev.value(self.keywords[kw], self.scope)
         if spec.pos is not None:
             if self.star_at is not None and self.star_at <= spec.pos:
-                return Value.unknown(f"passed through *args at {self.ev.where(self.node.lineno)}")
-            if spec.pos < len(self.node.args):
+                if self.star_items is None:
+                    return Value.unknown(f"passed through *args at {self.ev.where(self.node.lineno)}")
+                if spec.pos - self.star_at < len(self.star_items):
+                    return self.star_items[spec.pos - self.star_at]
+            elif spec.pos < len(self.node.args):
                 return self.ev.value(self.node.args[spec.pos], self.scope)
         for kw in spec.kw:
             if kw in self.expanded:
@@ -346,7 +354,7 @@ def _gates(info: CallInfo, ev: Evaluator, loader: Loader, call: _Call) -> dict[s
             for n in todo:
                 out[n] = Value(True, False, "caller", why)
         return out
-    cases, gaps = found
+    cases, gaps, _ = found
     if gaps:
         return out
     for i, n in enumerate(todo):
@@ -386,7 +394,10 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
         model = call.get(loader.model)
     revision = call.get(loader.revision)
     cell, line = source.locate(node.lineno)
-    model, revision, variants = _variants(info, ev, loader, model, revision, rel, cell, line)
+    model, revision, variants, dynamic = _variants(info, ev, loader, model, revision, rel, cell, line, call.dynamic)
+    if "local_dir" not in call.keywords:  # a load from a folder a download of this file wrote
+        model = ev.in_download_dir(model)
+        variants = tuple(replace(v, model=ev.in_download_dir(v.model)) for v in variants)
     args = {}
     for name, spec in loader.args:
         val = gates.get(name) or call.get(spec)
@@ -430,7 +441,7 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
         scope=scope_name,
         in_loop=in_loop,
         hot_path=hot,
-        dynamic_kwargs=call.dynamic,
+        dynamic_kwargs=dynamic,
         detection=loader.detection,
         role=role,
         local_hint=_path_expression(id_node, info.scope, ev) if id_node is not None and not model.known else None,
@@ -439,23 +450,26 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
 
 
 def _variants(info: CallInfo, ev: Evaluator, loader: Loader, model: Value, revision: Value, rel: str,
-              cell: int | None, line: int) -> tuple[Value, Value, tuple[Variant, ...]]:
+              cell: int | None, line: int, dynamic: bool) -> tuple[Value, Value, tuple[Variant, ...], bool]:
     """The (id, revision) pairs the call may load: one per call of the enclosing helper in the repo
-    when they depend on its parameters (resolution "caller"), else one per branch alternative."""
+    when they depend on its parameters (resolution "caller"), else one per branch alternative; and
+    whether a `**kwargs` of the call may carry a revision (`dynamic`, decided per caller when the
+    dict comes from the helper's own `**kwargs` parameter)."""
 
-    def evaluate() -> tuple[Value, Value]:
+    def evaluate() -> tuple[Value, Value, Value]:
         again = _Call(info.node, info, ev, loader)
-        return (model if loader.model_from_callee else again.get(loader.model)), again.get(loader.revision)
+        return ((model if loader.model_from_callee else again.get(loader.model)), again.get(loader.revision),
+                Value(True, again.dynamic, "literal"))
 
     found = ev.caller_variants(info.scope, evaluate)
     if found is None:
         if not (model.alternatives or revision.alternatives):
-            return model, revision, ()
+            return model, revision, (), dynamic
         pairs = [(m, r, m.origin or r.origin) for m in (model.alternatives or (model,))
                  for r in (revision.alternatives or (revision,))][:MAX_ALTERNATIVES]
         return model, revision, tuple(Variant(m, r, *(origin or (rel, line)), cell=None if origin else cell)
-                                      for m, r, origin in pairs)
-    cases, gaps = found
+                                      for m, r, origin in pairs), dynamic
+    cases, gaps, called = found
 
     def by_caller(value: Value, in_place: Value) -> Value:
         if not value.known or value.absent or _same(value, in_place):
@@ -465,24 +479,24 @@ def _variants(info: CallInfo, ev: Evaluator, loader: Loader, model: Value, revis
     # A caller whose values the guards before the call reject (`if name is not None:`) does not load.
     # A caller passing a value that itself has several possibilities (a registry entry picked by
     # a flag) gives one variant per possibility, at that call.
-    reached = [(case, m, r) for case, (m, r) in cases if not (unreached(m) or unreached(r))]
-    variants = [Variant(by_caller(mm, model), by_caller(rr, revision), case.path, case.line, case.cell)
-                for case, m, r in reached
+    reached = [(case, m, r, d.value is not False) for case, (m, r, d) in cases if not (unreached(m) or unreached(r))]
+    variants = [Variant(by_caller(mm, model), by_caller(rr, revision), case.path, case.line, case.cell, dyn)
+                for case, m, r, dyn in reached
                 for mm in (m.alternatives or (m,)) for rr in (r.alternatives or (r,))
                 if not (unreached(mm) or unreached(rr))]
     # Callers passing the same pair: one candidate, at the first of them.
     unique: list[Variant] = []
     for v in variants:
         if not any(_same(v.model, u.model) and (_same(v.revision, u.revision) or v.revision.absent and u.revision.absent)
-                   for u in unique):
+                   and v.dynamic_kwargs == u.dynamic_kwargs for u in unique):
             unique.append(v)
     variants = unique[:MAX_ALTERNATIVES]
     if not variants and not gaps:
-        return model, revision, ()
+        return model, revision, (), dynamic
     variants += [Variant(gap, revision if revision.absent else gap, rel, line, cell) for gap in gaps]
     models = [v.model for v in variants]
     revisions = [v.revision for v in variants]
-    fn = info.scope.function.qualname if info.scope.function else "?"
+    fn = called.qualname
     calls = len(reached)
     where = f"{calls} call{'s' if calls != 1 else ''} of {fn}()"
 
@@ -497,8 +511,8 @@ def _variants(info: CallInfo, ev: Evaluator, loader: Loader, model: Value, revis
 
     model_out, revision_out = agreed(models), agreed(revisions)
     if (model_out.known or model_out.absent) and (revision_out.known or revision_out.absent) and not gaps:
-        return model_out, revision_out, ()
-    return model_out, revision_out, tuple(variants)
+        return model_out, revision_out, (), any(v.dynamic_kwargs for v in variants)
+    return model_out, revision_out, tuple(variants), dynamic
 
 
 HOT_METHODS = frozenset({"forward", "__call__", "predict", "predict_proba", "infer", "inference"})

@@ -11,7 +11,7 @@ class Binding:
     """One place where a name gets a value.
 
     kind: import (target = qualified name) | assign (node = value expression, path = tuple-unpacking
-    index path) | param (node = default expression or None, annotation) | class | function |
+    index path) | param (node = default expression or None, annotation; star for `*args` / `**kwargs`) | class | function |
     for (node = iterable) | with (node = context expression) | other.
     """
 
@@ -24,6 +24,9 @@ class Binding:
     annotation: ast.expr | None = None
     scope: Scope | None = None  # for class/function bindings: the scope they create
     env: Scope | None = None  # where `node` must be evaluated, when not the binding's own scope
+    # "*" for a `*args` parameter (the call's extra positional arguments), "**" for `**kwargs` (the
+    # keyword arguments no other parameter takes); "" for the others.
+    star: str = ""
 
 
 @dataclass(slots=True, eq=False)
@@ -275,9 +278,10 @@ class _Collector:
             inner.bind(arg.arg, Binding("param", arg.lineno, block, node=default, annotation=arg.annotation))
         for arg, default in zip(args.kwonlyargs, args.kw_defaults):
             inner.bind(arg.arg, Binding("param", arg.lineno, block, node=default, annotation=arg.annotation))
-        for arg in (args.vararg, args.kwarg):
-            if arg is not None:
-                inner.bind(arg.arg, Binding("other", arg.lineno, block))
+        if args.vararg is not None:
+            inner.bind(args.vararg.arg, Binding("param", args.vararg.lineno, block, star="*"))
+        if args.kwarg is not None:
+            inner.bind(args.kwarg.arg, Binding("param", args.kwarg.lineno, block, star="**"))
 
     # -- expressions -----------------------------------------------------------------------
     def expr(self, node: ast.expr, scope: Scope, loop: bool | ast.AST) -> None:

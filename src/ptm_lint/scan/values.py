@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import itertools
 import posixpath
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -75,6 +76,10 @@ class ClassRef:
             name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
             if name in ("dataclass", "define", "frozen", "attrs"):
                 return True
+        for base in node.bases:  # pydantic models: fields with defaults, set by keyword
+            name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
+            if name in ("BaseModel", "BaseSettings"):
+                return True
         return False
 
 
@@ -120,6 +125,28 @@ class FileHandle:
     origin: str
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Settings:
+    """An instance of another package's settings class (`TrainingArguments(output_dir="x")`,
+    trl's `SFTConfig(...)`): its attributes are the keywords it was built with."""
+
+    qual: str
+    fields: dict[str, Value]
+
+
+# Settings classes of other packages: dataclasses whose attributes are their constructor's keywords.
+_SETTINGS_CLASS = r"[A-Z]\w*(?:Arguments|Args|Config)"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenKwargs:
+    """A function's `**kwargs` where no call of it is known: any keywords may come in, so only a
+    `kwargs.get("k", default)` has a value, its default (as a parameter's default would)."""
+
+    function: str
+    line: int
+
+
 @dataclass(frozen=True, slots=True)
 class ConfigData:
     """Data read from a YAML/JSON file of the repo; `where` is the dotted key path so far."""
@@ -142,7 +169,8 @@ class Frame:
     fn: Scope
     params: dict[int, Value]  # id(param Binding) -> value
     memo: dict[int, tuple[Value, frozenset[int]]] = field(default_factory=dict)
-    tests: dict[int, bool | None] = field(default_factory=dict)  # id(if-test) -> its known outcome
+    # id(if-test) -> its known outcome, and the parameters it read (a later use must read them too)
+    tests: dict[int, tuple[bool | None, frozenset[int]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +238,49 @@ def _condition_key(test: ast.expr, truth: bool) -> tuple[str, bool]:
     return ast.dump(test), truth
 
 
+def _one_of(test: ast.expr, truth: bool) -> tuple[str, frozenset[Any], bool] | None:
+    """`x == "a"` / `x in ("a", "b")` (or their negations) on a name or attribute chain: (the
+    expression, the literals, whether x is one of them when the test comes out `truth`)."""
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, truth = test.operand, not truth
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None
+    left, op, right = test.left, test.ops[0], test.comparators[0]
+    node = left
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    if isinstance(op, (ast.Eq, ast.NotEq)) and isinstance(right, ast.Constant):
+        values = frozenset([right.value])
+    elif isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (ast.Tuple, ast.List, ast.Set)) \
+            and right.elts and all(isinstance(e, ast.Constant) for e in right.elts):
+        values = frozenset(e.value for e in right.elts)  # type: ignore[attr-defined]
+    else:
+        return None
+    if not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in values):
+        return None
+    positive = isinstance(op, (ast.Eq, ast.In)) == truth
+    return ast.dump(left), values, positive
+
+
+def _excluded(cond: tuple[ast.expr, bool], at: list[tuple[str, frozenset[Any], bool]]) -> bool:
+    """Whether a definition made under `cond` cannot be where the use is: the use sits where the same
+    expression equals other literals (`load_from == "file"` against `load_from == "ms_hub"`)."""
+    mine = _one_of(*cond)
+    if mine is None:
+        return False
+    expr, values, positive = mine
+    for other, known, is_one in at:
+        if other != expr or not is_one:
+            continue
+        if positive and not (values & known):
+            return True  # it is one of `values` there, one of `known` here
+        if not positive and known <= values:
+            return True  # it is none of `values` there, one of them here
+    return False
+
+
 def _guarded(value: Value, guards: frozenset[str]) -> Value | None:
     """The value on a path that passed `guards`; None when no value it may have passes them."""
     if not guards:
@@ -273,9 +344,34 @@ class Evaluator:
         self._callers: dict[int, list[tuple[Evaluator, CallInfo]] | None] = {}
         self._nested: dict[int, list[tuple[int, int]]] = {}
         self._mutated: dict[tuple[int, str], bool] = {}
-        self._tests: dict[int, bool | None] = {}
+        self._tests: dict[int, tuple[bool | None, frozenset[int]]] = {}
+        self._download_dirs: frozenset[str] | None = None
         # Maps a line of the parsed text to (cell, line in cell) for notebooks.
         self.locate: Callable[[int], tuple[int | None, int]] | None = None
+
+    def download_dirs(self) -> frozenset[str]:
+        """The folders downloads of this file write to (`snapshot_download(..., local_dir="x")`): a
+        name under one of them (`"x/LLM"`) is that folder, not a Hub id."""
+        if self._download_dirs is None:
+            found = set()
+            for c in self.info.calls:
+                for kw in c.node.keywords:
+                    if kw.arg == "local_dir":
+                        val = self.value(kw.value, c.scope, MAX_DEPTH // 2)
+                        if val.known and isinstance(val.value, str) and val.value.strip("./"):
+                            found.add(posixpath.normpath(val.value))
+            self._download_dirs = frozenset(found)
+        return self._download_dirs
+
+    def in_download_dir(self, value: Value) -> Value:
+        """`value` as a LocalPath when it names a folder a download of this file writes."""
+        text = value.value if value.known else None
+        if not isinstance(text, str) or isinstance(text, LocalPath) or "://" in text or not self.info.calls:
+            return value
+        norm = posixpath.normpath(text)
+        if any(norm == d or norm.startswith(d + "/") for d in self.download_dirs()):
+            return replace(value, value=LocalPath(text))
+        return value
 
     def place(self, line: int) -> tuple[int | None, int]:
         return self.locate(line) if self.locate is not None else (None, line)
@@ -436,6 +532,9 @@ class Evaluator:
             inner = self.value(node.operand, scope, depth)
             if inner.known and _plain(inner.value):
                 return Value(True, not inner.value, inner.how, inner.provenance)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
+                and isinstance(node.operand.value, (int, float)) and not isinstance(node.operand.value, bool):
+            return Value(True, -node.operand.value, "literal")  # xs[-1]
         if isinstance(node, ast.NamedExpr):
             return self.value(node.value, scope, depth)
         if isinstance(node, ast.Compare) and len(node.ops) == 1:
@@ -640,6 +739,8 @@ class Evaluator:
                 cls = self.class_of(binding.annotation, env.parent or env)
                 if cls is not None:
                     return Value(True, Instance(cls, {}), "dataclass", f"{name}: {cls.scope.name} ({self.where(binding.line)})")
+            if binding.star == "**":
+                return Value(True, OpenKwargs(fname, binding.line), "default", f"**{name} of {fname}()")
             if binding.node is None:
                 return self.unknown(f"parameter {name!r} of {fname}() has no default; callers decide ({self.where(binding.line)})")
             val = self.value(binding.node, env.parent or env, depth)
@@ -658,8 +759,29 @@ class Evaluator:
         if kind == "with":
             return self.value(binding.node, env, depth)  # type: ignore[arg-type]
         if kind == "for":
-            return self.unknown(f"loop variable {name!r} ({self.where(binding.line)})")
+            return self._loop_variable(name, binding, env, depth)
         return self.unknown(f"{name!r} is rebound at {self.where(binding.line)}")
+
+    def _loop_variable(self, name: str, binding: Binding, env: Scope, depth: int) -> Value:
+        """`for x in SEQ` (or a comprehension's): one possible value per item of a known list, tuple
+        or dict (its keys)."""
+        why = f"loop variable {name!r} ({self.where(binding.line)})"
+        if binding.path:
+            # `for name, rev in PAIRS`: each name would be read apart from its rev, and the pairs
+            # made up again from every name and every rev. Not followed.
+            return self.unknown(why)
+        seq = self.value(binding.node, env, depth) if isinstance(binding.node, ast.expr) else Value.unknown(why)
+        if not seq.known or not isinstance(seq.value, (tuple, dict)) or not seq.value:
+            return self.unknown(why)
+        items = list(seq.value) if isinstance(seq.value, tuple) else [Value(True, k, "literal") for k in seq.value]
+        if len(items) > MAX_ALTERNATIVES:
+            return self.unknown(f"{why} over more than {MAX_ALTERNATIVES} items")
+        values = []
+        for item in items:
+            if item.known and item.how == "literal":
+                item = Value(True, item.value, "constant", f"{name} in ... ({self.where(binding.line)})")
+            values.append(replace(item, origin=item.origin or (self.path, binding.line)))
+        return join(values, f"loop variable {name!r} takes several values ({self.where(binding.line)})")
 
     def _name(self, name: str, scope: Scope, line: int, depth: int) -> Value:
         found = self._lookup(name, scope)
@@ -690,7 +812,9 @@ class Evaluator:
             # A definition made under `if T:` does not reach a use where T is known to fail: its
             # test evaluates to the other outcome, or the use sits in the other arm of the same test.
             at = dict(_condition_key(t, truth) for t, truth in reach.at) if reach.at else {}
-            kept = [d for d in defs if not any(self._fails(t, truth, holder, at, depth) for t, truth in d.conds)]
+            among = [c for c in (_one_of(t, truth) for t, truth in reach.at) if c is not None]
+            kept = [d for d in defs if not any(self._fails(t, truth, holder, at, depth) or _excluded((t, truth), among)
+                                                for t, truth in d.conds)]
             defs = kept or defs[:0]
             if not defs:
                 return self.unknown(f"{_UNREACHED}{name!r} is set on a path that reaches {self.where(line)}")
@@ -725,11 +849,18 @@ class Evaluator:
         key = id(test)
         if key not in memo:
             outcome = None
-            if depth + 2 <= MAX_DEPTH and not any(isinstance(n, ast.Call) for n in ast.walk(test)):
-                value = self.value(test, scope, depth + 2)
-                outcome = value.value if value.known and isinstance(value.value, bool) else None
-            memo[key] = outcome
-        outcome = memo[key]
+            outer, self._touched = self._touched, set()
+            try:
+                if depth + 2 <= MAX_DEPTH and not any(isinstance(n, ast.Call) for n in ast.walk(test)):
+                    value = self.value(test, scope, depth + 2)
+                    outcome = value.value if value.known and isinstance(value.value, bool) else None
+            finally:
+                read, self._touched = frozenset(self._touched), outer
+            memo[key] = (outcome, read)
+        outcome, read = memo[key]
+        # The outcome depends on the parameters the test read (a helper's default decides it in
+        # place; its callers may pass other values): they count as read here, every time.
+        self._touched |= read
         return outcome is not None and outcome != truth
 
     def _change(self, container: Value, stmt: ast.stmt, scope: Scope, depth: int) -> Value:
@@ -748,6 +879,8 @@ class Evaluator:
                 return replace(container, value=ArgNamespace(obj.evaluator, {**obj.overrides, attr: new}))
             if isinstance(obj, Instance):
                 return replace(container, value=Instance(obj.cls, {**obj.overrides, attr: new}))
+            if isinstance(obj, Settings):
+                return replace(container, value=Settings(obj.qual, {**obj.fields, attr: new}))
             return container
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Subscript):
             key = self.value(stmt.targets[0].slice, scope, depth)
@@ -808,6 +941,8 @@ class Evaluator:
             cls_scope = scope.enclosing_class
             for key in ("self." + attr, attr):
                 if key in cls_scope.bindings:
+                    if key == attr and ClassRef(self, cls_scope).is_dataclass:
+                        return self.class_attr(ClassRef(self, cls_scope), attr, depth)  # field(default=...)
                     candidates = self.pick(cls_scope.bindings[key])
                     values = [self._binding(attr, b, cls_scope, depth) for b in candidates]
                     return join(values, f"self.{attr} is set to different values")
@@ -835,6 +970,16 @@ class Evaluator:
                 return base if attr == "__dict__" else obj.option(attr, depth)
             if isinstance(obj, ConfigData):
                 return self._config_index(obj, attr, node.lineno)
+            if isinstance(obj, Settings):
+                if attr in obj.fields:
+                    val = obj.fields[attr]
+                    if val.known and isinstance(val.value, str) and attr.endswith("_dir"):
+                        val = replace(val, value=LocalPath(val.value))  # output_dir=: a folder, never a Hub id
+                    if val.known and val.how == "literal":
+                        return Value(True, val.value, "constant",
+                                     f"{attr}= of {obj.qual.rsplit('.', 1)[1]}() ({self.where(node.lineno)})")
+                    return val
+                return self.unknown(f"{obj.qual}().{attr} is not passed to it (its default is in the package)")
             if isinstance(obj, dict) and attr in obj:
                 return obj[attr]
             if isinstance(obj, LocalPath) and attr in ("parent", "name", "stem"):
@@ -845,12 +990,42 @@ class Evaluator:
         # An attribute of something unknown (e.g. a parameter `args` or `model_args` without an
         # annotation): resolve only when the file defines exactly one such command-line option
         # or dataclass field, so the answer is unambiguous.
-        if isinstance(base_node, ast.Name) and not base.known:
+        if isinstance(base_node, ast.Name) and not base.known and self._may_be_options(base_node.id, scope):
+            if attr == "model_yaml_config":
+                served = self._torchserve_config(base_node, scope, node.lineno)
+                if served is not None:
+                    return served
             hit = self.unique_option(attr, depth)
             if hit is not None:
                 return hit
         return self.because(f"attribute .{attr} of an unresolvable object", node.lineno,
                             base if not base.known else None)
+
+    def _may_be_options(self, name: str, scope: Scope) -> bool:
+        """Whether an unresolvable name may hold the parsed options: not when it is one part of a
+        tuple a call returned (`segments, info = model.transcribe(...)`) or a loop variable."""
+        found = self._lookup(name, scope)
+        return found is None or not all(b.kind in ("for", "with") or (b.kind == "assign" and b.path)
+                                        for b in found[0])
+
+    def _torchserve_config(self, name: ast.Name, scope: Scope, line: int) -> Value | None:
+        """`context.model_yaml_config` in a TorchServe handler's `initialize(self, context)`: the
+        model archive's config, which torch-model-archiver builds from `--config-file`, by the
+        convention of TorchServe's examples the `model-config.yaml` next to the handler."""
+        fn = scope.function
+        if fn is None or fn.name != "initialize" or fn.parent is None or fn.parent.kind != "class":
+            return None
+        node = fn.node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or len(node.args.args) != 2 \
+                or node.args.args[1].arg != name.id or self.index is None:
+            return None
+        path = posixpath.join(posixpath.dirname(self.path), "model-config.yaml")
+        data = self.index.read_config(path, self.path)
+        if data is None or data[0] != path:
+            return None
+        rel, parsed = data
+        return Value(True, ConfigData(parsed, rel, ""), "config",
+                     f"{rel}, the TorchServe model config (read at {self.where(line)})")
 
     def _config_index(self, cfg: ConfigData, key: Any, line: int) -> Value:
         where = f"{cfg.where}.{key}" if cfg.where else str(key)
@@ -893,6 +1068,13 @@ class Evaluator:
         obj, k = base.value, key.value
         if isinstance(obj, ConfigData):
             return self._config_index(obj, k, line)
+        if isinstance(obj, OpenKwargs):
+            if default is None or not default.known or not _plain(default.value):
+                # Without a default, or with a container one (`kwargs.get("model_kwargs", {})`,
+                # forwarded as options that may carry a revision): what callers pass.
+                return self.unknown(f"keyword {k!r} of **kwargs of {obj.function}(); callers decide ({self.where(line)})")
+            how = strongest("default", default.how) if default.how not in ("literal", "constant") else "default"
+            return Value(True, default.value, how, f"default of kwargs.get({k!r}) in {obj.function}() ({self.where(line)})")
         if isinstance(obj, ArgNamespace) and isinstance(k, str):  # vars(args)["model"], args.__dict__.pop("model")
             return obj.option(k, MAX_DEPTH // 2)
         if isinstance(obj, dict):
@@ -913,6 +1095,10 @@ class Evaluator:
             return item
         if isinstance(obj, str) and isinstance(k, int) and -len(obj) <= k < len(obj):
             return Value(True, obj[k], base.how, base.provenance)
+        if obj is None and default is None:
+            # None[k] raises TypeError: no value reaches the code after it (`self.cfg = None` in
+            # __init__, filled in later).
+            return self.unknown(f"{_UNREACHED}the lookup: None[{k!r}] at {self.where(line)} (TypeError)")
         return self.unknown(f"subscript [{k!r}] not found at {self.where(line)}")
 
     # -- calls ---------------------------------------------------------------------------------
@@ -940,6 +1126,10 @@ class Evaluator:
                 return self.call_function(obj, node, scope, depth)
             if isinstance(obj, PartialRef):
                 return self.unknown(f"result of a functools.partial object at {self.where(node.lineno)}")
+        if qual and "." in qual and re.fullmatch(_SETTINGS_CLASS, qual.rsplit(".", 1)[1]) \
+                and not any(kw.arg is None for kw in node.keywords):
+            fields = {kw.arg: self.value(kw.value, scope, depth) for kw in node.keywords if kw.arg}
+            return Value(True, Settings(qual, fields), "literal", None)
         shown = qual or (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "call"))
         return self.unknown(f"result of {shown}() at {self.where(node.lineno)}")
 
@@ -953,33 +1143,64 @@ class Evaluator:
         args = func.args
         positional = [*args.posonlyargs, *args.args][1 if skip_first else 0:]
         by_name: dict[str, Binding] = {}
+        star: Binding | None = None  # the `**kwargs` parameter, when it is asked for
+        varargs: Binding | None = None  # the `*args` one
         for name, bindings in fn.bindings.items():
             for b in bindings:
                 if b.kind == "param" and (only is None or id(b) in only):
-                    by_name[name] = b
+                    if b.star == "**":
+                        star = b
+                    elif b.star == "*":
+                        varargs = b
+                    else:
+                        by_name[name] = b
                     break
+        # Keywords no named parameter takes go to **kwargs (positional-only ones cannot be named).
+        named = {a.arg for a in [*args.args, *args.kwonlyargs]}
+        extra: dict[str, Value] = {}
+        rest: list[Value] = []  # positional arguments past the named ones: *args
         out: dict[int, Value] = {}
         dynamic = None
-        for i, arg in enumerate(node.args):
+        i = 0
+        for arg in node.args:
             if isinstance(arg, ast.Starred):
-                dynamic = self.unknown(f"arguments passed through *args at {self.where(node.lineno)}")
-                break
-            if i < len(positional) and positional[i].arg in by_name:
-                out[id(by_name[positional[i].arg])] = self.value(arg, scope, depth)
+                seq = self.value(arg.value, scope, depth)
+                if not (seq.known and isinstance(seq.value, tuple)):
+                    dynamic = self.because("arguments passed through *args", node.lineno, seq)
+                    break
+                items = list(seq.value)  # f(*("org/a", "v1")): each item is one argument
+            else:
+                items = [arg]
+            for item in items:
+                if i < len(positional):
+                    if positional[i].arg in by_name:
+                        val = item if isinstance(item, Value) else self.value(item, scope, depth)
+                        out[id(by_name[positional[i].arg])] = val
+                elif varargs is not None:
+                    rest.append(item if isinstance(item, Value) else self.value(item, scope, depth))
+                i += 1
+        if varargs is not None and dynamic is None:
+            out[id(varargs)] = Value(True, tuple(rest), "literal")
         for kw in node.keywords:
             if kw.arg is not None:
                 if kw.arg in by_name:
                     out[id(by_name[kw.arg])] = self.value(kw.value, scope, depth)
+                elif star is not None and kw.arg not in named:
+                    extra[kw.arg] = self.value(kw.value, scope, depth)
                 continue
             mapping = self.value(kw.value, scope, depth)
             if mapping.known and isinstance(mapping.value, dict):
                 for key, val in mapping.value.items():
                     if isinstance(key, str) and key in by_name:
                         out.setdefault(id(by_name[key]), val)
+                    elif star is not None and isinstance(key, str) and key not in named:
+                        extra.setdefault(key, val)
             else:
                 dynamic = self.because("arguments passed through **kwargs", node.lineno, mapping)
+        if star is not None and dynamic is None:
+            out[id(star)] = Value(True, extra, "literal")
         if dynamic is not None:
-            for name, b in by_name.items():
+            for b in [*by_name.values(), *(b for b in (star, varargs) if b is not None)]:
                 out.setdefault(id(b), dynamic)
         return out
 
@@ -1013,14 +1234,23 @@ class Evaluator:
         return {id(b) for bindings in fn.bindings.values() for b in bindings if b.kind == "param"}
 
     def callers(self, fn: Scope) -> list[tuple[Evaluator, CallInfo]] | None:
-        """Every call of `fn` found in the repo (this file first). None when the function cannot be
-        called by name (a method, a nested function): its callers are not looked for."""
+        """Every call of `fn` found in the repo (this file first), and of a nested function the calls
+        inside the function around it. None when the function cannot be called by name (a method):
+        its callers are not looked for."""
         key = id(fn)
         if key in self._callers:
             return self._callers[key]
         target = self._callable_name(fn)
         result: list[tuple[Evaluator, CallInfo]] | None = None
-        if target is not None:
+        if target is None and fn.kind == "function" and fn.parent is not None and fn.parent.kind == "function":
+            # A function nested in another is called by name from inside that one only.
+            result = []
+            for c in self.info.calls:
+                if isinstance(c.node.func, ast.Name) and c.node.func.id == fn.name:
+                    found = self._lookup(fn.name, c.scope)
+                    if found is not None and found[1] is fn.parent and any(b.scope is fn for b in found[0]):
+                        result.append((self, c))
+        elif target is not None:
             short = target.rsplit(".", 1)[-1]
             result = self._calls_of(target, short)
             if self.index is not None and self.module:
@@ -1133,10 +1363,12 @@ class Evaluator:
         return False
 
     def caller_variants(self, scope: Scope, thunk: Callable[[], tuple[Value, ...]], levels: int = MAX_CALLER_LEVELS,
-                        reached_only: bool = False) -> tuple[list[tuple[CallerCase, tuple[Value, ...]]], list[Value]] | None:
-        """When the values `thunk` computes depend on parameters of the function around `scope`:
-        what they are at each call of that function in the repo. None when they do not (or no
-        call is found): the values as evaluated in place stand."""
+                        reached_only: bool = False
+                        ) -> tuple[list[tuple[CallerCase, tuple[Value, ...]]], list[Value], Scope] | None:
+        """When the values `thunk` computes depend on parameters of the function around `scope`
+        (or of its class's __init__, through `self.x`): what they are at each call of that function
+        in the repo, and the function. None when they do not (or no call is found): the values as
+        evaluated in place stand."""
         fn = scope.function
         if fn is None or fn.kind != "function" or self._frames:
             return None
@@ -1148,7 +1380,13 @@ class Evaluator:
             self._touched = touched_before
         needed = touched & self.function_params(fn)
         if not needed:
-            return None
+            # A method reading `self.x` that __init__ set from its parameters: the values the
+            # calls of the class pass (`Generator(module_spec)`; `hub.Module(self._module_spec)`).
+            init = self._init_of(fn)
+            needed = touched & self.function_params(init) if init is not None else set()
+            if not needed:
+                return None
+            fn = init
         found = self.caller_cases(fn, only=needed, levels=levels, reached_only=reached_only)
         if found is None:
             return None
@@ -1157,7 +1395,18 @@ class Evaluator:
         for case in cases:
             with self.frame(Frame(fn, case.params)):
                 out.append((case, thunk()))
-        return out, gaps
+        return out, gaps, fn
+
+    @staticmethod
+    def _init_of(fn: Scope) -> Scope | None:
+        """The __init__ of the class `fn` is a method of (not `fn` itself), if it defines one."""
+        cls = fn.parent
+        if cls is None or cls.kind != "class" or fn.name == "__init__":
+            return None
+        for b in cls.bindings.get("__init__", ()):
+            if b.kind == "function" and b.scope is not None:
+                return b.scope
+        return None
 
     def _str_method(self, receiver: Value, method: str, node: ast.Call, scope: Scope, depth: int) -> Value:
         args = [self.value(a, scope, depth) for a in node.args]
@@ -1181,6 +1430,8 @@ class Evaluator:
         how = strongest("fstring" if method == "format" else "literal", *(p.how for p in parts))
         prov = "; ".join(p.provenance for p in parts if p.provenance) or (
             f"str.format at {self.where(node.lineno)}" if method == "format" else None)
+        if isinstance(result, (list, tuple)):  # split / partition: a list of strings
+            return Value(True, tuple(Value(True, x, how, prov) for x in result), how, prov)
         return Value(True, result, how, prov)
 
     def _hf_parser(self, parser_node: ast.expr, scope: Scope, depth: int) -> Value:
@@ -1243,10 +1494,18 @@ class Evaluator:
         expr = binding.node
         if cls.is_dataclass and isinstance(expr, ast.Call):
             callee = expr.func.attr if isinstance(expr.func, ast.Attribute) else getattr(expr.func, "id", "")
-            if callee == "field":
+            if callee in ("field", "Field"):  # dataclasses / attrs field(default=...), pydantic Field(default)
                 default = next((kw.value for kw in expr.keywords if kw.arg == "default"), None)
+                if default is None and callee == "Field" and expr.args and not (
+                        isinstance(expr.args[0], ast.Constant) and expr.args[0].value is Ellipsis):
+                    default = expr.args[0]
+                factory = next((kw.value for kw in expr.keywords if kw.arg == "default_factory"), None)
+                if default is None and isinstance(factory, ast.Name) and factory.id in ("dict", "list", "tuple"):
+                    empty: Any = {} if factory.id == "dict" else ()
+                    return Value(True, empty, "dataclass", f"{cls.scope.name}.{attr} default "
+                                 f"({factory.id}(), {self.where(binding.line)})")
                 if default is None:
-                    return self.unknown(f"{cls.scope.name}.{attr} has no default (field without default=)")
+                    return self.unknown(f"{cls.scope.name}.{attr} has no default ({callee} without a default)")
                 expr = default
         val = self.value(expr, cls.scope, depth)
         if not val.known:
@@ -1550,7 +1809,7 @@ def _partial(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str)
 
 
 @_model(methods=("format", "join", "lower", "upper", "strip", "lstrip", "rstrip", "replace", "removeprefix",
-                 "removesuffix", "title", "casefold"))
+                 "removesuffix", "title", "casefold", "split", "rsplit", "partition", "rpartition"))
 def _str_methods(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value | None:
     func = node.func
     assert isinstance(func, ast.Attribute)
@@ -1579,7 +1838,7 @@ def _mapping_get(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: 
     if not node.args or len(node.args) > 2 or node.keywords:
         return None
     base = ev.value(func.value, scope, depth)
-    if not (base.known and isinstance(base.value, (dict, ConfigData, ArgNamespace))) and not base.alternatives:
+    if not (base.known and isinstance(base.value, (dict, ConfigData, ArgNamespace, OpenKwargs))) and not base.alternatives:
         return None
     key = ev.value(node.args[0], scope, depth)
     default = ev.value(node.args[1], scope, depth) if len(node.args) > 1 else Value(True, None, "literal")
