@@ -381,7 +381,6 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
              lines: list[str], catalog: Catalog, role: str | None = None) -> CallSite | None:
     node = info.node
     call = _Call(node, info, ev, loader)
-    argspecs = dict(loader.args)
     gates = _gates(info, ev, loader, call)
     if loader.load_if and all(_is_off(gates[name]) for name in loader.load_if):
         return None  # e.g. resnet50() without weights: no pretrained model is loaded
