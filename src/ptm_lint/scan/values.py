@@ -1322,7 +1322,13 @@ class Evaluator:
             names = self.qualnames(func, scope, depth + 1)
             # Calling a class makes an instance, named "Class()": calling the instance itself
             # (hub.KerasLayer(h)(x), model(inputs)) then matches no loader, its methods do.
-            return [n + "()" for n in names if n.rsplit(".", 1)[-1][:1].isupper() and not n.endswith("()")]
+            out = [n + "()" for n in names if n.rsplit(".", 1)[-1][:1].isupper() and not n.endswith("()")]
+            if isinstance(func, ast.Attribute):
+                # A fluent API: a method of an instance returns an object named "Class.method()"
+                # (`Roboflow().workspace(w).project(p).version(n).download(fmt)`).
+                out += [f"{n[:-2]}.{func.attr}()" for n in self.qualnames(func.value, scope, depth + 1)
+                        if n.endswith("()")]
+            return out
         return []
 
     def _self_attr_qualnames(self, attr: str, scope: Scope, depth: int, direct: bool) -> list[str]:
@@ -1353,7 +1359,11 @@ class Evaluator:
         bindings, holder = found
         imports = [b for b in bindings if b.kind == "import"]
         if imports:
-            return [imports[-1].target or name]
+            # Two function-local imports of one name (`from modelscope import snapshot_download` in
+            # one branch, `from openmind... import snapshot_download` in a later one): the last
+            # import before the use, when the use runs in that scope's order.
+            before = [b for b in imports if b.line <= line] if holder is scope else []
+            return [(before or imports)[-1].target or name]
         out: list[str] = []
         for binding in self.pick(bindings):
             key = id(binding)
