@@ -193,6 +193,8 @@ MATCHES = [
     ("openmind.OmDataset.load_dataset", "openmind.OmDataset.load_dataset"),
     ("funasr_onnx.SenseVoiceSmall", "funasr_runtime.model"),
     ("funasr_torch.paraformer_bin.Paraformer", "funasr_runtime.model"),
+    ("diffusers.utils._get_model_file", "diffusers._get_model_file"),
+    ("gemma.params.load_and_format_params", "gemma.load_and_format_params"),
 ]
 
 NOT_MATCHED = [
@@ -742,6 +744,13 @@ ROWS = [
     ("funasr_onnx-SenseVoiceSmall",
      'from funasr_onnx import SenseVoiceSmall\nmodel_dir = "iic/SenseVoiceSmall"\nmodel = SenseVoiceSmall(model_dir, batch_size=10, quantize=True)',
      ("funasr_onnx.SenseVoiceSmall", "modelscope", "model", "iic/SenseVoiceSmall", "iic/SenseVoiceSmall", None, "mutable")),
+    ("diffusers-_get_model_file",
+     'from diffusers.utils import _get_model_file\n'
+     'model_file = _get_model_file("TencentARC/PhotoMaker", weights_name="photomaker-v1.bin", revision="v1.0", subfolder=None)',
+     ("diffusers.utils._get_model_file", "huggingface", "weights", "TencentARC/PhotoMaker", "TencentARC/PhotoMaker", "v1.0", "weak")),
+    ("gemma-load_and_format_params",
+     'from gemma import params as params_lib\nparams = params_lib.load_and_format_params("/kaggle/input/gemma/flax/2b-it/2/2b-it")',
+     ("gemma.params.load_and_format_params", "local", "weights", "/kaggle/input/gemma/flax/2b-it/2/2b-it", None, None, "local")),
 ]
 
 # Calls that load nothing (or are not loaders at all): no reference.
