@@ -171,6 +171,7 @@ MATCHES = [
     ("autodistill_grounded_sam.GroundedSAM", "autodistill.base_model"),
     ("autodistill_yolov8.YOLOv8", "autodistill_yolov8.YOLOv8"),
     ("segment_anything.build_sam_vit_h", "segment_anything.build_sam"),
+    ("segment_anything.sam_model_registry[]", "segment_anything.build_sam"),
     ("fastsam.FastSAM", "fastsam.FastSAM"),
     ("insightface.app.FaceAnalysis", "insightface.FaceAnalysis"),
     ("rwkv.model.RWKV", "rwkv.RWKV"),
@@ -215,6 +216,7 @@ NOT_MATCHED = [
     "datasets.Dataset.from_dict",
     "mymodule.hf_hub_download",
     "roboflow.Roboflow.workspace.project.version",  # metadata only; .download() fetches the files
+    "segment_anything.sam_model_registry",  # the registry itself, not one of its builders called
     "roboflow.Roboflow.workspace",
     "rfdetr.RFDETRNano.predict",
     "nltk.data.load",  # reads installed data, downloads nothing
@@ -678,6 +680,10 @@ ROWS = [
     ("segment_anything-build_sam",
      'from segment_anything import build_sam_vit_b\nsam = build_sam_vit_b(checkpoint="checkpoints/sam_vit_b_01ec64.pth")',
      ("segment_anything.build_sam_vit_b", "local", "weights", "checkpoints/sam_vit_b_01ec64.pth", None, None, "local")),
+    ("segment_anything-registry",
+     'from segment_anything import sam_model_registry, SamPredictor\nMODEL_TYPE = "vit_h"\n'
+     'sam = sam_model_registry[MODEL_TYPE](checkpoint="weights/sam_vit_h_4b8939.pth").to(device=DEVICE)',
+     ("segment_anything.sam_model_registry[]", "local", "weights", "weights/sam_vit_h_4b8939.pth", None, None, "local")),
     ("fastsam",
      'from fastsam import FastSAM\nmodel = FastSAM("./weights/FastSAM-x.pt")',
      ("fastsam.FastSAM", "local", "model", "./weights/FastSAM-x.pt", None, None, "local")),
@@ -769,6 +775,7 @@ NO_REFERENCE = [
     ("foreign-hf_hub_download", 'from mylib import hf_hub_download\nhf_hub_download("org/m", "f")'),
     ("segment_anything-no-checkpoint", "from segment_anything import build_sam_vit_h\nsam = build_sam_vit_h()"),
     ("nltk-interactive-downloader", "import nltk\nnltk.download()"),
+    ("segment_anything-registry-no-checkpoint", 'from segment_anything import sam_model_registry\nsam = sam_model_registry["vit_b"]()'),
     ("roboflow-version-metadata", 'from roboflow import Roboflow\nv = Roboflow().workspace("w").project("p").version(2)'),
 ]
 
