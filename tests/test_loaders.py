@@ -179,6 +179,7 @@ MATCHES = [
     ("llama.load_quant", "gptq_for_llama.load_quant"),
     ("exllamav2.ExLlamaV2.load", "exllamav2.ExLlamaV2.load"),
     ("tensorflow_datasets.load", "tensorflow_datasets.load"),
+    ("tensorflow_datasets.core.load.load", "tensorflow_datasets.load"),
     ("tflite_model_maker.image_classifier.create", "tflite_model_maker.create"),
     ("torchaudio.pipelines.WAV2VEC2_ASR_BASE_960H.get_model", "torchaudio.pipelines.get_model"),
     ("nltk.download", "nltk.download"),
