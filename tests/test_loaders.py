@@ -182,6 +182,7 @@ MATCHES = [
     ("tensorflow_datasets.core.load.load", "tensorflow_datasets.load"),
     ("tflite_model_maker.image_classifier.create", "tflite_model_maker.create"),
     ("torchaudio.pipelines.WAV2VEC2_ASR_BASE_960H.get_model", "torchaudio.pipelines.get_model"),
+    ("torchaudio.pipelines.__dict__[].get_model", "torchaudio.pipelines.get_model"),
     ("nltk.download", "nltk.download"),
     ("joblib.load", "joblib.load"),
     ("model2vec.StaticModel.from_pretrained", "model2vec.StaticModel.from_pretrained"),
@@ -716,6 +717,12 @@ ROWS = [
     ("torchaudio-bundle",
      'import torchaudio\nbundle = torchaudio.pipelines.WAV2VEC2_ASR_BASE_960H\nmodel = bundle.get_model()',
      ("torchaudio.pipelines.WAV2VEC2_ASR_BASE_960H.get_model", "url", "model", None, None, None, "library")),
+    ("torchaudio-bundle-by-name",
+     'import torchaudio\n'
+     'def load_align_model(model_name, device):\n'
+     '    bundle = torchaudio.pipelines.__dict__[model_name]\n'
+     '    return bundle.get_model(dl_kwargs={"model_dir": None}).to(device), bundle.get_labels()',
+     ("torchaudio.pipelines.__dict__[].get_model", "url", "model", None, None, None, "library")),
     ("nltk-download",
      'import nltk\nnltk.download("punkt_tab", quiet=True)',
      ("nltk.download", "url", "other", "punkt_tab", "punkt_tab", None, "mutable")),

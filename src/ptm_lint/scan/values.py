@@ -1310,9 +1310,11 @@ class Evaluator:
                 return [f"{name.removesuffix('()')}.{node.attr}" for name in inner]
             # "HfApi()" + ".snapshot_download": a method of an instance is named through its class.
             return [f"{base.removesuffix('()')}.{node.attr}" for base in self.qualnames(node.value, scope, depth + 1)]
-        if isinstance(node, ast.Subscript) and depth == 0:
-            # A registry item called directly (`sam_model_registry[kind](checkpoint=...)`): named
-            # "registry[]", which only a catalog pattern spelling `\[\]` matches.
+        if isinstance(node, ast.Subscript) and (depth == 0 or (isinstance(node.value, ast.Attribute)
+                                                               and node.value.attr == "__dict__")):
+            # A registry item called directly (`sam_model_registry[kind](checkpoint=...)`) or a
+            # module attribute looked up by name (`bundle = torchaudio.pipelines.__dict__[name]`):
+            # named "registry[]", which only a catalog pattern spelling `\[\]` matches.
             return [f"{n}[]" for n in self.qualnames(node.value, scope, depth + 1) if not n.endswith("()")]
         if isinstance(node, ast.Call):
             func = node.func
