@@ -183,6 +183,80 @@ def test_repo_subclass_in_another_module_is_a_catalog_load(tmp_path):
         "transformers.XLMRobertaModel.from_pretrained", "catalog", "transformers.model")
 
 
+def test_repo_subclass_of_a_loader_class_constructed_in_another_module(tmp_path):
+    # PhotoMaker's FaceAnalysis2 subclasses insightface's FaceAnalysis in a module of the repo and is
+    # re-exported by the package; constructing it loads the library's default model pack.
+    (tmp_path / "photomaker").mkdir()
+    (tmp_path / "photomaker" / "__init__.py").write_text("from .insightface_package import FaceAnalysis2, analyze_faces\n")
+    (tmp_path / "photomaker" / "insightface_package.py").write_text(textwrap.dedent('''
+        from insightface.app import FaceAnalysis
+
+        class FaceAnalysis2(FaceAnalysis):
+            def get(self, img, max_num=0, det_size=(640, 640)):
+                return super().get(img, max_num)
+
+        def analyze_faces(face_analysis, img_data, det_size=(640, 640)):
+            return face_analysis.get(img_data, det_size=det_size)
+    '''))
+    source = textwrap.dedent('''
+        from huggingface_hub import hf_hub_download
+        from photomaker import FaceAnalysis2, analyze_faces
+
+        face_detector = FaceAnalysis2(providers=["CUDAExecutionProvider"], allowed_modules=["detection", "recognition"])
+        face_detector.prepare(ctx_id=0, det_size=(640, 640))
+        ckpt = hf_hub_download(repo_id="TencentARC/PhotoMaker-V2", filename="photomaker-v2.bin", repo_type="model")
+    ''')
+    found = scan_text(source, "app.py", root=tmp_path)
+    assert [(r.api, r.loader, r.hub, r.model, r.pin) for r in found] == [
+        ("insightface.app.FaceAnalysis", "insightface.FaceAnalysis", "url", None, "library"),
+        ("huggingface_hub.hf_hub_download", "huggingface_hub.hf_hub_download", "huggingface", "TencentARC/PhotoMaker-V2",
+         "mutable"),
+    ]
+    # a repo class that subclasses nothing the catalog knows stays unmatched
+    (tmp_path / "photomaker" / "insightface_package.py").write_text("class FaceAnalysis2:\n    pass\n")
+    assert [r.loader for r in scan_text(source, "app.py", root=tmp_path)] == ["huggingface_hub.hf_hub_download"]
+
+
+def test_fluent_chain_of_instance_methods_is_named_through_the_class():
+    found = refs('''
+        import roboflow
+        from roboflow import Roboflow
+
+        roboflow.login()
+        rf = Roboflow()
+        project = rf.workspace("hashira-fhxpj").project("mri-brain-tumor")
+        dataset = project.version(1).download("coco")
+        other = Roboflow(api_key=KEY).workspace("roboticfish").project("underwater").version(10).download("yolov8")
+        version = rf.workspace("w").project("p").version(2)  # metadata only
+    ''')
+    assert [(r.line, r.api, r.role, r.pin) for r in found] == [
+        (8, "roboflow.Roboflow.workspace.project.version.download", "dataset", "unknown"),
+        (9, "roboflow.Roboflow.workspace.project.version.download", "dataset", "unknown"),
+    ]
+
+
+def test_function_local_imports_of_one_name_from_two_hubs():
+    # LLaMA-Factory's try_download_model_from_other_hub: the ModelScope branch imports
+    # snapshot_download from modelscope, a later branch imports the openMind one under the same name.
+    found = refs('''
+        def try_download_model_from_other_hub(model_args):
+            if use_modelscope():
+                from modelscope import snapshot_download
+
+                revision = "master" if model_args.model_revision == "main" else model_args.model_revision
+                return snapshot_download(model_args.model_name_or_path, revision=revision, cache_dir=model_args.cache_dir)
+
+            if use_openmind():
+                from openmind.utils.hub import snapshot_download
+
+                return snapshot_download(model_args.model_name_or_path, revision=model_args.model_revision)
+    ''')
+    assert [(r.line, r.loader, r.hub) for r in found] == [
+        (7, "modelscope.snapshot_download", "modelscope"),
+        (12, "openmind.snapshot_download", "unknown"),
+    ]
+
+
 def test_prefilter_passes_every_convention_trigger():
     trigger = prefilter(default_catalog())
     for line in (b"m = FastModel.from_pretrained('x/y')", b"p = Pipe.from_single_file(url)",

@@ -50,7 +50,8 @@ class ReferencePrefilter:
 
     def __call__(self, data: bytes) -> bool:
         triggers = [t for t in self.triggers if self.counts(t, data)]
-        if any(self.called(re.compile(re.escape(t.encode()) + rb"[ \t]*\("), data) for t in triggers):
+        if any(self.called(re.compile(re.escape(t.encode()) + rb"[ \t]*(?:\[[^\[\n]*\][ \t]*)?\("), data)
+               for t in triggers):
             return True
         terminals = {t.rsplit(".", 1)[-1].encode() for t in triggers}
         aliases = set()
@@ -114,6 +115,11 @@ EDGE_CASES = [
     b"class Detector(YOLO):\n    pass\nDetector('m')\n",
     b"from ultralytics import YOLO\nclass Detector(YOLO):\n    pass\nDetector('m')\n",
     b"import torch\nfrom_pretrained('x')\n",
+    # a registry item called directly (`sam_model_registry[kind](...)`)
+    b"from segment_anything import sam_model_registry\nsam = sam_model_registry['vit_h'](checkpoint=p)\n",
+    b"sam = sam_model_registry [ MODEL_TYPE ] (checkpoint=p)\n",
+    b"x = registry['a'](1)\n",
+    b"x = sam_model_registry['a']\n",
 ]
 
 

@@ -34,6 +34,7 @@ SCHEMES = (
     "alias",         # a library-defined alias (whisper "large", YOLO "yolov8n.pt", clip "ViT-B/32")
     "remote",        # remote inference endpoint (no weights are loaded locally)
     "modelscope",    # ModelScope id "org/name" (+ revision=, default branch "master"); MsDataset namespace=
+    "vendor",        # a name in a publisher's own catalog outside the hubs (Roboflow, TFDS, FlashRank): pin unknown
 )
 
 

@@ -427,9 +427,10 @@ def _classify(site: CallSite, loader: Loader) -> Reference | None:
         # field its users set, None for the server's pick), there is nothing to list or pin.
         return None
     if model.absent:
-        if loader.model_default == "<task default>":
+        if loader.model_default in ("<task default>", "<library default>"):
             draft.resolution, draft.pin = "default", "library"
-            draft.provenance = f"no model given: {loader.library} picks the task's default model for its version"
+            what = "the task's default model" if loader.model_default == "<task default>" else "its built-in default model"
+            draft.provenance = f"no model given: {loader.library} picks {what} for its version"
             if site.revision.known and isinstance(site.revision.value, str):
                 draft.notes += ("revision= without model= is ignored for the task default",)
             return _finish(draft, site, loader)
@@ -608,6 +609,19 @@ def _classify(site: CallSite, loader: Loader) -> Reference | None:
             draft.hub, draft.canonical, draft.pin = "url", text, "mutable"
         else:
             draft.hub, draft.pin = "local", "local"
+    elif scheme == "vendor":
+        assert text is not None
+        # A name in a publisher's own catalog outside the schema's hubs (Roboflow, TFDS, FlashRank,
+        # Modelers): its version numbers are no pin class of the schema, so the pin is unknown. A
+        # written URL is a URL, a path is local; a bare name served from a fixed URL index with no
+        # version at all (NLTK data, loader hub "url") can change at any time: mutable.
+        if re.match(r"[a-z][a-z0-9+.-]*://", text):
+            draft.hub, draft.canonical, draft.pin = "url", text, "unknown"
+        elif is_local_path(text):
+            draft.hub, draft.pin = "local", "local"
+        else:
+            draft.canonical = text
+            draft.pin = "mutable" if loader.hub == "url" else "unknown"
     elif scheme == "alias":
         assert text is not None
         if text.lower().endswith((".yaml", ".yml")):
@@ -631,7 +645,7 @@ def _finish(draft: _Draft, site: CallSite, loader: Loader) -> Reference:
     if draft.hub == "local" and site.revision.known and isinstance(site.revision.value, str):
         notes += ("revision= is ignored when the id is a local path",)
     if draft.revision is None and site.revision.known and isinstance(site.revision.value, str) and draft.hub != "local":
-        if loader.scheme in ("hf", "hf_dataset", "modelscope"):
+        if loader.scheme in ("hf", "hf_dataset", "modelscope", "vendor"):
             draft.revision = site.revision.value
     return Reference(
         path=site.path,

@@ -64,8 +64,9 @@ class Prefilter:
 
     def __init__(self, triggers: tuple[str, ...], mentions: Mapping[str, tuple[str, ...]] | None = None) -> None:
         names = sorted({t.encode()[::-1] for t in triggers})
-        # `\b` after the reversed name: the byte before the name is not part of an identifier.
-        self._calls_reversed = re.compile(rb"\([ \t]*(" + _trie_pattern(names) + rb")\b") if names else None
+        # `\b` after the reversed name: the byte before the name is not part of an identifier. A
+        # registry item called directly counts too: `sam_model_registry[kind](` (one subscript).
+        self._calls_reversed = re.compile(rb"\([ \t]*(?:\][^\[\n]*\[[ \t]*)?(" + _trie_pattern(names) + rb")\b") if names else None
         self._terminals = frozenset(t.rsplit(".", 1)[-1].encode() for t in triggers)
         terminals = sorted(self._terminals)
         # `<terminal> as <alias>` in the reversed bytes: starts with the literal `sa`, and matches

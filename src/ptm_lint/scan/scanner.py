@@ -609,6 +609,12 @@ def _scan_tree(tree: ast.Module, source: Source, rel: str, catalog: Catalog,
         names = ev.qualnames(func, call.scope)
         if isinstance(func, ast.Attribute) and func.attr in terminals and not any(map(catalog.find, names)):
             names = [*names, *_more_names(func, names, call, ev, catalog, index)]
+        elif isinstance(func, ast.Name) and index is not None and names and not any(map(catalog.find, names)):
+            # A class imported from another module of the repo and constructed here, named through
+            # its bases there (`from photomaker import FaceAnalysis2`, a subclass of insightface's
+            # FaceAnalysis): a repo subclass of a catalogued loader class.
+            names = [*names, *(m for n in names if n.split(".", 1)[0] not in catalog.roots
+                               and n.rsplit(".", 1)[-1][:1].isupper() for m in _through_repo(n, ev, index, method=False))]
         matched = False
         for api in names:
             loader = catalog.find(api)
@@ -718,11 +724,11 @@ def _more_names(func: ast.Attribute, names: list[str], call: CallInfo, ev: Evalu
     return out
 
 
-def _through_repo(qualname: str, ev: Evaluator, index: ModuleIndex, hops: int = 3) -> list[str]:
+def _through_repo(qualname: str, ev: Evaluator, index: ModuleIndex, hops: int = 3, method: bool = True) -> list[str]:
     """`pkg.mod.Class.method` where pkg.mod is a module of the repo -> the names of Class there
-    (itself, its bases, what it re-exports), each + `.method`."""
+    (itself, its bases, what it re-exports), each + `.method`; `method=False`: `pkg.mod.Class` itself."""
     parts = qualname.removesuffix("()").split(".")
-    for cut in range(len(parts) - 2, 0, -1):
+    for cut in range(len(parts) - (2 if method else 1), 0, -1):
         module, attr, tail = ".".join(parts[:cut]), parts[cut], parts[cut + 1:]
         other = index.evaluator(module, 1)
         if other is None:
@@ -738,7 +744,7 @@ def _through_repo(qualname: str, ev: Evaluator, index: ModuleIndex, hops: int = 
                 continue
             out.append(full)
             if hops > 1:
-                out.extend(_through_repo(full, other, index, hops - 1))
+                out.extend(_through_repo(full, other, index, hops - 1, method))
         return out
     return []
 

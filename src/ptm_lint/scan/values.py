@@ -1600,6 +1600,12 @@ class Evaluator:
                 return [f"{name.removesuffix('()')}.{node.attr}" for name in inner]
             # "HfApi()" + ".snapshot_download": a method of an instance is named through its class.
             return [f"{base.removesuffix('()')}.{node.attr}" for base in self.qualnames(node.value, scope, depth + 1)]
+        if isinstance(node, ast.Subscript) and (depth == 0 or (isinstance(node.value, ast.Attribute)
+                                                               and node.value.attr == "__dict__")):
+            # A registry item called directly (`sam_model_registry[kind](checkpoint=...)`) or a
+            # module attribute looked up by name (`bundle = torchaudio.pipelines.__dict__[name]`):
+            # named "registry[]", which only a catalog pattern spelling `\[\]` matches.
+            return [f"{n}[]" for n in self.qualnames(node.value, scope, depth + 1) if not n.endswith("()")]
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Name) and func.id == "super" and scope.enclosing_class is not None:
@@ -1612,7 +1618,13 @@ class Evaluator:
             names = self.qualnames(func, scope, depth + 1)
             # Calling a class makes an instance, named "Class()": calling the instance itself
             # (hub.KerasLayer(h)(x), model(inputs)) then matches no loader, its methods do.
-            return [n + "()" for n in names if n.rsplit(".", 1)[-1][:1].isupper() and not n.endswith("()")]
+            out = [n + "()" for n in names if n.rsplit(".", 1)[-1][:1].isupper() and not n.endswith("()")]
+            if isinstance(func, ast.Attribute):
+                # A fluent API: a method of an instance returns an object named "Class.method()"
+                # (`Roboflow().workspace(w).project(p).version(n).download(fmt)`).
+                out += [f"{n[:-2]}.{func.attr}()" for n in self.qualnames(func.value, scope, depth + 1)
+                        if n.endswith("()")]
+            return out
         return []
 
     def _self_attr_qualnames(self, attr: str, scope: Scope, depth: int, direct: bool) -> list[str]:
@@ -1651,7 +1663,11 @@ class Evaluator:
                 if not imports:
                     bindings = [d.binding for d in reach.defs]
         if imports:
-            return [imports[-1].target or name]
+            # Two function-local imports of one name (`from modelscope import snapshot_download` in
+            # one branch, `from openmind... import snapshot_download` in a later one): the last
+            # import before the use, when the use runs in that scope's order.
+            before = [b for b in imports if b.line <= line] if holder is scope else []
+            return [(before or imports)[-1].target or name]
         out: list[str] = []
         for binding in self.pick(bindings):
             key = id(binding)
