@@ -865,3 +865,20 @@ def test_mms_language_adapters_are_not_repo_loads_but_peft_adapters_are():
         ("transformers.AutoModelForCausalLM.from_pretrained", "model", "meta-llama/Llama-3.1-8B", "mutable"),
         ("transformers.AutoModelForCausalLM.load_adapter", "adapter", "org/llama-3.1-8b-sql-lora", "weak"),
     ]
+
+
+def test_a_repo_module_named_like_a_catalogued_package_shadows_it(tmp_path):
+    """`python serve.py` imports the inference.py beside it, not Roboflow's `inference` package;
+    a repo *package* of a library's name (the library's own source tree) is still the library."""
+    report = check(tmp_path, {
+        "service/inference.py": "def get_model(model_id, api_key=None):\n    return load_local(model_id)\n",
+        "service/serve.py": "from inference import get_model\n\nmodel = get_model(model_id='fraud/3')\n",
+        "tools/detect.py": "from inference import get_model\n\nmodel = get_model(model_id='fraud/3')\n",
+        "sentence_transformers/__init__.py": "class SentenceTransformer:\n    pass\n",
+        "examples/encode.py": "from sentence_transformers import SentenceTransformer\n\n"
+                              "m = SentenceTransformer('sentence-transformers/all-MiniLM-L6-v2')\n",
+    })
+    found = {(r["path"], r["api"]) for r in report["references"]}
+    assert ("service/serve.py", "inference.get_model") not in found
+    assert ("tools/detect.py", "inference.get_model") in found  # no inference.py where Python looks
+    assert ("examples/encode.py", "sentence_transformers.SentenceTransformer") in found

@@ -192,7 +192,8 @@ class ResultCache:
                 from .scan.project import file_state
 
                 stat = file_stat(os.path.join(str(self.root), rel))
-                state = file_state(self.root / rel, self.root)
+                # Nothing there (a probed place a module could appear): absent, without a read.
+                state = "absent" if stat is None else file_state(self.root / rel, self.root)
                 if self.manifest is not None and stat is not None:
                     self.manifest.record_state(rel, stat, state)
             self._states[rel] = state

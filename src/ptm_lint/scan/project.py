@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import posixpath
 import re
 import warnings
 from pathlib import Path
@@ -63,6 +64,7 @@ class ModuleIndex:
         self._files: list[str] | None = None
         self._by_file: dict[str, Evaluator | None] = {}
         self._importers: dict[tuple[str, str], list[Evaluator]] = {}
+        self._shadows: dict[tuple[str, str, str], bool] = {}
 
     def begin(self) -> None:
         """Start recording the dependencies of one scanned file."""
@@ -123,6 +125,29 @@ class ModuleIndex:
         if path is not None:
             self._probe(key, path)
         return path is not None
+
+    def shadowing_file(self, top: str, near: str) -> bool:
+        """Whether a single-file module `<top>.py` of the repo stands where Python finds it before any
+        installed package of that name: beside the importing file `near` (a script's own folder is
+        first on sys.path) or at an import root. A *package* of that name is not counted: it is
+        most often the library itself, scanned from its own source tree."""
+        if not top.isidentifier():
+            return False
+        key = ("shadow", top, posixpath.dirname(near))
+        self._use(key)
+        if key in self._shadows:
+            return self._shadows[key]
+        self._shadows[key] = False
+        bases = (self.root / posixpath.dirname(near), self.root, self.root / "src", self.root / "lib")
+        for base in dict.fromkeys(bases):
+            candidate = base / f"{top}.py"
+            found = self._inside(candidate)
+            if found is not None:
+                self._probe(key, found)
+                self._shadows[key] = True
+                return True
+            self._probe(key, candidate, absent=True)
+        return False
 
     def evaluator(self, dotted: str, hops: int) -> Evaluator | None:
         key = (dotted, hops)

@@ -618,8 +618,8 @@ def _scan_tree(tree: ast.Module, source: Source, rel: str, catalog: Catalog,
         matched = False
         for api in names:
             loader = catalog.find(api)
-            if loader is None:
-                continue
+            if loader is None or (index is not None and index.shadowing_file(api.split(".", 1)[0], rel)):
+                continue  # `from inference import get_model` with the repo's own inference.py
             matched = True
             if parents is None:
                 parents = {id(arg): outer for outer in info.calls
