@@ -167,9 +167,12 @@ def test_funasr_automodel_downloads_from_modelscope_unless_told_otherwise(tmp_pa
         asr = AutoModel(model="iic/SenseVoiceSmall", vad_model="fsmn-vad", model_revision="v2.0.4", hub="ms")
         punc = AutoModel(model="ct-punc")
         hf = AutoModel(model="FunAudioLLM/SenseVoiceSmall", hub="hf")
+        whisper = AutoModel(model="Whisper-large-v3-turbo", hub="openai", device="cuda:0")
     ''')
     write_example_project(tmp_path, {"demo.py": source})
     refs = {r.line: r for r in api.scan(settings_for(tmp_path)).references}
     assert (refs[4].hub, refs[4].canonical, refs[4].revision, refs[4].pin) == ("modelscope", "iic/SenseVoiceSmall", "v2.0.4", "weak")
     assert (refs[5].hub, refs[5].model, refs[5].canonical, refs[5].pin) == ("modelscope", "ct-punc", None, "mutable")
     assert (refs[6].hub, refs[6].canonical) == ("huggingface", "FunAudioLLM/SenseVoiceSmall")
+    # openai-whisper's alias: the library fetches it from a URL holding its sha256
+    assert (refs[7].hub, refs[7].model, refs[7].pin) == ("url", "Whisper-large-v3-turbo", "library")

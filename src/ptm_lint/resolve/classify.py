@@ -229,11 +229,17 @@ MODELSCOPE_DATASET_NAMESPACE = "modelscope"
 def _modelscope(draft: _Draft, text: str, site: CallSite, loader: Loader) -> None:
     """A ModelScope id: "org/name" (un-namespaced: damo/ for models; MsDataset's namespace= or
     modelscope/ for datasets), revision as on the Hub (a commit immutable, a version tag weak,
-    "master" or none mutable); MsDataset.load(..., hub="huggingface") loads from the Hub instead."""
+    "master" or none mutable); MsDataset.load(..., hub="huggingface") loads from the Hub instead, and
+    FunASR's AutoModel(..., hub="openai") an openai-whisper checkpoint by its alias (a library pin:
+    the alias names a URL holding the file's sha256, which whisper verifies)."""
     hub_arg = site.args.get("hub")
-    if hub_arg is not None and hub_arg.known and str(hub_arg.value).lower().rpartition(".")[2] in ("hf", "huggingface"):
+    hub_name = str(hub_arg.value).lower().rpartition(".")[2] if hub_arg is not None and hub_arg.known else None
+    if hub_name in ("hf", "huggingface"):
         draft.hub = "huggingface"
         _hf(draft, text, site, loader)
+        return
+    if hub_name == "openai" and loader.library == "funasr" and not is_local_path(text):
+        draft.hub, draft.pin = "url", "library"
         return
     if is_local_path(text) or text.count("/") > 1 or text.endswith(WEIGHT_SUFFIXES):
         draft.hub, draft.pin = "local", "local"
