@@ -349,3 +349,37 @@ def test_progress_never_reaches_machine_readable_output(tmp_path, monkeypatch, c
     assert cli.main(["inventory", str(tmp_path), "--format", "json", "--no-cache"]) == 0
     out = capsys.readouterr()
     assert out.out.lstrip().startswith("{") and "scanning [" not in out.out
+
+
+def test_callee_names_of_a_chain_cost_linear_work(monkeypatch):
+    """A fluent call chain through `self` attributes bound several times (GPT-SoVITS's TTS.py) asks
+    for each receiver's names from two places; unmemoised, the work doubled per link (minutes and
+    gigabytes on one file). Each link's names are computed a bounded number of times."""
+    from ptm_lint.catalog import default_catalog
+    from ptm_lint.scan import values
+    from ptm_lint.scan.scanner import scan_bytes
+
+    links = 24
+    chain = "self.pipe" + "".join(f".step{i}()" for i in range(links))
+    source = (
+        "from transformers import AutoModel\n\n\n"
+        "class Runner:\n"
+        "    def __init__(self, fast):\n"
+        "        self.pipe = AutoModel.from_pretrained('org/a') if fast else None\n"
+        "        self.pipe = self.pipe.to('cuda')\n"
+        "        self.pipe = self.pipe.half()\n\n"
+        "    def run(self):\n"
+        f"        return {chain}\n"
+    )
+    calls = 0
+    original = values.Evaluator._qualnames
+
+    def counting(self, node, scope, depth):
+        nonlocal calls
+        calls += 1
+        return original(self, node, scope, depth)
+
+    monkeypatch.setattr(values.Evaluator, "_qualnames", counting)
+    scan = scan_bytes(source.encode(), "runner.py", default_catalog(), None)
+    assert [c.model.value for c in scan.calls] == ["org/a"]
+    assert calls < 40 * links, calls

@@ -41,6 +41,7 @@ MAX_ALTERNATIVES = 64  # distinct values one expression may have (branches, call
 MAX_DICT_ITEMS = 5000  # entries of a dict/list display evaluated
 MAX_IMPORT_HOPS = 2  # modules followed from the scanned file (`from .a import X`, a re-exporting X)
 MAX_CALLER_LEVELS = 2  # the callers of a helper, and the callers of a helper calling it
+MAX_QUALNAMES = 32  # dotted names one callee may stand for (attribute chains through several bindings)
 
 
 _UNREACHED = "no value of "
@@ -336,6 +337,7 @@ class Evaluator:
         # (x = x + 1, import cycles) as unknown.
         self._values: dict[int, tuple[Value, frozenset[int]]] = {}
         self._names: dict[int, list[str]] = {}
+        self._expr_names: dict[tuple[int, int, int], tuple[int, list[str]]] = {}
         self._active: set[tuple[int, int]] = set()
         self._owners: dict[int, tuple[str, str] | None] = {}
         self._flow: dict[tuple[int, str, int | None], flow.Reaching | None] = {}
@@ -380,6 +382,7 @@ class Evaluator:
         """Drop the memos (they hold values that point back at this evaluator: a cycle)."""
         self._values.clear()
         self._names.clear()
+        self._expr_names.clear()
         self._active.clear()
         self._owners.clear()
         self._flow.clear()
@@ -1584,9 +1587,23 @@ class Evaluator:
         return names[0] if names else None
 
     def qualnames(self, node: ast.expr, scope: Scope, depth: int = 0) -> list[str]:
-        """Dotted names the expression may stand for: the direct one, then via base classes."""
+        """Dotted names the expression may stand for: the direct one, then via base classes (at most
+        MAX_QUALNAMES, each once: attribute chains through several bindings multiply them).
+
+        Memoised per expression (a call chain asks for its receiver's names twice: as the callee's
+        owner and for a fluent API's instance, which would double the work per link); an answer
+        computed with less depth budget left than the caller has is computed again."""
         if depth > 12:
             return []
+        key = (id(node), id(scope), id(self._frames[-1]) if self._frames else 0)
+        memo = self._expr_names.get(key)
+        if memo is not None and memo[0] <= depth:
+            return list(memo[1])
+        names = list(dict.fromkeys(self._qualnames(node, scope, depth)))[:MAX_QUALNAMES]
+        self._expr_names[key] = (depth, names)
+        return list(names)
+
+    def _qualnames(self, node: ast.expr, scope: Scope, depth: int) -> list[str]:
         if isinstance(node, ast.Name):
             return self._name_qualnames(node.id, scope, node.lineno, depth)
         if isinstance(node, ast.Attribute):
@@ -1615,6 +1632,9 @@ class Evaluator:
                 for base in cls_node.bases:
                     out.extend(self.qualnames(base, scope.enclosing_class.parent or scope, depth + 1))
                 return out
+            # The receiver first: the callee's names below ask for it again, one level deeper, and
+            # find it memoised (asked the other way round, each link of a chain would double the work).
+            receiver = self.qualnames(func.value, scope, depth + 1) if isinstance(func, ast.Attribute) else []
             names = self.qualnames(func, scope, depth + 1)
             # Calling a class makes an instance, named "Class()": calling the instance itself
             # (hub.KerasLayer(h)(x), model(inputs)) then matches no loader, its methods do.
@@ -1622,8 +1642,7 @@ class Evaluator:
             if isinstance(func, ast.Attribute):
                 # A fluent API: a method of an instance returns an object named "Class.method()"
                 # (`Roboflow().workspace(w).project(p).version(n).download(fmt)`).
-                out += [f"{n[:-2]}.{func.attr}()" for n in self.qualnames(func.value, scope, depth + 1)
-                        if n.endswith("()")]
+                out += [f"{n[:-2]}.{func.attr}()" for n in receiver if n.endswith("()")]
             return out
         return []
 
