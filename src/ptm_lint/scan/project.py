@@ -97,6 +97,8 @@ class ModuleIndex:
         self._deps.setdefault(key, set()).add(rel)
 
     def _inside(self, path: Path) -> Path | None:
+        if not fsaccess.isfile(path):  # most probed places hold nothing: one stat, no realpath
+            return None
         try:
             real = path.resolve()
             real.relative_to(self.root)
