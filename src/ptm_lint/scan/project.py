@@ -64,7 +64,7 @@ class ModuleIndex:
         self._files: list[str] | None = None
         self._by_file: dict[str, Evaluator | None] = {}
         self._importers: dict[tuple[str, str], list[Evaluator]] = {}
-        self._shadows: dict[tuple[str, str, str], bool] = {}
+        self._shadows: dict[tuple[str, str], tuple[bool, tuple[tuple[Path, bool], ...]]] = {}
 
     def begin(self) -> None:
         """Start recording the dependencies of one scanned file."""
@@ -94,7 +94,8 @@ class ModuleIndex:
         elif rel not in self.states:
             self.states[rel] = file_state(path, self.root)
         self.probed.add(rel)
-        self._deps.setdefault(key, set()).add(rel)
+        if key is not None:
+            self._deps.setdefault(key, set()).add(rel)
 
     def _inside(self, path: Path) -> Path | None:
         if not fsaccess.isfile(path):  # most probed places hold nothing: one stat, no realpath
@@ -135,21 +136,23 @@ class ModuleIndex:
         most often the library itself, scanned from its own source tree."""
         if not top.isidentifier():
             return False
-        key = ("shadow", top, posixpath.dirname(near))
-        self._use(key)
-        if key in self._shadows:
-            return self._shadows[key]
-        self._shadows[key] = False
-        bases = (self.root / posixpath.dirname(near), self.root, self.root / "src", self.root / "lib")
-        for base in dict.fromkeys(bases):
-            candidate = base / f"{top}.py"
-            found = self._inside(candidate)
-            if found is not None:
-                self._probe(key, found)
-                self._shadows[key] = True
-                return True
-            self._probe(key, candidate, absent=True)
-        return False
+        key = (top, posixpath.dirname(near))
+        memo = self._shadows.get(key)
+        if memo is None:
+            places: list[tuple[Path, bool]] = []
+            bases = (self.root / key[1], self.root, self.root / "src", self.root / "lib")
+            for base in dict.fromkeys(bases):
+                candidate = base / f"{top}.py"
+                found = self._inside(candidate)
+                places.append((found or candidate, found is None))
+                if found is not None:
+                    break
+            memo = self._shadows[key] = (not places[-1][1], tuple(places))
+        # The answer depends on these places only: recorded for each asking file as they are, not
+        # through a shared key (which would hand every later file all this file's other reads).
+        for path, absent in memo[1]:
+            self._probe(None, path, absent=absent)
+        return memo[0]
 
     def evaluator(self, dotted: str, hops: int) -> Evaluator | None:
         key = (dotted, hops)
