@@ -66,10 +66,10 @@ def _suppressed(scan: FileScan | None, cell: int | None, first: int, last: int, 
     return False, None
 
 
-def _loaded(references: Sequence[Reference]) -> list[tuple[int, Reference]]:
+def _loaded(expanded: Sequence[tuple[Reference, ...]]) -> list[tuple[int, Reference]]:
     """(reference index, reference) once per model each reference may load: a call whose callers
     pass different models is checked once per candidate (docs/resolution.md, Callers)."""
-    return [(index, one) for index, ref in enumerate(references) for one in ref.loaded()]
+    return [(index, one) for index, ones in enumerate(expanded) for one in ones]
 
 
 def _for_candidate(hit: Hit, whole: Reference, one: Reference) -> Hit:
@@ -83,16 +83,18 @@ def _for_candidate(hit: Hit, whole: Reference, one: Reference) -> Hit:
     return replace(hit, message=f"{hit.message} (candidate passed at {cand.path}{cell}:{cand.line})")
 
 
-def _hits(rule: RuleMeta, references: Sequence[Reference], scans: Mapping[str, FileScan], selection: Selection,
+def _hits(rule: RuleMeta, references: Sequence[Reference], expanded: Sequence[tuple[Reference, ...]],
+          scans: Mapping[str, FileScan], selection: Selection,
           ctx: Context) -> Iterable[tuple[str, int | None, Span, int | None, Hit, str | None]]:
-    """(path, cell, span, reference index, hit, model) for each violation of one rule, per its scope."""
+    """(path, cell, span, reference index, hit, model) for each violation of one rule, per its scope
+    (`expanded`: each reference's Reference.loaded(), built once for every rule)."""
     impl = implementation(rule.id)
     if impl.scope == "reference":
         for index, ref in enumerate(references):
             if selection.ignored_in(ref.path, rule.id):
                 continue
             seen: set[str] = set()
-            for one in ref.loaded():
+            for one in expanded[index]:
                 for hit in impl.check(one, ctx):
                     hit = _for_candidate(hit, ref, one)
                     if hit.message not in seen:
@@ -102,7 +104,7 @@ def _hits(rule: RuleMeta, references: Sequence[Reference], scans: Mapping[str, F
         # The rule sees every reference at once (each candidate as a reference of its own); files
         # where it is per-file-ignored are left out of its input, so an ignored file neither gets
         # findings nor counts as "elsewhere".
-        subset = [(i, one) for i, one in _loaded(references) if not selection.ignored_in(one.path, rule.id)]
+        subset = [(i, one) for i, one in _loaded(expanded) if not selection.ignored_in(one.path, rule.id)]
         seen_project: set[tuple[int, str]] = set()
         for local, hit in impl.check([one for _, one in subset], ctx):
             index, one = subset[local]
@@ -136,8 +138,9 @@ def run_checks(references: Sequence[Reference], scans: Mapping[str, FileScan], r
         metadata_available = bool(ctx.metadata)
     findings: list[Finding] = []
     used: set[tuple[str, int, int]] = set()
+    expanded = [ref.loaded() for ref in references]
     for rule in selection.enabled(rules, metadata_available):
-        for path, cell, span, index, hit, model in _hits(rule, references, scans, selection, ctx):
+        for path, cell, span, index, hit, model in _hits(rule, references, expanded, scans, selection, ctx):
             # A reference is suppressed on any line of its call; a file-level finding on its own lines.
             first, last = (references[index].line, references[index].end_line) if index is not None \
                 else (span.line, span.end_line)
