@@ -38,6 +38,10 @@ SCHEMES = (
 )
 
 
+# A pattern's literal first dotted segment (`transformers\.`...), if it starts with one.
+_LITERAL_ROOT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\\\.")
+
+
 @dataclass(frozen=True, slots=True)
 class ArgSpec:
     """Where an argument may be passed: by position and/or by keyword."""
@@ -168,32 +172,39 @@ class Catalog:
         return {t: tuple(sorted(words)) for t, words in sorted(needs.items()) if t not in always}
 
     def __post_init__(self) -> None:
-        # One alternation of every pattern, in catalog order: regex alternation also takes the
-        # first alternative that matches, so one fullmatch answers "which loader" for a name.
-        parts, owners = [], []
+        # Patterns in catalog order, each with the literal first segment it starts with ("" when it
+        # starts with a group or a class): a name is tried against its root's patterns and the
+        # generic ones, in catalog order, as one alternation (which takes the first alternative
+        # that matches, so one fullmatch answers "which loader"); a regex over every pattern
+        # would try hundreds of alternatives that cannot match on each name.
+        entries = []
         for loader in self.loaders:
             for pattern in loader.patterns:
-                parts.append(f"(?P<g{len(owners)}>{pattern})")
-                owners.append(loader)
-        # Compiled on first use (a few ms): a run answered from the result cache never needs it.
-        object.__setattr__(self, "_combined_source", "|".join(parts) if parts else None)
-        object.__setattr__(self, "_combined", None)
-        object.__setattr__(self, "_owners", tuple(owners))
+                head = _LITERAL_ROOT.match(pattern)
+                entries.append((head.group(1) if head else "", pattern, loader))
+        object.__setattr__(self, "_entries", tuple(entries))
+        object.__setattr__(self, "_by_root", {})  # root -> (compiled alternation, owners), on first use
         object.__setattr__(self, "_memo", {})
+
+    def _matcher(self, root: str) -> tuple[re.Pattern[str], tuple[Loader, ...]] | None:
+        by_root: dict[str, tuple[re.Pattern[str], tuple[Loader, ...]] | None] = self._by_root  # type: ignore[attr-defined]
+        if root not in by_root:
+            mine = [(p, loader) for head, p, loader in self._entries if head in ("", root)]  # type: ignore[attr-defined]
+            by_root[root] = (re.compile("|".join(f"(?P<g{i}>{p})" for i, (p, _) in enumerate(mine))),
+                             tuple(loader for _, loader in mine)) if mine else None
+        return by_root[root]
 
     def find(self, qualname: str) -> Loader | None:
         memo: dict[str, Loader | None] = self._memo  # type: ignore[attr-defined]
         if qualname in memo:
             return memo[qualname]
         found = None
-        if qualname.split(".", 1)[0] in self.roots and self._combined_source is not None:  # type: ignore[attr-defined]
-            combined = self._combined  # type: ignore[attr-defined]
-            if combined is None:
-                combined = re.compile(self._combined_source)  # type: ignore[attr-defined]
-                object.__setattr__(self, "_combined", combined)
-            match = combined.fullmatch(qualname)
+        root = qualname.split(".", 1)[0]
+        if root in self.roots:
+            matcher = self._matcher(root)
+            match = matcher[0].fullmatch(qualname) if matcher is not None else None
             if match is not None and match.lastgroup:
-                found = self._owners[int(match.lastgroup[1:])]  # type: ignore[attr-defined]
+                found = matcher[1][int(match.lastgroup[1:])]  # type: ignore[index]
         memo[qualname] = found
         return found
 
