@@ -231,12 +231,19 @@ _NEGATED = {ast.NotEq: ast.Eq, ast.NotIn: ast.In, ast.IsNot: ast.Is}
 
 def _condition_key(test: ast.expr, truth: bool) -> tuple[str, bool]:
     """A test and its outcome in one normal form: `not t` and `a != b` are `t` / `a == b` failing."""
-    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        test, truth = test.operand, not truth
-    if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _NEGATED:
-        test = ast.Compare(test.left, [_NEGATED[type(test.ops[0])]()], test.comparators)
-        truth = not truth
-    return ast.dump(test), truth
+    # The normal form of a test node is kept on the node (ast.dump is the costly part, and the
+    # same tests are asked about for every use below them).
+    cached = getattr(test, "_ptm_condition", None)
+    if cached is None:
+        node, flip = test, False
+        while isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            node, flip = node.operand, not flip
+        if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _NEGATED:
+            node = ast.Compare(node.left, [_NEGATED[type(node.ops[0])]()], node.comparators)
+            flip = not flip
+        cached = (ast.dump(node), flip)
+        test._ptm_condition = cached  # type: ignore[attr-defined]
+    return cached[0], truth != cached[1]
 
 
 def _one_of(test: ast.expr, truth: bool) -> tuple[str, frozenset[Any], bool] | None:
