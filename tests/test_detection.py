@@ -882,3 +882,22 @@ def test_a_repo_module_named_like_a_catalogued_package_shadows_it(tmp_path):
     assert ("service/serve.py", "inference.get_model") not in found
     assert ("tools/detect.py", "inference.get_model") in found  # no inference.py where Python looks
     assert ("examples/encode.py", "sentence_transformers.SentenceTransformer") in found
+
+
+def test_repo_classes_named_through_one_shared_module_keep_their_own_bases(tmp_path):
+    """Several files constructing different subclasses from one package of the repo: each call is
+    named through its own class's bases (the names asked of the shared module are not mixed up)."""
+    files = {
+        "studio/__init__.py": ("from insightface.app import FaceAnalysis\nfrom sentence_transformers import "
+                               "SentenceTransformer\n\n\nclass FaceAnalysisPro(FaceAnalysis):\n    pass\n\n\n"
+                               "class SentenceTransformerLite(SentenceTransformer):\n    pass\n"),
+    }
+    for i in range(6):
+        cls, arg = ("FaceAnalysisPro", "name='buffalo_l'") if i % 2 == 0 else ("SentenceTransformerLite", "'org/enc'")
+        files[f"jobs/job{i}.py"] = (f"from transformers import AutoTokenizer\nfrom studio import {cls}\n\n"
+                                    f"model = {cls}({arg})\ntok = AutoTokenizer.from_pretrained('org/tok')\n")
+    report = check(tmp_path, files)
+    apis = {r["path"]: r["api"] for r in report["references"] if r["line"] == 4}
+    for i in range(6):
+        want = "insightface.app.FaceAnalysis" if i % 2 == 0 else "sentence_transformers.SentenceTransformer"
+        assert apis.get(f"jobs/job{i}.py") == want, (i, apis)

@@ -344,7 +344,8 @@ class Evaluator:
         # (x = x + 1, import cycles) as unknown.
         self._values: dict[int, tuple[Value, frozenset[int]]] = {}
         self._names: dict[int, list[str]] = {}
-        self._expr_names: dict[tuple[int, int, int], tuple[int, list[str]]] = {}
+        self._expr_names: dict[tuple[int, int, int], tuple[tuple[Any, ...], int, list[str]]] = {}
+        self._cycles_cut = 0  # name lookups cut short by a binding cycle (their answers are partial)
         self._active: set[tuple[int, int]] = set()
         self._owners: dict[int, tuple[str, str] | None] = {}
         self._flow: dict[tuple[int, str, int | None], flow.Reaching | None] = {}
@@ -1602,12 +1603,18 @@ class Evaluator:
         computed with less depth budget left than the caller has is computed again."""
         if depth > 12:
             return []
-        key = (id(node), id(scope), id(self._frames[-1]) if self._frames else 0)
+        # Keyed by id, and the node kept in the entry and checked: callers also ask about nodes
+        # they build for one question (`ast.Name(id=attr)`), whose ids a later node may reuse.
+        frame = self._frames[-1] if self._frames else None
+        key = (id(node), id(scope), id(frame))
         memo = self._expr_names.get(key)
-        if memo is not None and memo[0] <= depth:
-            return list(memo[1])
+        if memo is not None and memo[0][0] is node and memo[0][1] is scope and memo[0][2] is frame \
+                and memo[1] <= depth:
+            return list(memo[2])
+        cut = self._cycles_cut
         names = list(dict.fromkeys(self._qualnames(node, scope, depth)))[:MAX_QUALNAMES]
-        self._expr_names[key] = (depth, names)
+        if self._cycles_cut == cut:  # complete: not cut short by a lookup under way
+            self._expr_names[key] = ((node, scope, frame), depth, names)
         return list(names)
 
     def _qualnames(self, node: ast.expr, scope: Scope, depth: int) -> list[str]:
@@ -1701,6 +1708,7 @@ class Evaluator:
                 out.extend(self._names[key])
                 continue
             if key in self._active:
+                self._cycles_cut += 1  # this answer is partial: qualnames() must not memoise it
                 continue
             self._active.add(key)
             try:
