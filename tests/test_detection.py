@@ -885,8 +885,8 @@ def test_a_repo_module_named_like_a_catalogued_package_shadows_it(tmp_path):
 
 
 def test_repo_classes_named_through_one_shared_module_keep_their_own_bases(tmp_path):
-    """Several files constructing different subclasses from one package of the repo: each call is
-    named through its own class's bases (the names asked of the shared module are not mixed up)."""
+    """Several files constructing different subclasses from one package of the repo (PhotoMaker's
+    `from photomaker import FaceAnalysis2`): each call is named through its own class's bases."""
     files = {
         "studio/__init__.py": ("from insightface.app import FaceAnalysis\nfrom sentence_transformers import "
                                "SentenceTransformer\n\n\nclass FaceAnalysisPro(FaceAnalysis):\n    pass\n\n\n"

@@ -383,3 +383,24 @@ def test_callee_names_of_a_chain_cost_linear_work(monkeypatch):
     scan = scan_bytes(source.encode(), "runner.py", default_catalog(), None)
     assert [c.model.value for c in scan.calls] == ["org/a"]
     assert calls < 40 * links, calls
+
+
+def test_names_asked_about_nodes_built_for_one_question_are_not_mixed_up():
+    """`_through_repo` asks a shared module's evaluator about `ast.Name` nodes it builds for the
+    question; once freed, a new node may get the same id(): the memo must not answer for the old."""
+    import ast as _ast
+
+    from ptm_lint.scan.scopes import collect
+    from ptm_lint.scan.values import Evaluator
+
+    source = ("from insightface.app import FaceAnalysis\nfrom sentence_transformers import SentenceTransformer\n\n"
+              "class Faces(FaceAnalysis):\n    pass\n\nclass Encoder(SentenceTransformer):\n    pass\n")
+    ev = Evaluator(collect(_ast.parse(source), "studio"), "studio/__init__.py", "studio", None)
+    module = ev.info.module
+    answers = []
+    for _ in range(20):  # freed and rebuilt in turn: CPython hands the same memory back
+        for name in ("Faces", "Encoder"):
+            answers.append((name, tuple(ev.qualnames(_ast.Name(id=name, lineno=10**9), module))))
+    assert {a for a in answers if a[0] == "Faces"} == {("Faces", ("studio.Faces", "insightface.app.FaceAnalysis"))}
+    assert {a for a in answers if a[0] == "Encoder"} == {
+        ("Encoder", ("studio.Encoder", "sentence_transformers.SentenceTransformer"))}
