@@ -83,6 +83,12 @@ class Loader:
     kwargs_dicts: tuple[str, ...] = ()
     load_if: tuple[str, ...] = ()
     unpinnable: bool = False
+    # The id is always a name the library looks up on its hub, never a path (fastembed's model_name):
+    # with `unpinnable`, whatever id the code passes is a mutable load.
+    names_only: bool = False
+    # Arguments (declared in `args`) that, given and not None, make the call read a local copy
+    # instead of the hub (fastembed's specific_model_path=).
+    local_if: tuple[str, ...] = ()
     returns: str = "object"  # "path" for download APIs that return a file or folder
     deprecated: tuple[Deprecation, ...] = ()
     note: str | None = None
@@ -232,7 +238,7 @@ def _argspec(raw: Any, where: str) -> ArgSpec:
 
 _LOADER_KEYS = {
     "id", "library", "hub", "role", "scheme", "match", "triggers", "model", "revision", "args",
-    "options", "kwargs_dicts", "load_if", "unpinnable", "deprecated", "note", "returns", "mentions",
+    "options", "kwargs_dicts", "load_if", "local_if", "unpinnable", "names_only", "deprecated", "note", "returns", "mentions",
 }
 _CONVENTION_KEYS = (_LOADER_KEYS - {"match", "triggers", "mentions", "library", "deprecated"}) | {
     "method", "roles", "exclude", "unresolved"}
@@ -248,7 +254,7 @@ def _loader(raw: dict[str, Any], source: str, *, checked: bool = False, detectio
     for key in ("id", "library", "hub", "role", "scheme", "match", "triggers", "model"):
         if key not in raw:
             raise CatalogError(f"{where}: missing {key!r}")
-    for key in ("match", "triggers", "options", "kwargs_dicts", "load_if", "mentions"):
+    for key in ("match", "triggers", "options", "kwargs_dicts", "load_if", "local_if", "mentions"):
         value = raw.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise CatalogError(f"{where}: {key} must be a list of strings")
@@ -265,6 +271,9 @@ def _loader(raw: dict[str, Any], source: str, *, checked: bool = False, detectio
         raise CatalogError(f"{where}: returns must be 'object' or 'path'")
     if raw["scheme"] not in SCHEMES:
         raise CatalogError(f"{where}: scheme must be one of {SCHEMES}")
+    for name in raw.get("local_if", []):
+        if name not in raw.get("args", {}):
+            raise CatalogError(f"{where}: local_if names {name!r}, which is not one of its args")
     patterns = tuple(raw["match"])
     if not checked:
         try:
@@ -307,7 +316,9 @@ def _loader(raw: dict[str, Any], source: str, *, checked: bool = False, detectio
         options=tuple(raw.get("options", ())),
         kwargs_dicts=tuple(raw.get("kwargs_dicts", ())),
         load_if=tuple(raw.get("load_if", ())),
+        local_if=tuple(raw.get("local_if", ())),
         unpinnable=bool(raw.get("unpinnable", False)),
+        names_only=bool(raw.get("names_only", False)),
         returns=raw.get("returns", "object"),
         deprecated=deprecated,
         note=raw.get("note"),

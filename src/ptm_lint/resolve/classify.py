@@ -168,6 +168,26 @@ def _rev_from_value(draft: _Draft, value: Value, *, dynamic: bool) -> None:
     draft.pin = "unknown"
 
 
+_HUB_NAMES = {"huggingface": "the Hugging Face Hub", "modelscope": "ModelScope"}
+
+
+def _local_copy_arg(site: CallSite, loader: Loader) -> str | None:
+    """The first `local_if` argument the call passes with a value that may be set (not None)."""
+    for name in loader.local_if:
+        value = site.args.get(name)
+        if value is None or value.absent or (value.known and value.value in (None, False, "")):
+            continue
+        return name
+    return None
+
+
+def _local_copy(site: CallSite, loader: Loader) -> Value | None:
+    """The value of the argument that makes the call read a local copy (`local_if`), if given.
+    Unknown when its value is not known: then the call may or may not read the hub."""
+    name = _local_copy_arg(site, loader)
+    return None if name is None else site.args[name]
+
+
 def _pin_from_revision(draft: _Draft, site: CallSite) -> None:
     """An id that cannot be resolved with a literal revision: a full commit sha pins whatever repo
     the id names (immutable), a short sha or a tag pins it weakly; a branch name says nothing
@@ -432,6 +452,13 @@ def _classify(site: CallSite, loader: Loader) -> Reference | None:
         # listed for the model it names. When that is decided outside the code (a parameter, a
         # field its users set, None for the server's pick), there is nothing to list or pin.
         return None
+    copy = _local_copy(site, loader)
+    if copy is not None and copy.known:
+        # TextEmbedding(name, specific_model_path=folder): the name only describes the files read.
+        draft.hub, draft.pin = "local", "local"
+        draft.resolution, draft.provenance = copy.how, copy.provenance
+        draft.notes += (f"{_local_copy_arg(site, loader)}= reads a local copy instead of the hub",)
+        return _finish(draft, site, loader)
     if model.absent:
         if loader.model_default in ("<task default>", "<library default>"):
             draft.resolution, draft.pin = "default", "library"
@@ -468,6 +495,12 @@ def _classify(site: CallSite, loader: Loader) -> Reference | None:
         else:
             if scheme in ("hf", "hf_dataset"):
                 _pin_from_revision(draft, site)
+            if draft.pin == "unknown" and loader.names_only and loader.unpinnable and copy is None:
+                # Whichever name the code passes, the library fetches it from the hub with no
+                # way to say which version: the load is mutable even though the id is not known.
+                draft.pin = "mutable"
+                draft.notes += (f"{site.api} only takes names on {_HUB_NAMES.get(draft.hub, draft.hub)}, "
+                                "so whichever id this is, it is not pinned",)
             return _finish(draft, site, loader)
     elif not isinstance(model.value, str):
         if model.value is None:
@@ -645,6 +678,10 @@ def _classify(site: CallSite, loader: Loader) -> Reference | None:
 
 
 def _finish(draft: _Draft, site: CallSite, loader: Loader) -> Reference:
+    copy = _local_copy_arg(site, loader)
+    if copy is not None and draft.hub != "local" and draft.pin != "unknown":
+        draft.pin = "unknown"
+        draft.notes += (f"{copy}= may name a local copy, read instead of the hub",)
     notes = draft.notes
     if loader.unpinnable and draft.hub not in ("local",):
         notes += (f"{site.api} has no way to pin a revision",)

@@ -493,6 +493,7 @@ def _variants(info: CallInfo, ev: Evaluator, loader: Loader, model: Value, revis
     if not variants and not gaps:
         return model, revision, (), dynamic
     variants += [Variant(gap, revision if revision.absent else gap, rel, line, cell) for gap in gaps]
+    variants = _one_unknown_per_place(variants)
     models = [v.model for v in variants]
     revisions = [v.revision for v in variants]
     fn = called.qualname
@@ -512,6 +513,34 @@ def _variants(info: CallInfo, ev: Evaluator, loader: Loader, model: Value, revis
     if (model_out.known or model_out.absent) and (revision_out.known or revision_out.absent) and not gaps:
         return model_out, revision_out, (), any(v.dynamic_kwargs for v in variants)
     return model_out, revision_out, tuple(variants), dynamic
+
+
+def _one_unknown_per_place(variants: list[Variant]) -> list[Variant]:
+    """The unknown candidates of one caller, merged into one: a value unknown for several reasons
+    (each assignment of `self.model` it may come from) is one unknown to the user, not one each."""
+    out: list[Variant] = []
+    reasons: dict[int, list[str]] = {}
+    for v in variants:
+        if v.model.known:
+            out.append(v)
+            continue
+        place = (v.path, v.line, v.cell, v.dynamic_kwargs)
+        for i, u in enumerate(out):
+            if not u.model.known and (u.path, u.line, u.cell, u.dynamic_kwargs) == place and (
+                    _same(v.revision, u.revision) or (v.revision.absent and u.revision.absent)
+                    or not (v.revision.known or u.revision.known)):
+                why = reasons.setdefault(i, [u.model.provenance] if u.model.provenance else [])
+                if v.model.provenance and v.model.provenance not in why:
+                    why.append(v.model.provenance)
+                break
+        else:
+            out.append(v)
+    for i, why in reasons.items():
+        if len(why) > 1:
+            shown = "; ".join(why[:3]) + (f"; and {len(why) - 3} other reasons" if len(why) > 3 else "")
+            v = out[i]
+            out[i] = Variant(Value.unknown(shown), v.revision, v.path, v.line, v.cell, v.dynamic_kwargs)
+    return out
 
 
 HOT_METHODS = frozenset({"forward", "__call__", "predict", "predict_proba", "infer", "inference"})
