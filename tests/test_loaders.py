@@ -656,7 +656,8 @@ ROWS = [
     ("roboflow-version-download",
      'from roboflow import Roboflow\nrf = Roboflow(api_key=KEY)\n'
      'project = rf.workspace("joseph-nelson").project("bccd")\ndataset = project.version(3).download("coco")',
-     ("roboflow.Roboflow.workspace.project.version.download", "unknown", "dataset", None, None, None, "unknown")),
+     ("roboflow.Roboflow.workspace.project.version.download", "unknown", "dataset", "joseph-nelson/bccd/3",
+      "joseph-nelson/bccd/3", None, "unknown")),
     ("roboflow-download_dataset-url",
      'import roboflow\nroboflow.download_dataset(dataset_url="https://universe.roboflow.com/roboflow-100/circuit-voltages/dataset/2", model_format="yolov8")',
      ("roboflow.download_dataset", "url", "dataset", "https://universe.roboflow.com/roboflow-100/circuit-voltages/dataset/2",

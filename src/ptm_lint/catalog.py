@@ -76,6 +76,9 @@ class Loader:
     model: ArgSpec
     revision: ArgSpec | None
     model_from_callee: bool = False
+    # The id spread over a fluent chain of calls before this one, one positional argument each,
+    # joined with "/": Roboflow's rf.workspace(W).project(P).version(N).download() is "W/P/N".
+    model_chain: tuple[str, ...] = ()
     model_default: str | None = None
     model_prefix: str | None = None
     args: tuple[tuple[str, ArgSpec], ...] = ()
@@ -283,6 +286,9 @@ def _loader(raw: dict[str, Any], source: str, *, checked: bool = False, detectio
             raise CatalogError(f"{where}: bad match regex: {exc}") from exc
     model_raw = dict(raw["model"])
     callee = bool(model_raw.pop("callee", False))
+    chain = model_raw.pop("chain", [])
+    if not isinstance(chain, list) or not all(isinstance(c, str) and c.isidentifier() for c in chain):
+        raise CatalogError(f"{where}: model.chain must be a list of method names")
     default = model_raw.pop("default", None)
     prefix = model_raw.pop("prefix", None)
     deprecated = tuple(
@@ -308,6 +314,7 @@ def _loader(raw: dict[str, Any], source: str, *, checked: bool = False, detectio
         model=_argspec(model_raw, f"{where} model"),
         revision=_argspec(raw["revision"], f"{where} revision") if "revision" in raw else None,
         model_from_callee=callee,
+        model_chain=tuple(chain),
         model_default=default,
         model_prefix=prefix,
         args=tuple(

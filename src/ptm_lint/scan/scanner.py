@@ -14,7 +14,7 @@ from .prefilter import Prefilter
 from .secrets import _TOKEN, _has_token
 from . import flow
 from .project import ModuleIndex, module_name, package_of
-from .scopes import CallInfo, collect
+from .scopes import CallInfo, Scope, collect
 from .source import Source, SourceError, read_source
 from .values import MAX_ALTERNATIVES, Evaluator, _plain, _same, join, partial_target, strongest, unreached
 
@@ -249,6 +249,59 @@ def _returns_object(call: ast.Call, scope, ev: Evaluator, catalog: Catalog) -> b
     return conv is not None and conv.loader.returns == "object"
 
 
+MAX_CHAIN_STEPS = 12  # calls and variables followed back along a fluent chain
+
+
+def _chain_id(node: ast.Call, scope: Scope, ev: Evaluator, methods: tuple[str, ...]) -> Value:
+    """The id a fluent chain spells out before the call: the first argument of each of `methods`,
+    joined with "/" (`project = rf.workspace("w").project("p")`, `project.version(3).download()`
+    is "w/p/3"), following variables that hold part of the chain to their one definition."""
+    parts: dict[str, Value] = {}
+    expr: ast.expr = node.func.value if isinstance(node.func, ast.Attribute) else node.func
+    where = scope
+    for _ in range(MAX_CHAIN_STEPS):
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
+            method = expr.func.attr
+            if method in methods and method not in parts:
+                arg = expr.args[0] if expr.args and not isinstance(expr.args[0], ast.Starred) else None
+                parts[method] = ev.value(arg, where) if arg is not None else Value.unknown(
+                    f"no argument (the library's default {method})")
+            expr = expr.func.value
+        elif isinstance(expr, ast.Name):
+            found = _one_definition(expr, where, ev)
+            if found is None:
+                break
+            expr, where = found
+        else:
+            break
+    missing = [m for m in methods if m not in parts]
+    if missing:
+        return Value.unknown(f"the chain does not show {'/'.join(f'{m}()' for m in missing)}")
+    for method in methods:
+        part = parts[method]
+        if not (part.known and isinstance(part.value, (str, int)) and not isinstance(part.value, bool)):
+            return Value.unknown(f"{method}(): " + (part.provenance or "its argument is not known"))
+    how = strongest(*(parts[m].how for m in methods))
+    return Value(True, "/".join(str(parts[m].value) for m in methods), how,
+                 " ".join(f"{m}({parts[m].value!r})" for m in methods))
+
+
+def _one_definition(name: ast.Name, scope: Scope, ev: Evaluator) -> tuple[ast.expr, Scope] | None:
+    """The expression a variable holds at its use when exactly one assignment reaches it."""
+    found = ev.lookup(name.id, scope, name.lineno)
+    if not found:
+        return None
+    bindings, holder = found
+    if len(bindings) > 1 and holder is scope:
+        reach = ev.reaching(scope, name.id, name.lineno)
+        if reach is None or reach.partial:
+            return None
+        bindings = [d.binding for d in reach.defs]
+    if len(bindings) != 1 or bindings[0].kind != "assign" or bindings[0].path or not isinstance(bindings[0].node, ast.expr):
+        return None
+    return bindings[0].node, bindings[0].env or holder
+
+
 def _loaded_object(node: ast.expr, scope, ev: Evaluator, catalog: Catalog, depth: int = 0) -> bool:
     """Whether an argument is a model object some loader call returned (not an id or a path to load):
     the call itself, or a name whose definitions reaching here are calls, one of them a loader's or
@@ -386,6 +439,8 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
         return None  # e.g. resnet50() without weights: no pretrained model is loaded
     if loader.model_from_callee:
         model = Value(True, api.rsplit(".", 1)[-1], "literal")
+    elif loader.model_chain:
+        model = _chain_id(node, info.scope, ev, loader.model_chain)
     else:
         model_node = call.node_for(loader.model)
         if model_node is not None and _loaded_object(model_node, info.scope, ev, catalog):
@@ -420,7 +475,7 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
     func_scope = info.scope.function
     scope_name = func_scope.qualname if func_scope is not None else "<module>"
     hot = _hot_path(func_scope.node) if func_scope is not None else None
-    id_node = None if loader.model_from_callee else call.node_for(loader.model)
+    id_node = None if loader.model_from_callee or loader.model_chain else call.node_for(loader.model)
     in_loop = bool(info.in_loop)
     if in_loop and not _same_each_time(info, id_node):
         in_loop = False
