@@ -430,7 +430,7 @@ def classify(site: CallSite, loader: Loader) -> Reference | None:
         resolution="caller" if any(c.resolution == "caller" for c in candidates) else (
             top.resolution if model is not None else "unknown"),
         provenance=top.provenance if model is not None else _masked(
-            f"{len(candidates)} candidates: " + ", ".join(f"{c.model or '<unknown>'} ({c.path}:{c.line})" for c in candidates[:5])
+            f"{len(candidates)} candidate{'s' if len(candidates) != 1 else ''}: " + ", ".join(f"{c.model or '<unknown>'} ({c.path}:{c.line})" for c in candidates[:5])
             + (", ..." if len(candidates) > 5 else "")),
         candidates=tuple(candidates),
     )

@@ -268,7 +268,7 @@ def _chain_id(node: ast.Call, scope: Scope, ev: Evaluator, methods: tuple[str, .
                     f"no argument (the library's default {method})")
             expr = expr.func.value
         elif isinstance(expr, ast.Name):
-            found = _one_definition(expr, where, ev)
+            found = ev.definition(expr, where)
             if found is None:
                 break
             expr, where = found
@@ -284,22 +284,6 @@ def _chain_id(node: ast.Call, scope: Scope, ev: Evaluator, methods: tuple[str, .
     how = strongest(*(parts[m].how for m in methods))
     return Value(True, "/".join(str(parts[m].value) for m in methods), how,
                  " ".join(f"{m}({parts[m].value!r})" for m in methods))
-
-
-def _one_definition(name: ast.Name, scope: Scope, ev: Evaluator) -> tuple[ast.expr, Scope] | None:
-    """The expression a variable holds at its use when exactly one assignment reaches it."""
-    found = ev.lookup(name.id, scope, name.lineno)
-    if not found:
-        return None
-    bindings, holder = found
-    if len(bindings) > 1 and holder is scope:
-        reach = ev.reaching(scope, name.id, name.lineno)
-        if reach is None or reach.partial:
-            return None
-        bindings = [d.binding for d in reach.defs]
-    if len(bindings) != 1 or bindings[0].kind != "assign" or bindings[0].path or not isinstance(bindings[0].node, ast.expr):
-        return None
-    return bindings[0].node, bindings[0].env or holder
 
 
 def _loaded_object(node: ast.expr, scope, ev: Evaluator, catalog: Catalog, depth: int = 0) -> bool:

@@ -82,8 +82,8 @@ class ModuleInfo:
     scope_of: dict[int, Scope]  # id(function/class/lambda node) -> its scope
     # Names some statement changes in place (`d[k] = v`, `d.attr = v`, `d.update(...)`), anywhere.
     changed: set[str] = field(default_factory=set)
-    # Names used as a value other than by calling them (an argument, assigned, returned): first line.
-    escaped: dict[str, int] = field(default_factory=dict)
+    # Names used as a value other than by calling them (an argument, assigned, returned): the lines.
+    escaped: dict[str, list[int]] = field(default_factory=dict)
 
 
 # Methods that change the container they are called on.
@@ -114,7 +114,7 @@ class _Collector:
         self.calls: list[CallInfo] = []
         self.scope_of: dict[int, Scope] = {}
         self.changed: set[str] = set()
-        self.escaped: dict[str, int] = {}
+        self.escaped: dict[str, list[int]] = {}
 
     # -- statements ------------------------------------------------------------------------
     def block(self, body: list[ast.stmt], scope: Scope, loop: bool | ast.AST) -> None:
@@ -163,7 +163,7 @@ class _Collector:
         elif isinstance(node, ast.Assign):
             self.expr(node.value, scope, loop)
             if type(node.value) is ast.Name:
-                self.escaped.setdefault(node.value.id, line)
+                self.escaped.setdefault(node.value.id, []).append(line)
             for tgt in node.targets:
                 self.target(tgt, scope, loop, Binding("assign", line, block, node=node.value))
         elif isinstance(node, ast.AnnAssign):
@@ -212,7 +212,7 @@ class _Collector:
             self.block(node.orelse, scope, loop)
         elif isinstance(node, ast.Return):
             if type(node.value) is ast.Name:
-                self.escaped.setdefault(node.value.id, line)
+                self.escaped.setdefault(node.value.id, []).append(line)
             if node.value is not None:
                 self.expr(node.value, scope, loop)
                 func = scope.function
@@ -320,10 +320,10 @@ class _Collector:
                 args = () if type(func) is ast.Name and func.id in _NOT_CALLING else current.args  # type: ignore[attr-defined]
                 for arg in args:
                     if type(arg) is ast.Name:
-                        self.escaped.setdefault(arg.id, arg.lineno)
+                        self.escaped.setdefault(arg.id, []).append(arg.lineno)
                 for kw in current.keywords:  # type: ignore[attr-defined]
                     if type(kw.value) is ast.Name:
-                        self.escaped.setdefault(kw.value.id, kw.value.lineno)
+                        self.escaped.setdefault(kw.value.id, []).append(kw.value.lineno)
             elif kind is ast.NamedExpr:
                 target_scope = scope
                 while target_scope.kind == "comprehension" and target_scope.parent is not None:

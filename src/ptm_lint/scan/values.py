@@ -1296,8 +1296,136 @@ class Evaluator:
     def escapes(self, fn: Scope) -> int | None:
         """A line where the function is used other than by calling it (passed as an argument,
         assigned, returned): then it may be called from places ptm-lint does not see."""
+        lines = self._escape_lines(fn)
+        return lines[0] if lines else None
+
+    def _escape_lines(self, fn: Scope) -> list[int]:
         name = fn.parent.name if fn.name == "__init__" and fn.parent is not None else fn.name
-        return self.info.escaped.get(name)
+        return self.info.escaped.get(name, [])
+
+    def definition(self, name: ast.Name, scope: Scope) -> tuple[ast.expr, Scope] | None:
+        """The expression a variable holds at its use when exactly one assignment (or `with ... as`)
+        reaches it, and the scope to evaluate it in."""
+        found = self.lookup(name.id, scope, name.lineno)
+        if not found:
+            return None
+        bindings, holder = found
+        if len(bindings) > 1 and holder is scope:
+            reach = self.reaching(scope, name.id, name.lineno)
+            if reach is None or reach.partial:
+                return None
+            bindings = [d.binding for d in reach.defs]
+        if len(bindings) != 1 or bindings[0].kind not in ("assign", "with") or bindings[0].path:
+            return None
+        node = bindings[0].node
+        return (node, bindings[0].env or holder) if isinstance(node, ast.expr) else None
+
+    # -- UI callbacks: a function a UI framework calls with the values of its input components -----
+    def ui_callback_cases(self, fn: Scope, only: set[int] | None) -> tuple[list[CallerCase], set[int]]:
+        """The cases of `fn` registered as a gradio event handler in its module
+        (`btn.click(load_model, inputs=[model_dropdown])`, `gr.Interface(fn, inputs=...)`): each
+        parameter takes the choices of its input component (a Dropdown's or Radio's `choices`, and
+        anything typed in with `allow_custom_value`). Also the lines of the uses explained."""
+        if fn.kind != "function" or not isinstance(fn.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return [], set()
+        params: list[Binding] = []
+        for arg in [*fn.node.args.posonlyargs, *fn.node.args.args]:
+            found = [b for b in fn.bindings.get(arg.arg, ()) if b.kind == "param"]
+            params.append(found[0] if found else None)  # type: ignore[arg-type]
+        cases: list[CallerCase] = []
+        explained: set[int] = set()
+        for c in self.info.calls:
+            registered = self._ui_registration(c, fn)
+            if registered is None:
+                continue
+            fn_node, inputs = registered
+            values = self._ui_inputs(inputs, c.scope)
+            if values is None:
+                continue
+            bound: dict[int, Value] = {}
+            for binding, value in zip(params, values):
+                if binding is not None and (only is None or id(binding) in only):
+                    bound[id(binding)] = value
+            cell, line = self.place(c.node.lineno)
+            cases.append(CallerCase(bound, self.path, line, cell))
+            explained.add(fn_node.lineno)
+        return cases, explained
+
+    def _ui_registration(self, c: CallInfo, fn: Scope) -> tuple[ast.Name, ast.expr | None] | None:
+        """(the handler argument, the inputs expression) when the call registers `fn` as a gradio
+        handler: `<gradio object>.click/change/...(fn, inputs)`, `gr.on(triggers, fn, inputs)`,
+        `gr.Interface(fn, inputs)`."""
+        node = c.node
+        if not any(isinstance(a, ast.Name) and a.id == fn.name for a in (*node.args, *(k.value for k in node.keywords))):
+            return None
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in UI_EVENTS and self._gradio_object(func.value, c.scope):
+            fn_at, inputs_at = 0, 1
+        else:
+            names = self.qualnames(func, c.scope)
+            if "gradio.on" in names:
+                fn_at, inputs_at = 1, 2
+            elif "gradio.Interface" in names:
+                fn_at, inputs_at = 0, 1
+            else:
+                return None
+        kw = {k.arg: k.value for k in node.keywords if k.arg is not None}
+        handler = kw.get("fn", node.args[fn_at] if len(node.args) > fn_at else None)
+        if not (isinstance(handler, ast.Name) and handler.id == fn.name):
+            return None
+        found = self._lookup(fn.name, c.scope)
+        if found is None or not any(b.scope is fn for b in found[0]):
+            return None
+        return handler, kw.get("inputs", node.args[inputs_at] if len(node.args) > inputs_at else None)
+
+    def _gradio_object(self, node: ast.expr, scope: Scope) -> bool:
+        """Whether the expression is a gradio component or app (`gr.Button(...)`, a name one is
+        assigned to, `with gr.Blocks() as demo`)."""
+        if isinstance(node, ast.Name):
+            found = self.definition(node, scope)
+            if found is None:
+                return False
+            node, scope = found
+        if isinstance(node, ast.Call):
+            node = node.func
+        return any(q.startswith("gradio.") for q in self.qualnames(node, scope))
+
+    def _ui_inputs(self, inputs: ast.expr | None, scope: Scope) -> list[Value] | None:
+        """The values each input component gives its handler, in order; None when the inputs are not
+        a sequence of components (a set or dict of them passes one dict)."""
+        if inputs is None or (isinstance(inputs, ast.Constant) and inputs.value is None):
+            return []
+        items = inputs.elts if isinstance(inputs, (ast.List, ast.Tuple)) else [inputs]
+        if isinstance(inputs, (ast.Set, ast.Dict)):
+            return None
+        return [self._component_value(item, scope) for item in items]
+
+    def _component_value(self, node: ast.expr, scope: Scope) -> Value:
+        """What an input component passes: the join of a Dropdown's or Radio's choices (a
+        `(label, value)` pair passes its value), with unknown when users may type their own."""
+        where = node
+        if isinstance(node, ast.Name):
+            found = self.definition(node, scope)
+            if found is not None:
+                node, scope = found
+        if not isinstance(node, ast.Call) or not any(_CHOICE_COMPONENT.fullmatch(q) for q in self.qualnames(node.func, scope)):
+            return self.unknown(f"what users enter in the input component {ast.unparse(where)[:60]} ({self.where(node.lineno)})")
+        kw = {k.arg: k.value for k in node.keywords if k.arg is not None}
+        choices_node = kw.get("choices", node.args[0] if node.args else None)
+        choices = self.value(choices_node, scope) if choices_node is not None else Value.unknown("no choices")
+        if not (choices.known and isinstance(choices.value, tuple)):
+            return self.because(f"the choices of the component at {self.where(node.lineno)}", node.lineno, choices)
+        values: list[Value] = []
+        for item in choices.value:
+            if item.known and isinstance(item.value, tuple) and len(item.value) == 2:
+                item = item.value[1]
+            values.append(replace(item, origin=item.origin or (self.path, node.lineno)))
+        custom = kw.get("allow_custom_value")
+        if custom is not None:
+            allowed = self.value(custom, scope)
+            if not (allowed.known and allowed.value is False):
+                values.append(self.unknown(f"the component at {self.where(node.lineno)} takes values users type in"))
+        return join(values, f"the choices of the component at {self.where(node.lineno)}") if values else self.unknown("no choices")
 
     def caller_cases(self, fn: Scope, level: int = 1, only: set[int] | None = None, levels: int = MAX_CALLER_LEVELS,
                      reached_only: bool = False) -> tuple[list[CallerCase], list[Value]] | None:
@@ -1305,15 +1433,16 @@ class Evaluator:
         calls (or uses) cannot be followed. None when no call of it is found. With `reached_only`,
         a call of `fn` under an if-test its caller's own callers make fail is left out."""
         found = self.callers(fn)
-        if not found:
+        ui_cases, explained = self.ui_callback_cases(fn, only) if self.escapes(fn) is not None else ([], set())
+        if not found and not ui_cases:
             return None
         skip = fn.name == "__init__"
         cases: list[CallerCase] = []
         gaps: list[Value] = []
-        line = self.escapes(fn)
-        if line is not None:
-            gaps.append(self.unknown(f"{fn.name}() is also used as a value at {self.where(line)}; other callers may pass anything"))
-        for ev, call in found:
+        rest = [line for line in self._escape_lines(fn) if line not in explained]
+        if rest:
+            gaps.append(self.unknown(f"{fn.name}() is also used as a value at {self.where(rest[0])}; other callers may pass anything"))
+        for ev, call in found or ():
             where_scope = call.scope
             outer = where_scope.function
             touched_before, ev._touched = ev._touched, set()
@@ -1347,6 +1476,7 @@ class Evaluator:
                 cases.append(CallerCase(params, case.path, case.line, case.cell))
             if len(cases) > MAX_ALTERNATIVES:
                 break
+        cases += ui_cases  # after the direct calls: a value both give is listed at the call
         if len(cases) > MAX_ALTERNATIVES:
             gaps.append(self.unknown(f"{fn.name}() has more than {MAX_ALTERNATIVES} calls; the rest are not followed"))
             cases = cases[:MAX_ALTERNATIVES]
@@ -1750,6 +1880,12 @@ class Evaluator:
         return out
 
 
+
+# gradio event listeners: `component.click(fn, inputs, outputs)` calls fn with the inputs' values.
+UI_EVENTS = frozenset({"click", "change", "submit", "select", "input", "upload", "release", "then", "success",
+                       "load", "blur", "focus"})
+# Components whose value is one of the `choices` they are given.
+_CHOICE_COMPONENT = re.compile(r"gradio\.(?:\w+\.)*(?:Dropdown|Radio)")
 
 _CONFIG_LOADERS = frozenset({
     "yaml.safe_load", "yaml.load", "yaml.full_load", "json.load", "json.loads", "tomllib.load",
