@@ -92,9 +92,133 @@ def test_a_loop_variable_over_pairs_dict_keys_or_an_unknown_sequence():
             HFAutoModel.from_pretrained(arg)
     ''')
     assert found[0].model == "FunAudioLLM/Fun-ASR-Nano-2512"
-    assert (found[1].model, found[1].pin) == (None, "unknown")  # pairs unpacked: not made up again
+    # Pairs unpacked: each name with its own revision, never with the other pair's.
+    assert [(c.model, c.revision, c.pin) for c in found[1].candidates] == [("org/a", "v1.0", "weak"),
+                                                                          ("org/b", "v2.0", "weak")]
     assert [c.model for c in found[2].candidates] == ["org/c", "org/d"]
     assert (found[3].model, found[3].pin) == (None, "unknown") and "loop variable 'arg'" in found[3].provenance
+
+
+def test_unpacked_pairs_of_items_zip_and_enumerate_keep_each_name_with_its_own_revision():
+    # A benchmark script pinning each model it compares: a model id never goes with another's sha.
+    found = refs(f'''
+        from transformers import AutoModel, AutoTokenizer
+        PINNED = {{
+            "intfloat/e5-large-v2": "{SHA}",
+            "BAAI/bge-large-en-v1.5": "{SHA2}",
+        }}
+        NAMES = ["org/local-first", "org/hub-second"]
+        REVS = ["v1.0", "main"]
+        encoders = {{name: AutoModel.from_pretrained(name, revision=rev) for name, rev in PINNED.items()}}
+        for i, (name, rev) in enumerate(zip(NAMES, REVS)):
+            tok = AutoTokenizer.from_pretrained(name, revision=rev)
+        for key in PINNED.keys():
+            AutoModel.from_pretrained(key, revision=PINNED[key])
+        for rev in PINNED.values():
+            AutoModel.from_pretrained("org/fixed", revision=rev)
+    ''')
+    assert [(c.model, c.revision, c.pin, c.line) for c in found[0].candidates] == [
+        ("intfloat/e5-large-v2", SHA, "immutable", 9), ("BAAI/bge-large-en-v1.5", SHA2, "immutable", 9)]
+    assert found[0].pin == "immutable" and {c.resolution for c in found[0].candidates} == {"constant"}
+    assert [(c.model, c.revision, c.pin) for c in found[1].candidates] == [
+        ("org/local-first", "v1.0", "weak"), ("org/hub-second", "main", "mutable")]
+    assert found[1].pin == "mutable"
+    assert [c.model for c in found[2].candidates] == ["intfloat/e5-large-v2", "BAAI/bge-large-en-v1.5"]
+    assert found[3].model == "org/fixed" and [c.revision for c in found[3].candidates] == [SHA, SHA2]
+
+
+def test_unpacked_items_of_something_not_known_stay_unknown():
+    found = refs('''
+        import requests
+        from transformers import AutoModel
+        registry = requests.get("https://example.com/models.json").json()
+        for name, rev in registry.items():
+            AutoModel.from_pretrained(name, revision=rev)
+        PAIRS = [("org/a", "v1.0"), "org/b"]
+        for name, rev in PAIRS:
+            AutoModel.from_pretrained(name, revision=rev)
+    ''')
+    assert [(r.model, r.pin, r.candidates) for r in found] == [(None, "unknown", None)] * 2
+    assert "loop variable 'name'" in found[0].provenance
+    assert "unpacked from an item not known statically" in found[1].provenance
+
+
+def notebook(cells: list[str]) -> str:
+    """A notebook as Jupyter writes it: markdown between code cells, sources as lists of lines."""
+    out: list[dict] = []
+    for text in cells:
+        out.append({"cell_type": "markdown", "metadata": {}, "source": ["Next step.\n"]})
+        out.append({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                    "source": textwrap.dedent(text).lstrip("\n").splitlines(keepends=True)})
+    return json.dumps({"cells": out, "metadata": {"kernelspec": {"name": "python3"}}, "nbformat": 4,
+                       "nbformat_minor": 5})
+
+
+def test_a_notebook_comprehension_over_a_dicts_items_downloads_each_url(tmp_path: Path):
+    # TF's integrated-gradients tutorial: the images are fetched by a dict comprehension.
+    base = "http://storage.googleapis.com/download.tensorflow.org/example_images"
+    found = project(tmp_path, {"integrated_gradients.ipynb": notebook([
+        '''
+        import tensorflow as tf
+        ''',
+        f'''
+        img_url = {{
+            'Fireboat': '{base}/fireboat.jpg',
+            'Giant Panda': '{base}/Giant_Panda_2.jpeg',
+        }}
+        ''',
+        '''
+        img_paths = {name: tf.keras.utils.get_file(name, url) for (name, url) in img_url.items()}
+        user_urls = {name: url for name, url in zip(input("names").split(), input("urls").split())}
+        user_paths = [tf.keras.utils.get_file(origin=url) for url in user_urls.values()]
+        ''',
+    ])})
+    first, second = found
+    assert (first.cell, first.line, first.hub, first.pin, first.model) == (5, 1, "url", "mutable", None)
+    assert [(c.model, c.cell, c.line) for c in first.candidates] == [
+        (f"{base}/fireboat.jpg", 5, 1), (f"{base}/Giant_Panda_2.jpeg", 5, 1)]
+    assert "url in" in first.candidates[0].provenance
+    assert (second.model, second.pin, second.candidates) == (None, "unknown", None)
+
+
+def test_a_model_spec_built_in_another_cell_names_the_tf_hub_model(tmp_path: Path):
+    # TF Hub's cropnet tutorial: a #@param picks a handle from a dict; ModelSpec(uri=...) in one
+    # cell, image_classifier.create(model_spec=...) in another.
+    handle = "https://tfhub.dev/google/imagenet/mobilenet_v3_large_100_224/feature_vector/5"
+    found = project(tmp_path, {"cropnet_on_device.ipynb": notebook([
+        '''
+        import os
+        from tflite_model_maker import image_classifier
+        from tflite_model_maker.image_classifier import ModelSpec
+        ''',
+        f'''
+        #@title Choose a base model
+        model_name = 'mobilenet_v3_large_100_224'  #@param ['cropnet_cassava', 'mobilenet_v3_large_100_224']
+        map_model_name = {{
+            'cropnet_cassava': 'https://tfhub.dev/google/cropnet/feature_vector/cassava_disease_V1/1',
+            'mobilenet_v3_large_100_224': '{handle}',
+        }}
+        model_handle = map_model_name[model_name]
+        ''',
+        '''
+        image_model_spec = ModelSpec(uri=model_handle)
+        ''',
+        '''
+        model = image_classifier.create(train_data, model_spec=image_model_spec, epochs=5)
+        by_position = image_classifier.create(train_data, model_spec=ModelSpec('https://tfhub.dev/google/cropnet/x'))
+        from_env = image_classifier.create(train_data, model_spec=ModelSpec(uri=os.environ["HANDLE"]))
+        no_uri = image_classifier.create(train_data, model_spec=ModelSpec(name="custom"))
+        by_name = image_classifier.create(train_data, model_spec="efficientnet_lite0")
+        ''',
+    ])})
+    spec, by_position, from_env, no_uri, by_name = found
+    assert (spec.cell, spec.line, spec.hub, spec.model, spec.canonical, spec.revision, spec.pin) == (
+        7, 1, "tf_hub", handle, "google/imagenet/mobilenet_v3_large_100_224/feature_vector", "5", "immutable")
+    assert "map_model_name" in spec.provenance
+    assert (by_position.hub, by_position.pin) == ("tf_hub", "mutable")  # a handle without its version
+    assert (from_env.model, from_env.pin) == (None, "unknown") and "HANDLE" in from_env.provenance
+    assert (no_uri.model, no_uri.pin) == (None, "unknown") and "is not given uri" in no_uri.provenance
+    assert (by_name.model, by_name.pin) == ("efficientnet_lite0", "library")
 
 
 def test_module_level_code_and_notebook_cells_run_in_order(tmp_path: Path):
