@@ -221,6 +221,129 @@ def test_a_model_spec_built_in_another_cell_names_the_tf_hub_model(tmp_path: Pat
     assert (by_name.model, by_name.pin) == ("efficientnet_lite0", "library")
 
 
+# -- command lines of the repo run its scripts ------------------------------------------------------
+SFT_SCRIPT = '''
+    from dataclasses import dataclass, field
+    from transformers import AutoModelForCausalLM, AutoTokenizer, TrainingArguments
+    from trl.commands.cli_utils import TrlParser
+
+
+    @dataclass
+    class ScriptArguments:
+        dataset_path: str = field(default=None, metadata={"help": "Path to the dataset"})
+        model_id: str = field(default=None, metadata={"help": "Model ID to use for SFT training"})
+        chat_template_model: str = field(default="org/template-tokenizer")
+
+
+    def training_function(script_args, training_args):
+        tokenizer = AutoTokenizer.from_pretrained(script_args.model_id, use_fast=True)
+        template = AutoTokenizer.from_pretrained(script_args.chat_template_model)
+        model = AutoModelForCausalLM.from_pretrained(script_args.model_id, torch_dtype="auto")
+
+
+    if __name__ == "__main__":
+        parser = TrlParser((ScriptArguments, TrainingArguments))
+        script_args, training_args = parser.parse_args_and_config()
+        training_function(script_args, training_args)
+'''
+
+
+def test_a_notebook_that_writes_a_yaml_config_and_runs_the_script_with_it(tmp_path: Path):
+    # philschmid's FSDP + QLoRA notebook: %%writefile a config, then `!torchrun script --config it`.
+    found = project(tmp_path, {
+        "training/scripts/run_fsdp_qlora.py": SFT_SCRIPT,
+        "training/fsdp-qlora.ipynb": notebook([
+            '''
+            %%writefile llama_3_70b_fsdp_qlora.yaml
+            # script parameters
+            model_id: "meta-llama/Meta-Llama-3-70b" # Hugging Face model id
+            dataset_path: "."
+            chat_template_model: "org/from-the-config"
+            ''',
+            '''
+            !cat ./scripts/run_fsdp_qlora.py
+            !ACCELERATE_USE_FSDP=1 torchrun --nproc_per_node=4 ./scripts/run_fsdp_qlora.py --config llama_3_70b_fsdp_qlora.yaml
+            ''',
+        ]),
+    })
+    tokenizer, template, model = found
+    for ref in (tokenizer, model):
+        assert (ref.model, ref.hub, ref.pin, ref.resolution) == (
+            "meta-llama/Meta-Llama-3-70b", "huggingface", "mutable", "config")
+        assert "llama_3_70b_fsdp_qlora.yaml (written by training/fsdp-qlora.ipynb:cell 2)" in ref.provenance
+        assert "--config at training/fsdp-qlora.ipynb:cell 4:2" in ref.provenance
+    # A field with a default keeps it: what a run passes overrides it (as for argparse defaults).
+    assert (template.model, template.resolution) == ("org/template-tokenizer", "dataclass")
+
+
+def test_a_notebook_that_writes_the_script_too(tmp_path: Path):
+    # The script itself is a %%writefile cell of the notebook that runs it.
+    found = project(tmp_path, {"sft.ipynb": notebook([
+        "%%writefile scripts/run_sft.py\n" + textwrap.dedent(SFT_SCRIPT).lstrip("\n"),
+        "%%writefile sft.json\n" + json.dumps({"model_id": "mistralai/Mistral-7B-v0.3", "dataset_path": "."}),
+        "!python scripts/run_sft.py --config sft.json --bf16\n",
+    ])})
+    tokenizer, _, model = found
+    assert (model.path, model.cell, model.model, model.pin) == ("sft.ipynb", 1, "mistralai/Mistral-7B-v0.3", "mutable")
+    assert "sft.json (written by sft.ipynb:cell 4), passed with --config at sft.ipynb:cell 6:1" in model.provenance
+
+
+def test_shell_scripts_running_a_script_give_one_candidate_each(tmp_path: Path):
+    merge = '''
+        from dataclasses import dataclass, field
+        from peft import AutoPeftModelForCausalLM
+        from transformers import HfArgumentParser
+
+        @dataclass
+        class ScriptArguments:
+            peft_model_id: str = field(metadata={"help": "model id or path to model"})
+            output_dir: str = field(default="merged-weights")
+
+        args = HfArgumentParser(ScriptArguments).parse_args_into_dataclasses()[0]
+        model = AutoPeftModelForCausalLM.from_pretrained(args.peft_model_id, low_cpu_mem_usage=True)
+    '''
+    found = project(tmp_path, {
+        "scripts/merge_adapter_weights.py": merge,
+        "scripts/train.py": SFT_SCRIPT,
+        "recipes/sft.yaml": "model_id: org/recipe-model\n",
+        "run_all.sh": (
+            "#!/bin/bash\n"
+            "set -e\n"
+            "python scripts/merge_adapter_weights.py \\\n"
+            "    --peft_model_id org/published-adapter \\\n"
+            "    --output_dir $OUT\n"
+            "accelerate launch --config_file fsdp.yaml scripts/train.py recipes/sft.yaml\n"
+            "python other/scripts/merge_adapter_weights.py --peft_model_id org/unrelated\n"
+        ),
+        "merge_any.sh": 'python3 scripts/merge_adapter_weights.py "$@"\n',
+    })
+    by_path = {}
+    for ref in found:
+        by_path.setdefault(ref.path, []).append(ref)
+    (merged,) = by_path["scripts/merge_adapter_weights.py"]
+    assert merged.pin == "unknown"  # one run passes on arguments not written in it
+    assert [(c.model, c.pin) for c in merged.candidates] == [(None, "unknown"), ("org/published-adapter", "mutable")]
+    assert "passing on arguments not written in it runs scripts/merge_adapter_weights.py at merge_any.sh:1" \
+        in merged.candidates[0].provenance
+    assert "--peft_model_id of the command line at run_all.sh:3" in merged.candidates[1].provenance
+    tokenizer, _, model = by_path["scripts/train.py"]
+    assert (model.model, model.pin, model.resolution) == ("org/recipe-model", "mutable", "config")
+    assert "model_id in recipes/sft.yaml, passed with --config at run_all.sh:6" in model.provenance
+
+
+def test_a_script_no_command_line_runs_or_one_with_a_missing_config_stays_unknown(tmp_path: Path):
+    alone = project(tmp_path / "alone", {"train.py": SFT_SCRIPT, "README.md": "python train.py --model_id org/doc\n"})
+    assert [(r.model, r.pin) for r in alone] == [(None, "unknown"), ("org/template-tokenizer", "mutable"),
+                                                 (None, "unknown")]
+    missing = project(tmp_path / "missing", {
+        "train.py": SFT_SCRIPT,
+        "launch.ipynb": notebook(["!python train.py --config configs/not-there.yaml\n"]),
+    })
+    assert (missing[0].model, missing[0].pin) == (None, "unknown")
+    assert "config file configs/not-there.yaml passed at launch.ipynb:cell 2:1 not found" \
+        in missing[0].candidates[0].provenance
+
+
 def test_module_level_code_and_notebook_cells_run_in_order(tmp_path: Path):
     cells = [
         ["MODEL = 'org/draft'\n"],

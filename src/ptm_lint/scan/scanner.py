@@ -612,6 +612,7 @@ def _scan_tree(tree: ast.Module, source: Source, rel: str, catalog: Catalog,
         ev = Evaluator(info, rel, module_name(named), index)
     else:
         ev = _CellEvaluator(source, info, rel, module_name(named), index)
+    ev.script = named  # the file command lines run (a %%writefile cell's file, not the notebook)
     lines = _split_lines(source.text)
     found: list[CallSite] = []
     methods = {c.method for c in catalog.conventions}

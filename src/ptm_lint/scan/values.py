@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core import Value
 from . import flow
+from .launch import Invocation, parse_config_text
 from .scopes import Binding, CallInfo, ModuleInfo, Scope
 
 if TYPE_CHECKING:
@@ -376,6 +377,8 @@ class Evaluator:
         self._download_dirs: frozenset[str] | None = None
         # Maps a line of the parsed text to (cell, line in cell) for notebooks.
         self.locate: Callable[[int], tuple[int | None, int]] | None = None
+        # The script's path as command lines name it (for a %%writefile cell, the file it writes).
+        self.script = path
 
     def download_dirs(self) -> frozenset[str]:
         """The folders downloads of this file write to (`snapshot_download(..., local_dir="x")`): a
@@ -1508,12 +1511,70 @@ class Evaluator:
             return self.unknown("argument parser of unknown dataclasses")
         types = target.args[0]
         elts = types.elts if isinstance(types, (ast.Tuple, ast.List)) else [types]
+        runs = self.index.runs(self.script) if self.index is not None and self.script.endswith(".py") else None
         items: list[Value] = []
         for elt in elts:
             cls = self.class_of(elt, scope)
-            items.append(Value(True, Instance(cls, {}), "dataclass", None) if cls else self.unknown("dataclass not found in the repo"))
+            if cls is None:
+                items.append(self.unknown("dataclass not found in the repo"))
+                continue
+            overrides = self._run_values(cls, runs, depth) if runs and cls.is_dataclass else {}
+            items.append(Value(True, Instance(cls, overrides), "dataclass", None))
         # HfArgumentParser returns a tuple even for a single dataclass.
         return Value(True, tuple(items), "dataclass")
+
+    def _run_values(self, cls: ClassRef, runs: list[Invocation], depth: int) -> dict[str, Value]:
+        """The fields of a dataclass parsed from the command line that the code leaves open (no
+        default, or None), as the repo's own command lines that run this script set them
+        (`--model_id x`, or a key of the `--config` file): one possible value per run, the default
+        where a run sets nothing. A field with a default keeps it (a run's value overrides it,
+        as for argparse and os.getenv defaults). A run that cannot be read adds an unknown value."""
+        names = [n for n, bs in cls.scope.bindings.items() if not n.startswith("self.")
+                 and any(b.kind == "assign" and b.annotation is not None for b in bs)]
+        configs: list[tuple[Any, str]] | None = None
+        out: dict[str, Value] = {}
+        for name in names:
+            default = cls.evaluator.class_attr(cls, name, depth)
+            if default.known and default.value is not None:
+                continue
+            if configs is None:
+                configs = [self._run_config(run) for run in runs]
+            values: list[Value] = []
+            for run, (data, source) in zip(runs, configs):
+                where = f"{run.path}:" + (f"cell {run.cell + 1}:{run.line}" if run.cell is not None else str(run.line))
+                if run.dynamic is not None:
+                    values.append(self.unknown(f"{run.dynamic} runs {self.script} at {where}"))
+                elif name in run.options:
+                    text = run.options[name]
+                    if text is not None and "$" in text:
+                        values.append(self.unknown(f"--{name} {text} (a shell variable) at {where}"))
+                        continue
+                    values.append(Value(True, True if text is None else text, "argparse",
+                                        f"--{name} of the command line at {where}"))
+                elif isinstance(data, dict) and name in data and _plain(data[name]):
+                    values.append(Value(True, data[name], "config",
+                                        f"{name} in {source}, passed with --config at {where}"))
+                elif run.config is not None and data is None:
+                    values.append(self.unknown(f"config file {run.config} passed at {where} not found or not readable"))
+                else:
+                    values.append(default)
+            if any(v is not default for v in values):
+                out[name] = join(values, f"the runs of {self.script} set {name} differently")
+        return out
+
+    def _run_config(self, run: Invocation) -> tuple[Any, str]:
+        """The data of the config file a run passes: one a %%writefile cell of its notebook writes,
+        else a file of the repo (relative to where the run starts); (None, "") when not found."""
+        if run.config is None:
+            return None, ""
+        here = posixpath.dirname(run.path)
+        name = posixpath.normpath(run.config)
+        if name in run.written:
+            cell, text = run.written[name]
+            return parse_config_text(name, text), f"{name} (written by {run.path}:cell {cell + 1})"
+        assert self.index is not None
+        found = self.index.read_config(posixpath.normpath(posixpath.join(here, run.config)), run.path)
+        return (found[1], found[0]) if found is not None else (None, "")
 
     def _config(self, node: ast.Call, qual: str, scope: Scope, depth: int) -> Value:
         if not node.args:
@@ -2004,7 +2065,8 @@ def _parse_args(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: s
     return ns
 
 
-@_model(methods=("parse_args_into_dataclasses", "parse_dict", "parse_json_file", "parse_yaml_file"))
+@_model(methods=("parse_args_into_dataclasses", "parse_dict", "parse_json_file", "parse_yaml_file",
+                 "parse_args_and_config"))
 def _hf_argument_parser(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value:
     return ev._hf_parser(node.func.value, scope, depth)  # type: ignore[attr-defined]
 
