@@ -92,9 +92,256 @@ def test_a_loop_variable_over_pairs_dict_keys_or_an_unknown_sequence():
             HFAutoModel.from_pretrained(arg)
     ''')
     assert found[0].model == "FunAudioLLM/Fun-ASR-Nano-2512"
-    assert (found[1].model, found[1].pin) == (None, "unknown")  # pairs unpacked: not made up again
+    # Pairs unpacked: each name with its own revision, never with the other pair's.
+    assert [(c.model, c.revision, c.pin) for c in found[1].candidates] == [("org/a", "v1.0", "weak"),
+                                                                          ("org/b", "v2.0", "weak")]
     assert [c.model for c in found[2].candidates] == ["org/c", "org/d"]
     assert (found[3].model, found[3].pin) == (None, "unknown") and "loop variable 'arg'" in found[3].provenance
+
+
+def test_unpacked_pairs_of_items_zip_and_enumerate_keep_each_name_with_its_own_revision():
+    # A benchmark script pinning each model it compares: a model id never goes with another's sha.
+    found = refs(f'''
+        from transformers import AutoModel, AutoTokenizer
+        PINNED = {{
+            "intfloat/e5-large-v2": "{SHA}",
+            "BAAI/bge-large-en-v1.5": "{SHA2}",
+        }}
+        NAMES = ["org/local-first", "org/hub-second"]
+        REVS = ["v1.0", "main"]
+        encoders = {{name: AutoModel.from_pretrained(name, revision=rev) for name, rev in PINNED.items()}}
+        for i, (name, rev) in enumerate(zip(NAMES, REVS)):
+            tok = AutoTokenizer.from_pretrained(name, revision=rev)
+        for key in PINNED.keys():
+            AutoModel.from_pretrained(key, revision=PINNED[key])
+        for rev in PINNED.values():
+            AutoModel.from_pretrained("org/fixed", revision=rev)
+    ''')
+    assert [(c.model, c.revision, c.pin, c.line) for c in found[0].candidates] == [
+        ("intfloat/e5-large-v2", SHA, "immutable", 9), ("BAAI/bge-large-en-v1.5", SHA2, "immutable", 9)]
+    assert found[0].pin == "immutable" and {c.resolution for c in found[0].candidates} == {"constant"}
+    assert [(c.model, c.revision, c.pin) for c in found[1].candidates] == [
+        ("org/local-first", "v1.0", "weak"), ("org/hub-second", "main", "mutable")]
+    assert found[1].pin == "mutable"
+    assert [c.model for c in found[2].candidates] == ["intfloat/e5-large-v2", "BAAI/bge-large-en-v1.5"]
+    assert found[3].model == "org/fixed" and [c.revision for c in found[3].candidates] == [SHA, SHA2]
+
+
+def test_unpacked_items_of_something_not_known_stay_unknown():
+    found = refs('''
+        import requests
+        from transformers import AutoModel
+        registry = requests.get("https://example.com/models.json").json()
+        for name, rev in registry.items():
+            AutoModel.from_pretrained(name, revision=rev)
+        PAIRS = [("org/a", "v1.0"), "org/b"]
+        for name, rev in PAIRS:
+            AutoModel.from_pretrained(name, revision=rev)
+    ''')
+    assert [(r.model, r.pin, r.candidates) for r in found] == [(None, "unknown", None)] * 2
+    assert "loop variable 'name'" in found[0].provenance
+    assert "unpacked from an item not known statically" in found[1].provenance
+
+
+def notebook(cells: list[str]) -> str:
+    """A notebook as Jupyter writes it: markdown between code cells, sources as lists of lines."""
+    out: list[dict] = []
+    for text in cells:
+        out.append({"cell_type": "markdown", "metadata": {}, "source": ["Next step.\n"]})
+        out.append({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                    "source": textwrap.dedent(text).lstrip("\n").splitlines(keepends=True)})
+    return json.dumps({"cells": out, "metadata": {"kernelspec": {"name": "python3"}}, "nbformat": 4,
+                       "nbformat_minor": 5})
+
+
+def test_a_notebook_comprehension_over_a_dicts_items_downloads_each_url(tmp_path: Path):
+    # TF's integrated-gradients tutorial: the images are fetched by a dict comprehension.
+    base = "http://storage.googleapis.com/download.tensorflow.org/example_images"
+    found = project(tmp_path, {"integrated_gradients.ipynb": notebook([
+        '''
+        import tensorflow as tf
+        ''',
+        f'''
+        img_url = {{
+            'Fireboat': '{base}/fireboat.jpg',
+            'Giant Panda': '{base}/Giant_Panda_2.jpeg',
+        }}
+        ''',
+        '''
+        img_paths = {name: tf.keras.utils.get_file(name, url) for (name, url) in img_url.items()}
+        user_urls = {name: url for name, url in zip(input("names").split(), input("urls").split())}
+        user_paths = [tf.keras.utils.get_file(origin=url) for url in user_urls.values()]
+        ''',
+    ])})
+    first, second = found
+    assert (first.cell, first.line, first.hub, first.pin, first.model) == (5, 1, "url", "mutable", None)
+    assert [(c.model, c.cell, c.line) for c in first.candidates] == [
+        (f"{base}/fireboat.jpg", 5, 1), (f"{base}/Giant_Panda_2.jpeg", 5, 1)]
+    assert "url in" in first.candidates[0].provenance
+    assert (second.model, second.pin, second.candidates) == (None, "unknown", None)
+
+
+def test_a_model_spec_built_in_another_cell_names_the_tf_hub_model(tmp_path: Path):
+    # TF Hub's cropnet tutorial: a #@param picks a handle from a dict; ModelSpec(uri=...) in one
+    # cell, image_classifier.create(model_spec=...) in another.
+    handle = "https://tfhub.dev/google/imagenet/mobilenet_v3_large_100_224/feature_vector/5"
+    found = project(tmp_path, {"cropnet_on_device.ipynb": notebook([
+        '''
+        import os
+        from tflite_model_maker import image_classifier
+        from tflite_model_maker.image_classifier import ModelSpec
+        ''',
+        f'''
+        #@title Choose a base model
+        model_name = 'mobilenet_v3_large_100_224'  #@param ['cropnet_cassava', 'mobilenet_v3_large_100_224']
+        map_model_name = {{
+            'cropnet_cassava': 'https://tfhub.dev/google/cropnet/feature_vector/cassava_disease_V1/1',
+            'mobilenet_v3_large_100_224': '{handle}',
+        }}
+        model_handle = map_model_name[model_name]
+        ''',
+        '''
+        image_model_spec = ModelSpec(uri=model_handle)
+        ''',
+        '''
+        model = image_classifier.create(train_data, model_spec=image_model_spec, epochs=5)
+        by_position = image_classifier.create(train_data, model_spec=ModelSpec('https://tfhub.dev/google/cropnet/x'))
+        from_env = image_classifier.create(train_data, model_spec=ModelSpec(uri=os.environ["HANDLE"]))
+        no_uri = image_classifier.create(train_data, model_spec=ModelSpec(name="custom"))
+        by_name = image_classifier.create(train_data, model_spec="efficientnet_lite0")
+        ''',
+    ])})
+    spec, by_position, from_env, no_uri, by_name = found
+    assert (spec.cell, spec.line, spec.hub, spec.model, spec.canonical, spec.revision, spec.pin) == (
+        7, 1, "tf_hub", handle, "google/imagenet/mobilenet_v3_large_100_224/feature_vector", "5", "immutable")
+    assert "map_model_name" in spec.provenance
+    assert (by_position.hub, by_position.pin) == ("tf_hub", "mutable")  # a handle without its version
+    assert (from_env.model, from_env.pin) == (None, "unknown") and "HANDLE" in from_env.provenance
+    assert (no_uri.model, no_uri.pin) == (None, "unknown") and "is not given uri" in no_uri.provenance
+    assert (by_name.model, by_name.pin) == ("efficientnet_lite0", "library")
+
+
+# -- command lines of the repo run its scripts ------------------------------------------------------
+SFT_SCRIPT = '''
+    from dataclasses import dataclass, field
+    from transformers import AutoModelForCausalLM, AutoTokenizer, TrainingArguments
+    from trl.commands.cli_utils import TrlParser
+
+
+    @dataclass
+    class ScriptArguments:
+        dataset_path: str = field(default=None, metadata={"help": "Path to the dataset"})
+        model_id: str = field(default=None, metadata={"help": "Model ID to use for SFT training"})
+        chat_template_model: str = field(default="org/template-tokenizer")
+
+
+    def training_function(script_args, training_args):
+        tokenizer = AutoTokenizer.from_pretrained(script_args.model_id, use_fast=True)
+        template = AutoTokenizer.from_pretrained(script_args.chat_template_model)
+        model = AutoModelForCausalLM.from_pretrained(script_args.model_id, torch_dtype="auto")
+
+
+    if __name__ == "__main__":
+        parser = TrlParser((ScriptArguments, TrainingArguments))
+        script_args, training_args = parser.parse_args_and_config()
+        training_function(script_args, training_args)
+'''
+
+
+def test_a_notebook_that_writes_a_yaml_config_and_runs_the_script_with_it(tmp_path: Path):
+    # philschmid's FSDP + QLoRA notebook: %%writefile a config, then `!torchrun script --config it`.
+    found = project(tmp_path, {
+        "training/scripts/run_fsdp_qlora.py": SFT_SCRIPT,
+        "training/fsdp-qlora.ipynb": notebook([
+            '''
+            %%writefile llama_3_70b_fsdp_qlora.yaml
+            # script parameters
+            model_id: "meta-llama/Meta-Llama-3-70b" # Hugging Face model id
+            dataset_path: "."
+            chat_template_model: "org/from-the-config"
+            ''',
+            '''
+            !cat ./scripts/run_fsdp_qlora.py
+            !ACCELERATE_USE_FSDP=1 torchrun --nproc_per_node=4 ./scripts/run_fsdp_qlora.py --config llama_3_70b_fsdp_qlora.yaml
+            ''',
+        ]),
+    })
+    tokenizer, template, model = found
+    for ref in (tokenizer, model):
+        assert (ref.model, ref.hub, ref.pin, ref.resolution) == (
+            "meta-llama/Meta-Llama-3-70b", "huggingface", "mutable", "config")
+        assert "llama_3_70b_fsdp_qlora.yaml (written by training/fsdp-qlora.ipynb:cell 2)" in ref.provenance
+        assert "--config at training/fsdp-qlora.ipynb:cell 4:2" in ref.provenance
+    # A field with a default keeps it: what a run passes overrides it (as for argparse defaults).
+    assert (template.model, template.resolution) == ("org/template-tokenizer", "dataclass")
+
+
+def test_a_notebook_that_writes_the_script_too(tmp_path: Path):
+    # The script itself is a %%writefile cell of the notebook that runs it.
+    found = project(tmp_path, {"sft.ipynb": notebook([
+        "%%writefile scripts/run_sft.py\n" + textwrap.dedent(SFT_SCRIPT).lstrip("\n"),
+        "%%writefile sft.json\n" + json.dumps({"model_id": "mistralai/Mistral-7B-v0.3", "dataset_path": "."}),
+        "!python scripts/run_sft.py --config sft.json --bf16\n",
+    ])})
+    tokenizer, _, model = found
+    assert (model.path, model.cell, model.model, model.pin) == ("sft.ipynb", 1, "mistralai/Mistral-7B-v0.3", "mutable")
+    assert "sft.json (written by sft.ipynb:cell 4), passed with --config at sft.ipynb:cell 6:1" in model.provenance
+
+
+def test_shell_scripts_running_a_script_give_one_candidate_each(tmp_path: Path):
+    merge = '''
+        from dataclasses import dataclass, field
+        from peft import AutoPeftModelForCausalLM
+        from transformers import HfArgumentParser
+
+        @dataclass
+        class ScriptArguments:
+            peft_model_id: str = field(metadata={"help": "model id or path to model"})
+            output_dir: str = field(default="merged-weights")
+
+        args = HfArgumentParser(ScriptArguments).parse_args_into_dataclasses()[0]
+        model = AutoPeftModelForCausalLM.from_pretrained(args.peft_model_id, low_cpu_mem_usage=True)
+    '''
+    found = project(tmp_path, {
+        "scripts/merge_adapter_weights.py": merge,
+        "scripts/train.py": SFT_SCRIPT,
+        "recipes/sft.yaml": "model_id: org/recipe-model\n",
+        "run_all.sh": (
+            "#!/bin/bash\n"
+            "set -e\n"
+            "python scripts/merge_adapter_weights.py \\\n"
+            "    --peft_model_id org/published-adapter \\\n"
+            "    --output_dir $OUT\n"
+            "accelerate launch --config_file fsdp.yaml scripts/train.py recipes/sft.yaml\n"
+            "python other/scripts/merge_adapter_weights.py --peft_model_id org/unrelated\n"
+        ),
+        "merge_any.sh": 'python3 scripts/merge_adapter_weights.py "$@"\n',
+    })
+    by_path = {}
+    for ref in found:
+        by_path.setdefault(ref.path, []).append(ref)
+    (merged,) = by_path["scripts/merge_adapter_weights.py"]
+    assert merged.pin == "unknown"  # one run passes on arguments not written in it
+    assert [(c.model, c.pin) for c in merged.candidates] == [(None, "unknown"), ("org/published-adapter", "mutable")]
+    assert "passing on arguments not written in it runs scripts/merge_adapter_weights.py at merge_any.sh:1" \
+        in merged.candidates[0].provenance
+    assert "--peft_model_id of the command line at run_all.sh:3" in merged.candidates[1].provenance
+    tokenizer, _, model = by_path["scripts/train.py"]
+    assert (model.model, model.pin, model.resolution) == ("org/recipe-model", "mutable", "config")
+    assert "model_id in recipes/sft.yaml, passed with --config at run_all.sh:6" in model.provenance
+
+
+def test_a_script_no_command_line_runs_or_one_with_a_missing_config_stays_unknown(tmp_path: Path):
+    alone = project(tmp_path / "alone", {"train.py": SFT_SCRIPT, "README.md": "python train.py --model_id org/doc\n"})
+    assert [(r.model, r.pin) for r in alone] == [(None, "unknown"), ("org/template-tokenizer", "mutable"),
+                                                 (None, "unknown")]
+    missing = project(tmp_path / "missing", {
+        "train.py": SFT_SCRIPT,
+        "launch.ipynb": notebook(["!python train.py --config configs/not-there.yaml\n"]),
+    })
+    assert (missing[0].model, missing[0].pin) == (None, "unknown")
+    assert "config file configs/not-there.yaml passed at launch.ipynb:cell 2:1 not found" \
+        in missing[0].candidates[0].provenance
 
 
 def test_module_level_code_and_notebook_cells_run_in_order(tmp_path: Path):

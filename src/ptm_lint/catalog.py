@@ -48,6 +48,9 @@ class ArgSpec:
 
     pos: int | None = None
     kw: tuple[str, ...] = ()
+    # When the argument may be an object built from a spec class (`model_spec=ModelSpec(uri=h)`):
+    # where the id is among the arguments it was built with. A plain string argument is the id.
+    field: ArgSpec | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +239,8 @@ def _argspec(raw: Any, where: str) -> ArgSpec:
         kw = [kw]
     if pos is not None and not isinstance(pos, int):
         raise CatalogError(f"{where}: pos must be an integer")
-    return ArgSpec(pos=pos, kw=tuple(kw))
+    inner = raw.get("field")
+    return ArgSpec(pos=pos, kw=tuple(kw), field=_argspec(inner, f"{where}.field") if inner is not None else None)
 
 
 _LOADER_KEYS = {

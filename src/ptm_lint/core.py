@@ -66,6 +66,10 @@ class Value:
     # `origin` (path, line) saying where it was set. Only on unknown values; empty otherwise.
     alternatives: tuple[Value, ...] = ()
     origin: tuple[str, int] | None = None
+    # For a value taken from one item of a loop (`for name, rev in PAIRS`): (the loop's file, line
+    # and column, the index of the item). Alternatives from different items of the same loop are
+    # never combined (a name with another item's rev). None: no such constraint.
+    choice: tuple[str, int, int, int] | None = None
 
     @staticmethod
     def missing() -> Value:

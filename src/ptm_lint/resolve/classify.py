@@ -665,7 +665,9 @@ def _classify(site: CallSite, loader: Loader) -> Reference | None:
         assert text is not None
         if text.lower().endswith((".yaml", ".yml")):
             return None  # YOLO("yolov8n.yaml"): an architecture built from its config, no weights
-        if re.match(r"https?://", text):
+        if re.match(r"https?://", text) and (_re(TFHUB).fullmatch(text) or _re(KAGGLE_URL).fullmatch(text)):
+            _tf_handle(draft, text)  # ModelSpec(uri=<TF Hub handle>): a versioned handle is pinned
+        elif re.match(r"https?://", text):
             _url(draft, text, site)
         elif is_local_path(text) or (text.count("/") > 0 and text.endswith(WEIGHT_SUFFIXES)) or text.count("/") > 1:
             draft.hub, draft.pin = "local", "local"

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import fsaccess
+from .launch import Invocation, runs_of
 from .scopes import collect
 from .source import SourceError, decode_python
-from .values import Evaluator
+from .values import MAX_ALTERNATIVES, Evaluator
 
 MAX_MODULE_BYTES = 2 * 1024 * 1024
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -62,6 +63,8 @@ class ModuleIndex:
         self._deps: dict[object, set[str]] = {}
         self._used: set[object] = set()
         self._files: list[str] | None = None
+        self._shell_files: list[str] = []
+        self._runs: dict[tuple[str, str], list[Invocation] | None] = {}
         self._by_file: dict[str, Evaluator | None] = {}
         self._importers: dict[tuple[str, str], list[Evaluator]] = {}
         self._shadows: dict[tuple[str, str], tuple[bool, tuple[tuple[Path, bool], ...]]] = {}
@@ -182,16 +185,55 @@ class ModuleIndex:
         when there are more than MAX_CALLER_FILES (callers are then searched in the same file only)."""
         if self._files is None:
             found: list[str] = []
+            shell: list[str] = []
             for top, dirs, files in fsaccess.walk(self.root):
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS
                                  and not d.endswith(".egg-info"))
                 rel_top = Path(top).relative_to(self.root)
                 found.extend((rel_top / f).as_posix() for f in sorted(files) if f.endswith((".py", ".ipynb")))
+                if len(shell) <= MAX_CALLER_FILES:
+                    shell.extend((rel_top / f).as_posix() for f in sorted(files) if f.endswith((".sh", ".bash")))
                 if len(found) > MAX_CALLER_FILES:
-                    found = []
+                    found, shell = [], []
                     break
             self._files = found
+            self._shell_files = shell
         return self._files
+
+    def runs(self, script: str) -> list[Invocation] | None:
+        """The command lines of the repo's notebooks and shell scripts that run `script` (at most
+        MAX_ALTERNATIVES of them, from at most MAX_CALLER_PARSES files); None when the repo is too
+        large to search."""
+        key = ("runs", script)
+        if key in self._runs:
+            self._use(key)
+            return self._runs[key]
+        self._use(key)
+        files = [f for f in self._python_files() if f.endswith(".ipynb")] + self._shell_files[:MAX_CALLER_FILES]
+        result: list[Invocation] | None = []
+        needle = posixpath.basename(script).encode()
+        read = 0
+        for rel in files:
+            if result is None or read >= MAX_CALLER_PARSES:
+                break
+            path = self.root / rel
+            try:
+                if fsaccess.stat(path).st_size > MAX_MODULE_BYTES:
+                    continue
+                data = fsaccess.read_bytes(path, restat=False)
+            except OSError:
+                continue
+            if needle not in data:
+                continue
+            found = runs_of(script, rel, data)
+            if found:
+                read += 1
+                self._probe(key, path, data)  # a change to the command line changes the values
+                result.extend(found)
+        if result is not None and len(result) > MAX_ALTERNATIVES:
+            result = None
+        self._runs[key] = result
+        return result
 
     def importers(self, module: str, name: str, exclude: str = "") -> list[Evaluator]:
         """Evaluators of the repo's other files that import `name` from `module` (or call it as

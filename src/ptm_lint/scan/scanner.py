@@ -16,7 +16,7 @@ from . import flow
 from .project import ModuleIndex, module_name, package_of
 from .scopes import CallInfo, Scope, collect
 from .source import Source, SourceError, read_source
-from .values import MAX_ALTERNATIVES, Evaluator, _plain, _same, join, partial_target, strongest, unreached
+from .values import MAX_ALTERNATIVES, Evaluator, _plain, _same, compatible, join, partial_target, strongest, unreached
 
 _SUPPRESS = re.compile(
     r"#\s*(?:ptm-lint:\s*ignore(?P<ids>\[[^\]]*\])?|noqa(?P<noqa>:\s*[A-Za-z]+\d+(?:[\s,]+[A-Za-z]+\d+)*)?)",
@@ -189,6 +189,9 @@ class _Call:
     def get(self, spec: ArgSpec | None, name: str | None = None) -> Value:
         if spec is None:
             return Value.missing()
+        if spec.field is not None:  # model_spec=ModelSpec(uri=...): the id the object was built with
+            value = self.get(replace(spec, field=None), name)
+            return self.ev.spec_field(value, spec.field.kw, spec.field.pos, self.node.lineno)
         for kw in spec.kw:
             if kw in self.keywords:
                 return self.ev.value(self.keywords[kw], self.scope)
@@ -504,8 +507,17 @@ def _variants(info: CallInfo, ev: Evaluator, loader: Loader, model: Value, revis
         if not (model.alternatives or revision.alternatives):
             return model, revision, (), dynamic
         pairs = [(m, r, m.origin or r.origin) for m in (model.alternatives or (model,))
-                 for r in (revision.alternatives or (revision,))][:MAX_ALTERNATIVES]
-        return model, revision, tuple(Variant(m, r, *(origin or (rel, line)), cell=None if origin else cell)
+                 for r in (revision.alternatives or (revision,)) if compatible((m, r))][:MAX_ALTERNATIVES]
+
+        def where(origin: tuple[str, int] | None) -> tuple[str, int, int | None]:
+            if origin is None:
+                return rel, line, cell
+            if origin[0] == rel:  # set in this file: in a notebook, a line of one of its cells
+                at_cell, at_line = ev.place(origin[1])
+                return rel, at_line, at_cell
+            return origin[0], origin[1], None
+
+        return model, revision, tuple(Variant(m, r, *where(origin)[:2], cell=where(origin)[2])
                                       for m, r, origin in pairs), dynamic
     cases, gaps, called = found
 
@@ -521,7 +533,7 @@ def _variants(info: CallInfo, ev: Evaluator, loader: Loader, model: Value, revis
     variants = [Variant(by_caller(mm, model), by_caller(rr, revision), case.path, case.line, case.cell, dyn)
                 for case, m, r, dyn in reached
                 for mm in (m.alternatives or (m,)) for rr in (r.alternatives or (r,))
-                if not (unreached(mm) or unreached(rr))]
+                if not (unreached(mm) or unreached(rr)) and compatible((mm, rr))]
     # Callers passing the same pair: one candidate, at the first of them.
     unique: list[Variant] = []
     for v in variants:
@@ -653,6 +665,7 @@ class _CellEvaluator(Evaluator):
     def __init__(self, source: Source, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._source = source
+        self.locate = source.locate  # candidates set in a cell name the cell and the line in it
 
     def where(self, line: int) -> str:
         return f"{self.path}:{self._source.where(line)}"
@@ -667,6 +680,7 @@ def _scan_tree(tree: ast.Module, source: Source, rel: str, catalog: Catalog,
         ev = Evaluator(info, rel, module_name(named), index)
     else:
         ev = _CellEvaluator(source, info, rel, module_name(named), index)
+    ev.script = named  # the file command lines run (a %%writefile cell's file, not the notebook)
     lines = _split_lines(source.text)
     found: list[CallSite] = []
     methods = {c.method for c in catalog.conventions}

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core import Value
 from . import flow
+from .launch import Invocation, parse_config_text
 from .scopes import Binding, CallInfo, ModuleInfo, Scope
 
 if TYPE_CHECKING:
@@ -129,14 +130,17 @@ class FileHandle:
 @dataclass(frozen=True, slots=True, eq=False)
 class Settings:
     """An instance of another package's settings class (`TrainingArguments(output_dir="x")`,
-    trl's `SFTConfig(...)`): its attributes are the keywords it was built with."""
+    trl's `SFTConfig(...)`, TFLite Model Maker's `ModelSpec(uri=...)`): its attributes are the
+    keywords it was built with; `args` are its positional arguments (which parameter each one is,
+    only a loader's catalog entry says: `field = {pos = 0, kw = ["uri"]}`)."""
 
     qual: str
     fields: dict[str, Value]
+    args: tuple[Value, ...] = ()
 
 
 # Settings classes of other packages: dataclasses whose attributes are their constructor's keywords.
-_SETTINGS_CLASS = r"[A-Z]\w*(?:Arguments|Args|Config)"
+_SETTINGS_CLASS = r"[A-Z]\w*(?:Arguments|Args|Config|Spec)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,13 +212,28 @@ def _same(a: Value, b: Value) -> bool:
     return a.known and b.known and _plain(a.value) and _plain(b.value) and a.value == b.value and type(a.value) is type(b.value)
 
 
+def compatible(values: tuple[Value, ...] | list[Value]) -> bool:
+    """Whether these alternatives can hold together: not two items of one loop (`for name, rev in
+    PAIRS`: a name goes with its own rev, never with another pair's)."""
+    seen: dict[tuple[str, int, int], int] = {}
+    for v in values:
+        if v.choice is not None:
+            loop, item = v.choice[:3], v.choice[3]
+            if seen.setdefault(loop, item) != item:
+                return False
+    return True
+
+
 def join(values: list[Value], why: str) -> Value:
     """The one value several paths give, or unknown carrying each distinct alternative."""
     flat: list[Value] = []
     for value in values:
         for alt in value.alternatives or (value,):
-            if not any(_same(alt, seen) for seen in flat):
+            i = next((i for i, seen in enumerate(flat) if _same(alt, seen)), None)
+            if i is None:
                 flat.append(alt)
+            elif flat[i].choice != alt.choice:
+                flat[i] = replace(flat[i], choice=None)  # the same value in several items: goes with any
     # A path that raises (a lookup of a missing key) or that the guards exclude gives no value.
     flat = [v for v in flat if not unreached(v)] or flat[:1]
     if not flat:
@@ -358,6 +377,8 @@ class Evaluator:
         self._download_dirs: frozenset[str] | None = None
         # Maps a line of the parsed text to (cell, line in cell) for notebooks.
         self.locate: Callable[[int], tuple[int | None, int]] | None = None
+        # The script's path as command lines name it (for a %%writefile cell, the file it writes).
+        self.script = path
 
     def download_dirs(self) -> frozenset[str]:
         """The folders downloads of this file write to (`snapshot_download(..., local_dir="x")`): a
@@ -573,12 +594,14 @@ class Evaluator:
         """Apply `fn` to parts that may each have several alternatives: to every combination."""
         if not any(p.alternatives for p in parts):
             return fn(parts)
-        combos = itertools.islice(itertools.product(*(p.alternatives or (p,) for p in parts)), MAX_ALTERNATIVES + 1)
+        combos = itertools.islice(filter(compatible, itertools.product(*(p.alternatives or (p,) for p in parts))),
+                                  MAX_ALTERNATIVES + 1)
         out = []
         for combo in combos:
             result = fn(list(combo))
             origin = next((c.origin for c in combo if c.origin), None)
-            out.append(replace(result, origin=result.origin or origin))
+            choice = next((c.choice for c in combo if c.choice), None)
+            out.append(replace(result, origin=result.origin or origin, choice=result.choice or choice))
         return join(out, why)
 
     def _fstring(self, node: ast.JoinedStr, scope: Scope, depth: int) -> Value:
@@ -775,23 +798,30 @@ class Evaluator:
 
     def _loop_variable(self, name: str, binding: Binding, env: Scope, depth: int) -> Value:
         """`for x in SEQ` (or a comprehension's): one possible value per item of a known list, tuple
-        or dict (its keys)."""
+        or dict (its keys; `.items()` / `.keys()` / `.values()` / `enumerate` / `zip` give theirs).
+        An unpacked target (`for name, url in URLS.items()`) takes its part of each item; each value
+        remembers its item (`choice`), so a name is never paired with another item's revision."""
         why = f"loop variable {name!r} ({self.where(binding.line)})"
-        if binding.path:
-            # `for name, rev in PAIRS`: each name would be read apart from its rev, and the pairs
-            # made up again from every name and every rev. Not followed.
-            return self.unknown(why)
-        seq = self.value(binding.node, env, depth) if isinstance(binding.node, ast.expr) else Value.unknown(why)
+        node = binding.node
+        seq = self.value(node, env, depth) if isinstance(node, ast.expr) else Value.unknown(why)
         if not seq.known or not isinstance(seq.value, (tuple, dict)) or not seq.value:
             return self.unknown(why)
         items = list(seq.value) if isinstance(seq.value, tuple) else [Value(True, k, "literal") for k in seq.value]
         if len(items) > MAX_ALTERNATIVES:
             return self.unknown(f"{why} over more than {MAX_ALTERNATIVES} items")
+        assert isinstance(node, ast.expr)
+        loop = (self.path, node.lineno, node.col_offset)
         values = []
-        for item in items:
+        for i, item in enumerate(items):
+            for part in binding.path:
+                if not (item.known and isinstance(item.value, tuple) and part < len(item.value)):
+                    return self.because(f"loop variable {name!r} unpacked from an item not known statically",
+                                        binding.line, item if not item.known else None)
+                item = item.value[part]
             if item.known and item.how == "literal":
                 item = Value(True, item.value, "constant", f"{name} in ... ({self.where(binding.line)})")
-            values.append(replace(item, origin=item.origin or (self.path, binding.line)))
+            values.append(replace(item, origin=item.origin or (self.path, binding.line),
+                                  choice=(*loop, i) if len(items) > 1 else None))
         return join(values, f"loop variable {name!r} takes several values ({self.where(binding.line)})")
 
     def _name(self, name: str, scope: Scope, line: int, depth: int) -> Value:
@@ -1012,6 +1042,29 @@ class Evaluator:
         return self.because(f"attribute .{attr} of an unresolvable object", node.lineno,
                             base if not base.known else None)
 
+    def spec_field(self, obj: Value, kw: tuple[str, ...], pos: int | None, line: int) -> Value:
+        """The id an object argument holds (`model_spec=ModelSpec(uri=handle)`): the argument it
+        was built with at keyword `kw` or position `pos` (a loader's `field`). Anything but such an
+        object (a spec name, a string) is returned as it is."""
+        if obj.alternatives:
+            return join([self.spec_field(a, kw, pos, line) for a in obj.alternatives],
+                        obj.provenance or f"objects that differ at {self.where(line)}")
+        spec = obj.value if obj.known else None
+        if not isinstance(spec, Settings):
+            return obj
+        short = spec.qual.rsplit(".", 1)[1]
+        val = next((spec.fields[k] for k in kw if k in spec.fields), None)
+        name = next((k for k in kw if k in spec.fields), None)
+        if val is None and pos is not None and pos < len(spec.args):
+            val, name = spec.args[pos], f"argument {pos + 1}"
+        if val is None:
+            return self.unknown(f"{short}() at {self.where(line)} is not given {' or '.join(kw) or 'its id'}")
+        if val.known and val.how == "literal":
+            what = f"{name}=" if name in kw else name
+            return Value(True, val.value, "constant", f"{what} of {short}() (passed at {self.where(line)})",
+                         origin=val.origin)
+        return val
+
     def _may_be_options(self, name: str, scope: Scope) -> bool:
         """Whether an unresolvable name may hold the parsed options: not when it is one part of a
         tuple a call returned (`segments, info = model.transcribe(...)`) or a loop variable."""
@@ -1140,7 +1193,9 @@ class Evaluator:
         if qual and "." in qual and re.fullmatch(_SETTINGS_CLASS, qual.rsplit(".", 1)[1]) \
                 and not any(kw.arg is None for kw in node.keywords):
             fields = {kw.arg: self.value(kw.value, scope, depth) for kw in node.keywords if kw.arg}
-            return Value(True, Settings(qual, fields), "literal", None)
+            args = tuple(self.value(a, scope, depth) for a in itertools.takewhile(
+                lambda a: not isinstance(a, ast.Starred), node.args))
+            return Value(True, Settings(qual, fields, args), "literal", None)
         shown = qual or (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "call"))
         return self.unknown(f"result of {shown}() at {self.where(node.lineno)}")
 
@@ -1586,12 +1641,70 @@ class Evaluator:
             return self.unknown("argument parser of unknown dataclasses")
         types = target.args[0]
         elts = types.elts if isinstance(types, (ast.Tuple, ast.List)) else [types]
+        runs = self.index.runs(self.script) if self.index is not None and self.script.endswith(".py") else None
         items: list[Value] = []
         for elt in elts:
             cls = self.class_of(elt, scope)
-            items.append(Value(True, Instance(cls, {}), "dataclass", None) if cls else self.unknown("dataclass not found in the repo"))
+            if cls is None:
+                items.append(self.unknown("dataclass not found in the repo"))
+                continue
+            overrides = self._run_values(cls, runs, depth) if runs and cls.is_dataclass else {}
+            items.append(Value(True, Instance(cls, overrides), "dataclass", None))
         # HfArgumentParser returns a tuple even for a single dataclass.
         return Value(True, tuple(items), "dataclass")
+
+    def _run_values(self, cls: ClassRef, runs: list[Invocation], depth: int) -> dict[str, Value]:
+        """The fields of a dataclass parsed from the command line that the code leaves open (no
+        default, or None), as the repo's own command lines that run this script set them
+        (`--model_id x`, or a key of the `--config` file): one possible value per run, the default
+        where a run sets nothing. A field with a default keeps it (a run's value overrides it,
+        as for argparse and os.getenv defaults). A run that cannot be read adds an unknown value."""
+        names = [n for n, bs in cls.scope.bindings.items() if not n.startswith("self.")
+                 and any(b.kind == "assign" and b.annotation is not None for b in bs)]
+        configs: list[tuple[Any, str]] | None = None
+        out: dict[str, Value] = {}
+        for name in names:
+            default = cls.evaluator.class_attr(cls, name, depth)
+            if default.known and default.value is not None:
+                continue
+            if configs is None:
+                configs = [self._run_config(run) for run in runs]
+            values: list[Value] = []
+            for run, (data, source) in zip(runs, configs):
+                where = f"{run.path}:" + (f"cell {run.cell + 1}:{run.line}" if run.cell is not None else str(run.line))
+                if run.dynamic is not None:
+                    values.append(self.unknown(f"{run.dynamic} runs {self.script} at {where}"))
+                elif name in run.options:
+                    text = run.options[name]
+                    if text is not None and "$" in text:
+                        values.append(self.unknown(f"--{name} {text} (a shell variable) at {where}"))
+                        continue
+                    values.append(Value(True, True if text is None else text, "argparse",
+                                        f"--{name} of the command line at {where}"))
+                elif isinstance(data, dict) and name in data and _plain(data[name]):
+                    values.append(Value(True, data[name], "config",
+                                        f"{name} in {source}, passed with --config at {where}"))
+                elif run.config is not None and data is None:
+                    values.append(self.unknown(f"config file {run.config} passed at {where} not found or not readable"))
+                else:
+                    values.append(default)
+            if any(v is not default for v in values):
+                out[name] = join(values, f"the runs of {self.script} set {name} differently")
+        return out
+
+    def _run_config(self, run: Invocation) -> tuple[Any, str]:
+        """The data of the config file a run passes: one a %%writefile cell of its notebook writes,
+        else a file of the repo (relative to where the run starts); (None, "") when not found."""
+        if run.config is None:
+            return None, ""
+        here = posixpath.dirname(run.path)
+        name = posixpath.normpath(run.config)
+        if name in run.written:
+            cell, text = run.written[name]
+            return parse_config_text(name, text), f"{name} (written by {run.path}:cell {cell + 1})"
+        assert self.index is not None
+        found = self.index.read_config(posixpath.normpath(posixpath.join(here, run.config)), run.path)
+        return (found[1], found[0]) if found is not None else (None, "")
 
     def _config(self, node: ast.Call, qual: str, scope: Scope, depth: int) -> Value:
         if not node.args:
@@ -1891,7 +2004,7 @@ _CONFIG_LOADERS = frozenset({
     "yaml.safe_load", "yaml.load", "yaml.full_load", "json.load", "json.loads", "tomllib.load",
     "tomllib.loads", "tomli.load", "tomli.loads", "omegaconf.OmegaConf.load", "toml.load",
 })
-_BUILTINS = frozenset({"open", "str", "dict", "__import__", "vars"})
+_BUILTINS = frozenset({"open", "str", "dict", "__import__", "vars", "enumerate", "zip"})
 
 
 def _is_environ(node: ast.expr) -> bool:
@@ -2032,6 +2145,52 @@ def _mapping_get(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: 
                    f"lookup with keys that differ at {ev.where(node.lineno)}")
 
 
+@_model(methods=("items", "keys", "values"))
+def _mapping_view(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value | None:
+    """d.items() / .keys() / .values() of a known dict: its (key, value) pairs, keys or values, in
+    order (what a `for` over them takes, one item each)."""
+    func = node.func
+    assert isinstance(func, ast.Attribute)
+    if node.args or node.keywords:
+        return None
+    base = ev.value(func.value, scope, depth)
+    obj = base.value if base.known else None
+    if isinstance(obj, ConfigData) and isinstance(obj.data, dict):
+        prov = f"{obj.file}: {obj.where or 'top level'} (read at {ev.where(node.lineno)})"
+        obj = {k: Value(True, v, "config", prov) if _plain(v) else
+               Value(True, ConfigData(v, obj.file, f"{obj.where}.{k}" if obj.where else str(k)), "config", prov)
+               for k, v in obj.data.items() if isinstance(k, (str, int))}
+    if not isinstance(obj, dict):
+        return None
+    if func.attr == "keys":
+        items = tuple(Value(True, k, "literal") for k in obj)
+    elif func.attr == "values":
+        items = tuple(obj.values())
+    else:
+        items = tuple(Value(True, (Value(True, k, "literal"), v), "literal") for k, v in obj.items())
+    return Value(True, items, "literal")
+
+
+@_model("enumerate", "zip")
+def _enumerate_zip(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value | None:
+    """enumerate(xs) / zip(xs, ys) of known sequences: their tuples, in order."""
+    if node.keywords or not node.args or any(isinstance(a, ast.Starred) for a in node.args):
+        return None
+    if qual == "enumerate" and len(node.args) != 1:
+        return None
+    seqs = []
+    for arg in node.args:
+        seq = ev.value(arg, scope, depth)
+        if not (seq.known and isinstance(seq.value, (tuple, dict))):
+            return None
+        seqs.append(list(seq.value) if isinstance(seq.value, tuple) else [Value(True, k, "literal") for k in seq.value])
+    if qual == "enumerate":
+        pairs = [(Value(True, i, "literal"), item) for i, item in enumerate(seqs[0])]
+    else:
+        pairs = list(zip(*seqs))
+    return Value(True, tuple(Value(True, tuple(p), "literal") for p in pairs), "literal")
+
+
 @_model(methods=("parse_args", "parse_known_args"))
 def _parse_args(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value | None:
     if qual.startswith("transformers"):
@@ -2042,7 +2201,8 @@ def _parse_args(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: s
     return ns
 
 
-@_model(methods=("parse_args_into_dataclasses", "parse_dict", "parse_json_file", "parse_yaml_file"))
+@_model(methods=("parse_args_into_dataclasses", "parse_dict", "parse_json_file", "parse_yaml_file",
+                 "parse_args_and_config"))
 def _hf_argument_parser(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value:
     return ev._hf_parser(node.func.value, scope, depth)  # type: ignore[attr-defined]
 
