@@ -353,7 +353,8 @@ class Evaluator:
         self._frames: list[Frame] = []
         self._touched: set[int] = set()  # parameters read (through no frame) by the evaluation under way
         self._callers: dict[int, list[tuple[Evaluator, CallInfo]] | None] = {}
-        self._bound_calls: set[int] = set()  # id(call node) of calls of a method on an instance
+        # Calls of a method on an instance (id -> the node, kept so a reused id cannot match).
+        self._bound_calls: dict[int, ast.Call] = {}
         self._nested: dict[int, list[tuple[int, int]]] = {}
         self._mutated: dict[tuple[int, str], bool] = {}
         self._tests: dict[int, tuple[bool | None, frozenset[int]]] = {}
@@ -1324,7 +1325,7 @@ class Evaluator:
                 if kind is not None:
                     result.append((ev, c))
                     if kind == "instance":
-                        self._bound_calls.add(id(c.node))
+                        self._bound_calls[id(c.node)] = c.node
         return result
 
     def receiver_kind(self, node: ast.expr, scope: Scope, names: frozenset[str], method: str,
@@ -1442,7 +1443,7 @@ class Evaluator:
         if line is not None:
             gaps.append(self.unknown(f"{fn.name}() is also used as a value at {self.where(line)}; other callers may pass anything"))
         for ev, call in found:
-            skip = fn.name == "__init__" or (own is not None and (own[1] == "class" or id(call.node) in self._bound_calls))
+            skip = fn.name == "__init__" or (own is not None and (own[1] == "class" or self._bound_calls.get(id(call.node)) is call.node))
             where_scope = call.scope
             outer = where_scope.function
             touched_before, ev._touched = ev._touched, set()
