@@ -18,6 +18,9 @@ from .source import SourceError, decode_python
 from .values import MAX_ALTERNATIVES, Evaluator
 
 MAX_MODULE_BYTES = 2 * 1024 * 1024
+# A notebook searched for callers may be larger: its outputs (images, logs) make up most of it and
+# only its code is parsed, which must fit MAX_MODULE_BYTES. (The scan's own default file limit.)
+MAX_NOTEBOOK_BYTES = 10 * 1024 * 1024
 MAX_CONFIG_BYTES = 1024 * 1024
 # The callers of a helper are searched in the repo's other files only when it has at most this many
 # Python files and notebooks (each search reads them all; a library this large is called from
@@ -235,6 +238,10 @@ class ModuleIndex:
         self._runs[key] = result
         return result
 
+    def searches_other_files(self) -> bool:
+        """Whether callers are searched in the repository's other files (it is not too large)."""
+        return bool(self._python_files())
+
     def importers(self, module: str, name: str, exclude: str = "") -> list[Evaluator]:
         """Evaluators of the repo's other files that import `name` from `module` (or call it as
         `<module>.name(...)`), at most MAX_CALLER_PARSES of them."""
@@ -254,7 +261,7 @@ class ModuleIndex:
                 continue
             path = self.root / rel
             try:
-                if fsaccess.stat(path).st_size > MAX_MODULE_BYTES:
+                if fsaccess.stat(path).st_size > (MAX_NOTEBOOK_BYTES if rel.endswith(".ipynb") else MAX_MODULE_BYTES):
                     continue
                 data = fsaccess.read_bytes(path, restat=False)
             except OSError:
@@ -283,6 +290,8 @@ class ModuleIndex:
 
                 source = read_source(data, True)
                 text, locate = source.text, source.locate
+                if len(text) > MAX_MODULE_BYTES:
+                    raise ValueError("notebook code too large")
             else:
                 text = decode_python(data)
             with warnings.catch_warnings():

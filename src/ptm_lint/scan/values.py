@@ -43,6 +43,7 @@ MAX_DICT_ITEMS = 5000  # entries of a dict/list display evaluated
 MAX_IMPORT_HOPS = 2  # modules followed from the scanned file (`from .a import X`, a re-exporting X)
 MAX_CALLER_LEVELS = 2  # the callers of a helper, and the callers of a helper calling it
 MAX_QUALNAMES = 32  # dotted names one callee may stand for (attribute chains through several bindings)
+MAX_RECEIVER_HOPS = 3  # assignments followed back to learn the class of a method call's receiver
 
 
 _UNREACHED = "no value of "
@@ -371,6 +372,8 @@ class Evaluator:
         self._frames: list[Frame] = []
         self._touched: set[int] = set()  # parameters read (through no frame) by the evaluation under way
         self._callers: dict[int, list[tuple[Evaluator, CallInfo]] | None] = {}
+        # Calls of a method on an instance (id -> the node, kept so a reused id cannot match).
+        self._bound_calls: dict[int, ast.Call] = {}
         self._nested: dict[int, list[tuple[int, int]]] = {}
         self._mutated: dict[tuple[int, str], bool] = {}
         self._tests: dict[int, tuple[bool | None, frozenset[int]]] = {}
@@ -417,6 +420,7 @@ class Evaluator:
         self._flow.clear()
         self._frames.clear()
         self._callers.clear()
+        self._bound_calls.clear()
         self._nested.clear()
         self._mutated.clear()
         self._tests.clear()
@@ -1323,8 +1327,128 @@ class Evaluator:
                 for other in self.index.importers(self.module, short, self.path):
                     if other is not self and other.path != self.path:
                         result.extend(other._calls_of(target, short))
+        elif (method := self._method_class(fn)) is not None:
+            result = self._method_calls(fn, *method)
         self._callers[key] = result
         return result
+
+    # -- callers of a method: calls on instances of its class --------------------------------
+    def _method_class(self, fn: Scope) -> tuple[Scope, frozenset[str], tuple[str, ...]] | None:
+        """For a method of a module-level class (not a dunder: Python calls those): the class, the
+        names calls know it by (`module.Class`, and `package.Class` where a package's `__init__`
+        re-exports it), and those packages. Only the module's own name when other files are not
+        searched (a repository too large): the packages are then not read."""
+        cls = fn.parent
+        if fn.kind != "function" or fn.name.startswith("__") or cls is None or cls.kind != "class" \
+                or cls.parent is None or cls.parent.kind != "module" or not self.module:
+            return None
+        names = {f"{self.module}.{cls.name}"}
+        packages: list[str] = []
+        if self.index is not None and self.index.searches_other_files():
+            parts = self.module.split(".")
+            for cut in range(len(parts) - 1, 0, -1):
+                package = ".".join(parts[:cut])
+                init = self.index.evaluator(package, 1)
+                found = init.lookup(cls.name, init.info.module, 10**9) if init is not None else None
+                if not found or not any(b.kind == "import" and b.target in names for b in found[0]):
+                    break
+                names.add(f"{package}.{cls.name}")
+                packages.append(package)
+        return cls, frozenset(names), tuple(packages)
+
+    def _method_calls(self, fn: Scope, cls: Scope, names: frozenset[str], packages: tuple[str, ...]
+                      ) -> list[tuple[Evaluator, CallInfo]]:
+        """`x.method(...)` where `x` is known to be an instance of the class (or of a subclass not
+        overriding the method), or `Class.method(...)`: in this file, then in the files importing the
+        class from its module or from a package re-exporting it. A call on an object whose class is
+        not known is not counted (as a function reached by no name is not)."""
+        result: list[tuple[Evaluator, CallInfo]] = []
+        evaluators: list[Evaluator] = [self]
+        if self.index is not None:
+            for module in (self.module, *packages):
+                evaluators += self.index.importers(module, cls.name, self.path)
+        seen: set[str] = set()
+        for ev in evaluators:
+            if ev.path in seen:
+                continue
+            seen.add(ev.path)
+            for c in ev.info.calls:
+                func = c.node.func
+                if not (isinstance(func, ast.Attribute) and func.attr == fn.name):
+                    continue
+                kind = ev.receiver_kind(func.value, c.scope, names, fn.name)
+                if kind is not None:
+                    result.append((ev, c))
+                    if kind == "instance":
+                        self._bound_calls[id(c.node)] = c.node
+        return result
+
+    def receiver_kind(self, node: ast.expr, scope: Scope, names: frozenset[str], method: str,
+                      hops: int = 0) -> str | None:
+        """"instance" when `node` is an instance of the class named `names` (or of a subclass that
+        does not define `method` itself), "class" when it is the class, None when it is neither or
+        not known. Besides what its names say (`X(...)`, `self`, `super()`), a name or `self.attr`
+        assigned an alternate constructor's result (`Pipeline.from_pretrained(...)`), possibly through
+        methods returning their receiver (`.to(device)`), is an instance (MAX_RECEIVER_HOPS)."""
+        found = self.qualnames(node, scope)
+        is_super = isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+        instances = found if is_super else [n[:-2] for n in found if n.endswith("()")]
+        if instances:
+            return "instance" if self._of_class(instances, names, method) else None
+        if found:
+            return "class" if self._of_class(found, names, method) else None
+        if hops >= MAX_RECEIVER_HOPS:
+            return None
+        for value, env in self._assigned(node, scope):
+            while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                    and value.func.attr in _RETURNS_SELF:
+                value = value.func.value
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                    and value.func.attr.startswith("from_"):
+                classes = [n for n in self.qualnames(value.func.value, env) if not n.endswith("()")]
+                if self._of_class(classes, names, method):
+                    return "instance"
+            elif self.receiver_kind(value, env, names, method, hops + 1) == "instance":
+                return "instance"
+        return None
+
+    def _assigned(self, node: ast.expr, scope: Scope) -> list[tuple[ast.expr, Scope]]:
+        """The expressions a name (or `self.attr`) is assigned, with the scope to read each in."""
+        if isinstance(node, ast.Name):
+            found = self.lookup(node.id, scope, node.lineno)
+            if found is None:
+                return []
+            bindings, holder = found
+            if holder is scope:
+                reach = self.reaching(holder, node.id, node.lineno)
+                if reach is not None and reach.defs:
+                    bindings = [d.binding for d in reach.defs]
+            else:
+                bindings = self.pick(bindings)
+            return [(b.node, b.env or holder) for b in bindings
+                    if b.kind == "assign" and not b.path and isinstance(b.node, ast.expr)]
+        owner = self._owner(scope)
+        cls = scope.enclosing_class
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and owner is not None \
+                and node.value.id == owner[0] and cls is not None:
+            return [(b.node, b.env or cls) for b in self.pick(cls.bindings.get("self." + node.attr, []))
+                    if b.kind == "assign" and not b.path and isinstance(b.node, ast.expr)]
+        return []
+
+    def _of_class(self, classes: list[str], names: frozenset[str], method: str) -> bool:
+        """Whether the most derived of `classes` (the first) is the class, or a subclass of it that
+        does not define `method` itself (a class of this file; one of another module is taken not to)."""
+        if not classes or not names & set(classes):
+            return False
+        first = classes[0]
+        if first in names:
+            return True
+        module, _, name = first.rpartition(".")
+        if module != self.module:
+            return True
+        found = self.lookup(name, self.info.module, 10**9)
+        return not (found and any(b.kind == "class" and b.scope is not None and any(
+            d.kind == "function" for d in b.scope.bindings.get(method, ())) for b in found[0]))
 
     def _calls_of(self, target: str, short: str) -> list[tuple[Evaluator, CallInfo]]:
         """Calls in this module whose callee resolves to `target` (named `short` at the call)."""
@@ -1350,11 +1474,14 @@ class Evaluator:
 
     def escapes(self, fn: Scope) -> int | None:
         """A line where the function is used other than by calling it (passed as an argument,
-        assigned, returned): then it may be called from places ptm-lint does not see."""
+        assigned, returned): then it may be called from places ptm-lint does not see. (A method is
+        used through an object, `callback=obj.method`, which is not looked for.)"""
         lines = self._escape_lines(fn)
         return lines[0] if lines else None
 
     def _escape_lines(self, fn: Scope) -> list[int]:
+        if fn.name != "__init__" and fn.parent is not None and fn.parent.kind == "class":
+            return []
         name = fn.parent.name if fn.name == "__init__" and fn.parent is not None else fn.name
         return self.info.escaped.get(name, [])
 
@@ -1491,13 +1618,16 @@ class Evaluator:
         ui_cases, explained = self.ui_callback_cases(fn, only) if self.escapes(fn) is not None else ([], set())
         if not found and not ui_cases:
             return None
-        skip = fn.name == "__init__"
+        # `self` (or `cls`) is not among a call's arguments: __init__ through the class, a classmethod,
+        # and a method called on an instance. A staticmethod's, or `Class.method(obj, ...)`, are.
+        own = method_self(fn) if fn.name != "__init__" else None
         cases: list[CallerCase] = []
         gaps: list[Value] = []
         rest = [line for line in self._escape_lines(fn) if line not in explained]
         if rest:
             gaps.append(self.unknown(f"{fn.name}() is also used as a value at {self.where(rest[0])}; other callers may pass anything"))
         for ev, call in found or ():
+            skip = fn.name == "__init__" or (own is not None and (own[1] == "class" or self._bound_calls.get(id(call.node)) is call.node))
             where_scope = call.scope
             outer = where_scope.function
             touched_before, ev._touched = ev._touched, set()
@@ -2005,6 +2135,10 @@ _CONFIG_LOADERS = frozenset({
     "tomllib.loads", "tomli.load", "tomli.loads", "omegaconf.OmegaConf.load", "toml.load",
 })
 _BUILTINS = frozenset({"open", "str", "dict", "__import__", "vars", "enumerate", "zip"})
+# Methods of torch modules (and diffusers pipelines) that return the object they are called on:
+# `pipe = Pipeline.from_pretrained(...).to(device)` is still the pipeline.
+_RETURNS_SELF = frozenset({"to", "cuda", "cpu", "eval", "train", "half", "float", "double", "bfloat16",
+                           "requires_grad_"})
 
 
 def _is_environ(node: ast.expr) -> bool:
@@ -2051,9 +2185,10 @@ def _path_or_str(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: 
 
 
 @_model("os.path.dirname", "os.path.abspath", "os.path.realpath", "os.path.normpath", "posixpath.dirname",
-        methods=("resolve", "absolute"))
+        "os.path.basename", "posixpath.basename", methods=("resolve", "absolute"))
 def _path_of(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value | None:
-    """os.path.dirname(__file__), Path(...).resolve(): a path stays a path (relative to the repo)."""
+    """os.path.dirname(__file__), Path(...).resolve(): a path stays a path (relative to the repo).
+    os.path.basename(path) is the file's name (`weight_name=`), a plain string."""
     if isinstance(node.func, ast.Attribute) and node.func.attr in ("resolve", "absolute"):
         target = ev.value(node.func.value, scope, depth)
         return target if target.known and isinstance(target.value, LocalPath) else None
@@ -2062,6 +2197,8 @@ def _path_of(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str)
     arg = ev.value(node.args[0], scope, depth)
     if not (arg.known and isinstance(arg.value, str)):
         return ev.because(f"{qual}() of an unresolvable path", node.lineno, arg)
+    if qual.endswith("basename"):
+        return Value(True, posixpath.basename(arg.value), arg.how, arg.provenance)
     text = posixpath.dirname(arg.value) if qual.endswith("dirname") else posixpath.normpath(arg.value)
     return Value(True, LocalPath(text), arg.how, arg.provenance)
 
