@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import dataclasses
 import os
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,12 +120,25 @@ def _internal_error(rel: str, stage: str, exc: BaseException | str) -> FileScan:
     return FileScan(rel, errors=(FileError(rel, f"internal error {stage}: {detail}", "internal"),))
 
 
-def _scan_chunk(root: str, rels: Sequence[str], cache=None, progress=None, loaders: str = "") -> list[FileScan]:
-    """Scan `rels` in this process; with a cache.CacheSpec, store each result as it comes."""
-    from .scan.project import ModuleIndex
+# In a worker process: the scan (its token) whose chunks it is running, and what parsing the
+# repo's modules gave so far (project.Parsed), kept from one chunk to the next of that scan.
+_WORKER_PARSED: list = [None, None]
+
+
+def _scan_chunk(root: str, rels: Sequence[str], cache=None, progress=None, loaders: str = "",
+                run: str | None = None) -> list[FileScan]:
+    """Scan `rels` in this process; with a cache.CacheSpec, store each result as it comes. `run`:
+    the token of the scan the chunk belongs to (a pool worker keeps the modules it parsed for the
+    scan's next chunks; each chunk still has its own ModuleIndex, see project.Parsed)."""
+    from .scan.project import ModuleIndex, Parsed
 
     catalog = _catalog(loaders)
-    index = ModuleIndex(Path(root))
+    parsed = None
+    if run is not None:
+        if _WORKER_PARSED[0] != (run, root, loaders):
+            _WORKER_PARSED[:] = [(run, root, loaders), Parsed()]
+        parsed = _WORKER_PARSED[1]
+    index = ModuleIndex(Path(root), parsed)
     trigger = _trigger(loaders)
     store = None
     if cache is not None:
@@ -173,6 +187,7 @@ class _Batch:
         self.futures: list = []
         self.pool = None
         self.no_pool = self.jobs <= 1
+        self.run = f"{os.getpid()}-{id(self)}-{time.monotonic_ns()}"  # this scan, for its workers
 
     def add(self, rel: str) -> None:
         self.pending.append(rel)
@@ -194,7 +209,7 @@ class _Batch:
             self.chunks.append(chunk)
             try:
                 self.futures.append(self.pool.submit(_scan_chunk, self.root, chunk, self.cache,  # type: ignore[union-attr]
-                                                     None, self.loaders))
+                                                     None, self.loaders, self.run))
             except Exception:  # noqa: BLE001 - a broken pool: the chunk is retried in finish()
                 self.futures.append(None)
 
