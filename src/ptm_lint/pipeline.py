@@ -199,6 +199,10 @@ class _Batch:
         if self.no_pool:
             return
         if self.pool is None and len(self.pending) >= PARALLEL_THRESHOLD:
+            # The scanner (~20 ms of imports), imported once here before the workers start: forked
+            # workers inherit it instead of each importing it for their first file.
+            from .scan import scanner  # noqa: F401
+
             try:
                 self.pool = _new_pool(self.jobs)
             except _no_processes():
