@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import gc
+import hashlib
 import io
 import re
 import subprocess
@@ -404,3 +405,72 @@ def test_names_asked_about_nodes_built_for_one_question_are_not_mixed_up():
     assert {a for a in answers if a[0] == "Faces"} == {("Faces", ("studio.Faces", "insightface.app.FaceAnalysis"))}
     assert {a for a in answers if a[0] == "Encoder"} == {
         ("Encoder", ("studio.Encoder", "sentence_transformers.SentenceTransformer"))}
+
+
+# -- work shared between the chunks of one scan ---------------------------------------------------
+def _project_with_shared_module(root: Path, files: int) -> list[str]:
+    """A package whose files all load the model their shared settings module names."""
+    (root / "app").mkdir()
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "settings.py").write_text(
+        'import os\n\nBASE_MODEL = "org/base-model"\nREVISION = "0123456789abcdef0123456789abcdef01234567"\n'
+        'CACHE_DIR = os.environ.get("HF_HOME", "/tmp/hf")\n')
+    rels = []
+    for n in range(files):
+        rel = f"app/task_{n:03d}.py"
+        (root / rel).write_text(
+            "from transformers import AutoModel\n\nfrom .settings import BASE_MODEL, REVISION\n\n\n"
+            f"def load_task_{n}():\n"
+            "    return AutoModel.from_pretrained(BASE_MODEL, revision=REVISION)\n")
+        rels.append(rel)
+    return rels
+
+
+def test_module_indexes_of_one_scan_share_parsed_modules_not_analyses(tmp_path):
+    from ptm_lint.scan.project import ModuleIndex, Parsed
+
+    _project_with_shared_module(tmp_path, 2)
+    parsed = Parsed()
+    first, second = ModuleIndex(tmp_path, parsed), ModuleIndex(tmp_path, parsed)
+    a, b = first.evaluator("app.settings", 1), second.evaluator("app.settings", 1)
+    assert a is not None and b is not None and a is not b  # memoised values stay per index
+    assert a.info is b.info  # the module was parsed once
+    assert first.evaluator("app.settings", 2).info is a.info  # and once for every import hop
+    assert second.dependencies() == first.dependencies() == {
+        "app/settings.py": hashlib.sha256((tmp_path / "app" / "settings.py").read_bytes()).hexdigest()}
+    # Other bytes at the same path (a new scan of an edited tree) are parsed again.
+    (tmp_path / "app" / "settings.py").write_text('BASE_MODEL = "org/other-model"\n')
+    third = ModuleIndex(tmp_path, parsed)
+    c = third.evaluator("app.settings", 1)
+    assert c is not None and c.info is not a.info
+    assert [b.line for b in c.info.module.bindings["BASE_MODEL"]] == [1]
+
+
+def test_worker_chunks_of_one_scan_give_the_serial_results(tmp_path, monkeypatch):
+    rels = _project_with_shared_module(tmp_path, pipeline.PARALLEL_THRESHOLD + 20)
+    serial = pipeline.scan_files(tmp_path, rels, jobs=1)
+    waited = []
+    batch = pipeline._Batch(tmp_path, 2, while_waiting=lambda: waited.append(True))
+    for rel in rels:
+        batch.add(rel)
+    parallel = batch.finish()
+    assert waited == [True]  # the caller's own work ran while the workers scanned
+    assert parallel == serial
+    assert all(s.calls[0].model.value == "org/base-model" and s.calls[0].revision.known for s in serial)
+    # In one process, the chunks of one scan (one token) share what parsing gave; another scan does not.
+    monkeypatch.setattr(pipeline, "_WORKER_PARSED", [None, None])
+    pipeline._scan_chunk(str(tmp_path), rels[:2], run="scan-1")
+    shared = pipeline._WORKER_PARSED[1]
+    assert shared is not None and shared.infos
+    pipeline._scan_chunk(str(tmp_path), rels[2:4], run="scan-1")
+    assert pipeline._WORKER_PARSED[1] is shared
+    pipeline._scan_chunk(str(tmp_path), rels[:2], run="scan-2")
+    assert pipeline._WORKER_PARSED[1] is not shared
+
+
+def test_small_inputs_do_not_wait_for_anything(tmp_path):
+    (tmp_path / "a.py").write_text(LOADS)
+    waited = []
+    batch = pipeline._Batch(tmp_path, 8, while_waiting=lambda: waited.append(True))
+    batch.add("a.py")
+    assert batch.finish()[0].calls and waited == []

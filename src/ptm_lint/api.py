@@ -86,15 +86,17 @@ def load_settings(paths: Sequence[Path] = (), *, config: Config | None = None, c
 
 
 # -- stages ---------------------------------------------------------------------------------------
-def scan(settings: Settings) -> ScanResult:
-    """Discover, scan and classify (the inventory). Raises ValueError for an invalid exclude pattern."""
+def scan(settings: Settings, while_waiting: Callable[[], None] | None = None) -> ScanResult:
+    """Discover, scan and classify (the inventory). Raises ValueError for an invalid exclude pattern.
+    `while_waiting`: see pipeline.ScanOptions."""
     from .pipeline import ScanOptions, scan_paths
 
     c = settings.config
     options = ScanOptions(exclude=c.exclude, extend_exclude=c.extend_exclude, respect_gitignore=c.respect_gitignore,
                           max_bytes=c.max_file_size, jobs=settings.jobs, cache=settings.use_cache,
                           cache_dir=str(settings.cache_dir) if settings.cache_dir else None,
-                          progress=settings.progress, taken=settings.taken, loaders=c.loaders)
+                          progress=settings.progress, taken=settings.taken, loaders=c.loaders,
+                          while_waiting=while_waiting)
     return scan_paths(list(settings.paths), options, root=settings.root)
 
 

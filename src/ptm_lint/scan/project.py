@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import fsaccess
 from .launch import Invocation, runs_of
-from .scopes import collect
+from .scopes import ModuleInfo, collect
 from .source import SourceError, decode_python
 from .values import MAX_ALTERNATIVES, Evaluator
 
@@ -48,11 +48,30 @@ def package_of(rel: str) -> str:
     return name.rpartition(".")[0]
 
 
+class Parsed:
+    """What reading the repo's modules gives that depends on nothing but their bytes: each module's
+    parsed scopes (keyed by its path and sha256) and the list of the repo's Python files.
+
+    Shared by the ModuleIndexes of one scan in one process: a worker scans several chunks, each with
+    its own index, and a module imported from files of several chunks (`transformers.utils`) is
+    parsed once, not once per chunk; one index asks for a module at several import hops. The
+    analyses (an Evaluator's memoised values) stay per index, so a chunk's results do not depend on
+    the chunks its worker ran before. Never mutated once stored: the Evaluator only reads its
+    ModuleInfo (the scanner's `_release` clears only the scanned file's own, never one held here).
+    """
+
+    def __init__(self) -> None:
+        self.infos: dict[tuple[str, str], ModuleInfo | None] = {}
+        self.files: list[str] | None = None
+        self.shell_files: list[str] = []  # shell scripts, for the command lines that run a script
+
+
 class ModuleIndex:
     """Finds and lazily analyses other modules and config files under one root, never leaving it."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, parsed: Parsed | None = None) -> None:
         self.root = root.resolve()
+        self._parsed = parsed if parsed is not None else Parsed()
         self._evaluators: dict[tuple[str, int], Evaluator | None] = {}
         self._configs: dict[str, tuple[str, Any] | None] = {}
         # For the result cache (ptm_lint.cache): every path consulted while scanning one file, with
@@ -175,17 +194,35 @@ class ModuleIndex:
                 data = fsaccess.read_bytes(path) if fsaccess.stat(path).st_size <= MAX_MODULE_BYTES else None
                 self._probe(key, path, data)
                 if data is not None:
-                    tree = ast.parse(decode_python(data))
                     rel = path.relative_to(self.root).as_posix()
-                    result = Evaluator(collect(tree, package_of(rel)), rel, module_name(rel), self, hops)
-            except (OSError, SyntaxError, ValueError, SourceError, RecursionError, MemoryError):
+                    info = self._module_info(rel, data)
+                    if info is not None:
+                        result = Evaluator(info, rel, module_name(rel), self, hops)
+            except (OSError, ValueError, MemoryError):
                 result = None
         self._evaluators[key] = result
         return result
 
+    def _module_info(self, rel: str, data: bytes) -> ModuleInfo | None:
+        """The scopes of a module's bytes (None: it does not parse), parsed once per Parsed."""
+        key = (rel, self.states.get(rel) or hashlib.sha256(data).hexdigest())
+        infos = self._parsed.infos
+        if key not in infos:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # SyntaxWarnings of the scanned code are not ours
+                    tree = ast.parse(decode_python(data))
+                infos[key] = collect(tree, package_of(rel))
+            except (SyntaxError, ValueError, SourceError, RecursionError, MemoryError):
+                infos[key] = None
+        return infos[key]
+
     def _python_files(self) -> list[str]:
         """Posix paths (relative to the root) of the repo's .py files and notebooks, sorted; empty
         when there are more than MAX_CALLER_FILES (callers are then searched in the same file only)."""
+        if self._files is None and self._parsed.files is not None:
+            self._files = self._parsed.files
+            self._shell_files = self._parsed.shell_files
         if self._files is None:
             found: list[str] = []
             shell: list[str] = []
@@ -199,8 +236,8 @@ class ModuleIndex:
                 if len(found) > MAX_CALLER_FILES:
                     found, shell = [], []
                     break
-            self._files = found
-            self._shell_files = shell
+            self._files = self._parsed.files = found
+            self._shell_files = self._parsed.shell_files = shell
         return self._files
 
     def runs(self, script: str) -> list[Invocation] | None:
@@ -283,22 +320,22 @@ class ModuleIndex:
         if rel in self._by_file:
             return self._by_file[rel]
         result = None
+        if not rel.endswith(".ipynb"):
+            info = self._module_info(rel, data)
+            result = Evaluator(info, rel, module_name(rel), self, 1) if info is not None else None
+            self._by_file[rel] = result
+            return result
         try:
-            locate = None
-            if rel.endswith(".ipynb"):
-                from .source import read_source
+            from .source import read_source
 
-                source = read_source(data, True)
-                text, locate = source.text, source.locate
-                if len(text) > MAX_MODULE_BYTES:
-                    raise ValueError("notebook code too large")
-            else:
-                text = decode_python(data)
+            source = read_source(data, True)
+            if len(source.text) > MAX_MODULE_BYTES:
+                raise ValueError("notebook code too large")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                tree = ast.parse(text)
+                tree = ast.parse(source.text)
             result = Evaluator(collect(tree, package_of(rel)), rel, module_name(rel), self, 1)
-            result.locate = locate
+            result.locate = source.locate
         except (OSError, SyntaxError, ValueError, SourceError, RecursionError, MemoryError):
             result = None
         self._by_file[rel] = result

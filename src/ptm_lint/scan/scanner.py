@@ -165,11 +165,13 @@ class _Call:
                 self.keywords[kw.arg] = kw.value
                 continue
             mapping = ev.value(kw.value, info.scope)
-            changed = isinstance(kw.value, ast.Name) and ev.mutated(kw.value.id, info.scope)
             # A dict that differs between paths (`kw = {}`, `if q: kw.update(...)`): each key is
-            # the join of its value on every path (absent where a path does not set it).
+            # the join of its value on every path (absent where a path does not set it). Whether
+            # another function changes it is asked only of a known dict (a helper's own `**kwargs`,
+            # the common case, is not one).
             options = mapping.alternatives or (mapping,)
-            if not changed and all(o.known and isinstance(o.value, dict) for o in options):
+            if all(o.known and isinstance(o.value, dict) for o in options) and not (
+                    isinstance(kw.value, ast.Name) and ev.mutated(kw.value.id, info.scope)):
                 keys = dict.fromkeys(k for o in options for k in o.value)
                 for key in keys:
                     if isinstance(key, str):
