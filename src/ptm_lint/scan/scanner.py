@@ -16,7 +16,7 @@ from . import flow
 from .project import ModuleIndex, module_name, package_of
 from .scopes import CallInfo, collect
 from .source import Source, SourceError, read_source
-from .values import MAX_ALTERNATIVES, Evaluator, _plain, _same, join, partial_target, strongest, unreached
+from .values import MAX_ALTERNATIVES, Evaluator, _plain, _same, join, opened_file, partial_target, strongest, unreached
 
 _SUPPRESS = re.compile(
     r"#\s*(?:ptm-lint:\s*ignore(?P<ids>\[[^\]]*\])?|noqa(?P<noqa>:\s*[A-Za-z]+\d+(?:[\s,]+[A-Za-z]+\d+)*)?)",
@@ -390,7 +390,7 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
         model_node = call.node_for(loader.model)
         if model_node is not None and _loaded_object(model_node, info.scope, ev, catalog):
             return None  # pipeline(model=AutoModel.from_pretrained(...)): that load is its own reference
-        model = call.get(loader.model)
+        model = _file_argument(loader, call.get(loader.model))
     revision = call.get(loader.revision)
     cell, line = source.locate(node.lineno)
     model, revision, variants, dynamic = _variants(info, ev, loader, model, revision, rel, cell, line, call.dynamic)
@@ -448,6 +448,21 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
     )
 
 
+def _file_argument(loader: Loader, value: Value) -> Value:
+    """A loader of files (`torch.load`) handed an opened file or an in-memory copy of one
+    (`torch.load(open(p, "rb"))`, `torch.load(BytesIO(data))`) loads that file."""
+    return opened_file(value) if loader.scheme == "path" else value
+
+
+def _alike(v: Variant, u: Variant, a: Value, b: Value) -> bool:
+    """Whether two candidates' values are one: the same known value, or unknown for the same reason
+    at the same call."""
+    if _same(a, b):
+        return True
+    return (not a.known and not b.known and not a.alternatives and not b.alternatives and a.provenance == b.provenance
+            and (v.path, v.line, v.cell) == (u.path, u.line, u.cell))
+
+
 def _variants(info: CallInfo, ev: Evaluator, loader: Loader, model: Value, revision: Value, rel: str,
               cell: int | None, line: int, dynamic: bool) -> tuple[Value, Value, tuple[Variant, ...], bool]:
     """The (id, revision) pairs the call may load: one per call of the enclosing helper in the repo
@@ -457,8 +472,8 @@ def _variants(info: CallInfo, ev: Evaluator, loader: Loader, model: Value, revis
 
     def evaluate() -> tuple[Value, Value, Value]:
         again = _Call(info.node, info, ev, loader)
-        return ((model if loader.model_from_callee else again.get(loader.model)), again.get(loader.revision),
-                Value(True, again.dynamic, "literal"))
+        return ((model if loader.model_from_callee else _file_argument(loader, again.get(loader.model))),
+                again.get(loader.revision), Value(True, again.dynamic, "literal"))
 
     found = ev.caller_variants(info.scope, evaluate)
     if found is None:
@@ -483,10 +498,11 @@ def _variants(info: CallInfo, ev: Evaluator, loader: Loader, model: Value, revis
                 for case, m, r, dyn in reached
                 for mm in (m.alternatives or (m,)) for rr in (r.alternatives or (r,))
                 if not (unreached(mm) or unreached(rr))]
-    # Callers passing the same pair: one candidate, at the first of them.
+    # Callers passing the same pair: one candidate, at the first of them; the same unknown twice at
+    # one call (two paths into it that both lose the value): one candidate.
     unique: list[Variant] = []
     for v in variants:
-        if not any(_same(v.model, u.model) and (_same(v.revision, u.revision) or v.revision.absent and u.revision.absent)
+        if not any(_alike(v, u, v.model, u.model) and (_alike(v, u, v.revision, u.revision) or v.revision.absent and u.revision.absent)
                    and v.dynamic_kwargs == u.dynamic_kwargs for u in unique):
             unique.append(v)
     variants = unique[:MAX_ALTERNATIVES]

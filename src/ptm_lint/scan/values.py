@@ -122,8 +122,39 @@ class ArgNamespace:
 
 @dataclass(frozen=True, slots=True)
 class FileHandle:
+    """A file of the disk opened or read (`open(path)`, `f.read()`, `Path(p).read_bytes()`): its
+    contents are the bytes at `path`. `how` / `provenance` are the path's own."""
+
     path: str
     origin: str
+    how: str = "literal"
+    provenance: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Buffer:
+    """An in-memory file (`io.BytesIO()` / `io.StringIO()`) and the file whose contents were
+    put in it, when known (None: nothing from a file, so far)."""
+
+    source: FileHandle | None
+    origin: str
+
+
+def opened_file(value: Value) -> Value:
+    """For a loader reading a file or file object (`torch.load(f)`): a file handle, or a buffer
+    filled from a file, stands for that file's path; any other value is returned as it is."""
+    if value.alternatives:
+        return replace(value, alternatives=tuple(opened_file(a) for a in value.alternatives))
+    obj = value.value if value.known else None
+    if isinstance(obj, Buffer):
+        if obj.source is None:
+            return Value.unknown(f"an in-memory buffer ({obj.origin}) holding no file's contents")
+        obj = obj.source
+    if isinstance(obj, FileHandle):
+        prov = obj.provenance or f"file opened at {obj.origin}"
+        return Value(True, LocalPath(obj.path), strongest(obj.how, value.how if value.how != "config" else "literal"),
+                     prov, origin=value.origin)
+    return value
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -644,6 +675,11 @@ class Evaluator:
                 if isinstance(rv, dict):
                     return self.unknown(f"%-format with a mapping at {self.where(node.lineno)}")
                 return Value(True, lv % args, how, prov)
+            if isinstance(node.op, ast.Add) and (isinstance(lv, FileHandle) and isinstance(rv, (bytes, str))
+                                                 or isinstance(rv, FileHandle) and isinstance(lv, (bytes, str))):
+                # b"PK" + f.read(): a file's bytes behind (or before) a literal header are still its bytes.
+                return Value(True, lv if isinstance(lv, FileHandle) else rv, left.how if isinstance(lv, FileHandle)
+                             else right.how, left.provenance if isinstance(lv, FileHandle) else right.provenance)
             if isinstance(node.op, ast.Div) and isinstance(lv, LocalPath) and isinstance(rv, str):
                 # pathlib.Path(...) / "part": the result is a path.
                 return Value(True, LocalPath(posixpath.join(lv, rv)), how, prov)
@@ -915,6 +951,18 @@ class Evaluator:
                     return replace(container, value={args[0].value: default, **obj})
                 elif method == "pop" and args and args[0].known and isinstance(args[0].value, (str, int)):
                     return replace(container, value={k: v for k, v in obj.items() if k != args[0].value})
+            if method == "write":
+                # An in-memory file filled from a file holds that file's bytes (literal bytes written
+                # around them change nothing); a write to anything else leaves what the name holds.
+                if not isinstance(obj, Buffer) or len(args) != 1 or kwargs:
+                    return container
+                data = args[0].value if args[0].known else None
+                if isinstance(data, (bytes, str)):
+                    return container
+                if isinstance(data, FileHandle) and obj.source in (None, data):
+                    return replace(container, value=Buffer(data, obj.origin))
+                return self.because("in-memory buffer written with contents not known", line,
+                                    args[0] if not args[0].known else None)
             if isinstance(obj, tuple):
                 if method == "append" and len(args) == 1:
                     return replace(container, value=obj + (args[0],))
@@ -1246,12 +1294,13 @@ class Evaluator:
 
     def callers(self, fn: Scope) -> list[tuple[Evaluator, CallInfo]] | None:
         """Every call of `fn` found in the repo (this file first), and of a nested function the calls
-        inside the function around it. None when the function cannot be called by name (a method):
-        its callers are not looked for."""
+        inside the function around it. None when the function cannot be called by a name that
+        ptm-lint can follow: its callers are not looked for."""
         key = id(fn)
         if key in self._callers:
             return self._callers[key]
         target = self._callable_name(fn)
+        method = self._method_name(fn) if target is None else None
         result: list[tuple[Evaluator, CallInfo]] | None = None
         if target is None and fn.kind == "function" and fn.parent is not None and fn.parent.kind == "function":
             # A function nested in another is called by name from inside that one only.
@@ -1263,23 +1312,82 @@ class Evaluator:
                         result.append((self, c))
         elif target is not None:
             short = target.rsplit(".", 1)[-1]
-            result = self._calls_of(target, short)
+            result = self._calls_of(frozenset((target,)), short)
             if self.index is not None and self.module:
                 for other in self.index.importers(self.module, short, self.path):
                     if other is not self and other.path != self.path:
-                        result.extend(other._calls_of(target, short))
+                        result.extend(other._calls_of(self._spelled_for(other, target), short))
+        elif method is not None:
+            # A method: the calls on objects known to be instances of its class or of a subclass
+            # (`self.load(path)` in a subclass's __init__, `model = Net(); model.load(p)`), here and
+            # in the files importing the class (where its subclasses are).
+            target = f"{self.module}.{method}" if self.module else method
+            cls_name = method.split(".", 1)[0]
+            result = self._method_calls_of(fn, frozenset((target,)), self.path)
+            if self.index is not None and self.module:
+                for other in self.index.importers(self.module, cls_name, self.path):
+                    if other is not self and other.path != self.path:
+                        result.extend(other._method_calls_of(fn, self._spelled_for(other, target), self.path))
         self._callers[key] = result
         return result
 
-    def _calls_of(self, target: str, short: str) -> list[tuple[Evaluator, CallInfo]]:
-        """Calls in this module whose callee resolves to `target` (named `short` at the call)."""
+    def _spelled_for(self, other: Evaluator, target: str) -> frozenset[str]:
+        """The names `target` (a name of this module) may have in the file `other`. A script's own
+        folder is first on `sys.path`: beside this module, `from process_ckpt import f` is this
+        file's `f` too."""
+        if "." in self.module and posixpath.dirname(other.path) == posixpath.dirname(self.path):
+            return frozenset((target, target[len(self.module) - len(self.module.rsplit(".", 1)[1]):]))
+        return frozenset((target,))
+
+    def _calls_of(self, targets: frozenset[str], short: str) -> list[tuple[Evaluator, CallInfo]]:
+        """Calls in this module whose callee resolves to one of `targets` (named `short` at the call)."""
         out = []
         for c in self.info.calls:
             func = c.node.func
             name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
-            if name == short and target in self.qualnames(func, c.scope):
+            if name == short and not targets.isdisjoint(self.qualnames(func, c.scope)):
                 out.append((self, c))
         return out
+
+    def _method_calls_of(self, fn: Scope, targets: frozenset[str], home: str) -> list[tuple[Evaluator, CallInfo]]:
+        """Calls in this module of the method `fn` of the file `home` (`targets`: module.Class.method
+        as this module may name it) through a receiver known to be of that class: `self` in a method of the class or a
+        subclass, or an object built from one (`x.load(p)` on an object of unknown type is not one).
+        A receiver whose own class overrides the method calls the override, not `fn`."""
+        kind = method_self(fn)
+        out = []
+        for c in self.info.calls:
+            func = c.node.func
+            if not (isinstance(func, ast.Attribute) and func.attr == fn.name):
+                continue
+            receivers = self.qualnames(func.value, c.scope)
+            # An instance method needs an instance ("Class()"); a class or static method may be
+            # called on the class too.
+            classes = [n[:-2] for n in receivers if n.endswith("()")]
+            # `super().load(p)` in an override: named through the base classes, called on `self`.
+            on_super = isinstance(func.value, ast.Call) and isinstance(func.value.func, ast.Name) \
+                and func.value.func.id == "super"
+            if kind is None or kind[1] == "class" or on_super:
+                classes += [n for n in receivers if not n.endswith("()")]
+            if not any(f"{n}.{fn.name}" in targets for n in classes):
+                continue
+            own = self._receiver_class(func.value, c.scope)
+            if own is not None and (own[0], own[1].qualname) != (home, fn.parent.qualname) and any(  # type: ignore[union-attr]
+                    b.kind == "function" for b in own[1].bindings.get(fn.name, ())):
+                continue
+            out.append((self, c))
+        return out
+
+    def _receiver_class(self, node: ast.expr, scope: Scope) -> tuple[str, Scope] | None:
+        """(file, class scope) of the object a method is called on, when it is known: the class
+        around the method for `self`, the class of the repo an object was built from."""
+        owner = self._owner(scope)
+        if isinstance(node, ast.Name) and owner is not None and node.id == owner[0]:
+            return (self.path, scope.enclosing_class) if scope.enclosing_class is not None else None
+        val = self.value(node, scope, MAX_DEPTH // 2)
+        if val.known and isinstance(val.value, Instance):
+            return val.value.cls.evaluator.path, val.value.cls.scope
+        return None
 
     def _callable_name(self, fn: Scope) -> str | None:
         """The qualified name calls of `fn` resolve to: module.func, or module.Class for __init__."""
@@ -1293,9 +1401,21 @@ class Evaluator:
             return prefix + parent.name
         return None
 
+    @staticmethod
+    def _method_name(fn: Scope) -> str | None:
+        """Class.method for a method of a module-level class (not a dunder: those are called by
+        Python itself, `__init__` through the class)."""
+        parent = fn.parent
+        if fn.kind != "function" or parent is None or parent.kind != "class" or parent.parent is None \
+                or parent.parent.kind != "module" or (fn.name.startswith("__") and fn.name.endswith("__")):
+            return None
+        return f"{parent.name}.{fn.name}"
+
     def escapes(self, fn: Scope) -> int | None:
         """A line where the function is used other than by calling it (passed as an argument,
         assigned, returned): then it may be called from places ptm-lint does not see."""
+        if self._method_name(fn) is not None:
+            return None  # a bound method handed on (`callback=self.load`) is an attribute: not tracked
         name = fn.parent.name if fn.name == "__init__" and fn.parent is not None else fn.name
         return self.info.escaped.get(name)
 
@@ -1307,7 +1427,7 @@ class Evaluator:
         found = self.callers(fn)
         if not found:
             return None
-        skip = fn.name == "__init__"
+        skip = method_self(fn) is not None  # `self` / `cls` is bound by the call's receiver
         cases: list[CallerCase] = []
         gaps: list[Value] = []
         line = self.escapes(fn)
@@ -1842,8 +1962,35 @@ def _import_module(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual
 def _open(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value:
     path = ev.value(node.args[0], scope, depth) if node.args else Value.unknown()
     if path.known and isinstance(path.value, str):
-        return Value(True, FileHandle(path.value, ev.where(node.lineno)), "config")
-    return ev.unknown(f"open() of an unresolvable path at {ev.where(node.lineno)}")
+        return Value(True, FileHandle(path.value, ev.where(node.lineno), path.how, path.provenance), "config")
+    return ev.because("open() of an unresolvable path", node.lineno, path)
+
+
+@_model("io.BytesIO", "io.StringIO", "_io.BytesIO", "_io.StringIO")
+def _buffer(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value:
+    """An in-memory file: empty, or holding the bytes it is built from (`BytesIO(f.read())`)."""
+    where = ev.where(node.lineno)
+    initial = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg in ("initial_bytes", "initial_value")), None)
+    if initial is None:
+        return Value(True, Buffer(None, where), "literal")
+    data = ev.value(initial, scope, depth)
+    if data.known and isinstance(data.value, FileHandle):
+        return Value(True, Buffer(data.value, where), data.how, data.provenance)
+    if data.known and isinstance(data.value, (bytes, str)):
+        return Value(True, Buffer(None, where), "literal")
+    return ev.because(f"{qual.rsplit('.', 1)[-1]}() of contents not known", node.lineno, data)
+
+
+@_model(methods=("read", "getvalue", "getbuffer"))
+def _file_contents(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value | None:
+    """f.read() of an opened file, buf.getvalue() of an in-memory one: that file's bytes."""
+    target = ev.value(node.func.value, scope, depth)  # type: ignore[attr-defined]
+    obj = target.value if target.known else None
+    if isinstance(obj, Buffer) and obj.source is not None:
+        return replace(target, value=obj.source)
+    if isinstance(obj, FileHandle) and node.func.attr == "read":  # type: ignore[attr-defined]
+        return target
+    return None
 
 
 @_model(*_CONFIG_LOADERS)
@@ -1915,7 +2062,7 @@ def _hf_argument_parser(ev: Evaluator, node: ast.Call, scope: Scope, depth: int,
 def _read_file(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value | None:
     target = ev.value(node.func.value, scope, depth)  # type: ignore[attr-defined]
     if target.known and isinstance(target.value, str):
-        return Value(True, FileHandle(target.value, ev.where(node.lineno)), "config")
+        return Value(True, FileHandle(target.value, ev.where(node.lineno), target.how, target.provenance), "config")
     return None
 
 
