@@ -76,22 +76,53 @@ def test_a_method_called_on_self_in_subclasses_takes_what_their_callers_pass(tmp
 
             ISL_PATHS = {
                 "dpt_large": "midas_models/dpt_large-midas-2f21e586.pt",
+                "dpt_hybrid": "midas_models/dpt_hybrid-midas-501f0c75.pt",
                 "midas_v21": "",
             }
 
 
             def load_model(model_type):
+                model_path = ISL_PATHS[model_type]
                 if model_type == "dpt_large":
-                    return DPTDepthModel(path=ISL_PATHS["dpt_large"], backbone="vitl16_384")
-                return MidasNet(ISL_PATHS["midas_v21"], features=256)
+                    model = DPTDepthModel(path=model_path, backbone="vitl16_384")
+                elif model_type == "dpt_hybrid":
+                    model = DPTDepthModel(path=model_path, backbone="vitb_rn50_384")
+                elif model_type == "midas_v21":
+                    model = MidasNet(model_path, features=256)
+                return model.eval()
         ''',
     })
     ref = at(found, "midas/base_model.py", 7)
-    assert ref.api == "torch.load" and ref.pin == "local" and ref.resolution == "caller"
-    # MidasNet("") never gets past `if path:`: one call, one file.
-    assert ref.model == "midas_models/dpt_large-midas-2f21e586.pt" and ref.candidates is None
-    assert ref.provenance == ("1 call of BaseModel.load() pass 'midas_models/dpt_large-midas-2f21e586.pt' "
-                              "(ISL_PATHS = ... (midas/api.py:4))")
+    assert ref.api == "torch.load" and ref.hub == "local" and ref.pin == "local"
+    # Nothing calls load_model: model_type is whatever the test around each call says, so each
+    # DPTDepthModel call gets its own path and MidasNet's "" never gets past `if path:`.
+    assert cands(ref) == [("midas_models/dpt_large-midas-2f21e586.pt", "local", "midas/api.py", 14),
+                          ("midas_models/dpt_hybrid-midas-501f0c75.pt", "local", "midas/api.py", 16)]
+    assert {c.resolution for c in ref.candidates} == {"caller"}
+
+
+def test_a_test_on_a_rebound_parameter_does_not_fix_its_value():
+    found = refs('''
+        import torch
+
+        CHECKPOINTS = {"large": "weights/large.pt", "small": "weights/small.pt"}
+
+
+        class Net(torch.nn.Module):
+            def restore(self, path):
+                self.load_state_dict(torch.load(path))
+
+
+        def build(size):
+            checkpoint = CHECKPOINTS[size]
+            size = size.lower()
+            net = Net()
+            if size == "large":
+                net.restore(checkpoint)
+            return net
+    ''')
+    # `size` is rebound before the test: the test says nothing about the key looked up before it.
+    assert [(c.model, c.pin) for c in found[0].candidates] == [("weights/large.pt", "local"), ("weights/small.pt", "local")]
 
 
 def test_a_method_called_on_an_object_built_from_the_class(tmp_path: Path):

@@ -1451,6 +1451,12 @@ class Evaluator:
                     wanted |= names
                 deeper = ev.caller_cases(outer, level + 1, wanted, levels, reached_only)
             if deeper is None or not deeper[0]:
+                fixed = ev._fixed_by_tests(outer, call.node.lineno) if outer is not None and touched else {}
+                if fixed:
+                    # `if model_type == "dpt_large": DPTDepthModel(path=ISL_PATHS[model_type])` where
+                    # nothing says what model_type is: on this path it is "dpt_large".
+                    with ev.frame(Frame(outer, fixed)):  # type: ignore[arg-type]
+                        params = ev.bind_arguments(fn, call.node, where_scope, MAX_DEPTH // 2, skip_first=skip, only=only)
                 cell, line_in = ev.place(call.node.lineno)
                 cases.append(CallerCase(params, ev.path, line_in, cell))
                 if deeper is not None:
@@ -1479,6 +1485,28 @@ class Evaluator:
                       if not any(isinstance(n, ast.Call) for n in ast.walk(t)))
         read = {n.id for t, _ in tests for n in ast.walk(t) if isinstance(n, ast.Name)}
         return tests, {id(b) for name in read for b in fn.bindings.get(name, ()) if b.kind == "param"}
+
+    def _fixed_by_tests(self, fn: Scope, line: int) -> dict[int, Value]:
+        """The parameters of `fn` an if-test around `line` fixes to one literal (`if model_type ==
+        "dpt_large":`, or the `else` of `!=`), when the parameter is never rebound in `fn` (the test
+        is then about the parameter's own value)."""
+        tests, _ = self._tests_at(fn, line)
+        out: dict[int, Value] = {}
+        for test, truth in tests:
+            node, positive = test, truth
+            while isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+                node, positive = node.operand, not positive
+            if not (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.left, ast.Name)
+                    and isinstance(node.comparators[0], ast.Constant)):
+                continue
+            op, literal = node.ops[0], node.comparators[0].value
+            if not (isinstance(literal, (str, int)) and not isinstance(literal, bool)) or \
+                    not (isinstance(op, ast.Eq) and positive or isinstance(op, ast.NotEq) and not positive):
+                continue
+            bindings = fn.bindings.get(node.left.id, [])
+            if len(bindings) == 1 and bindings[0].kind == "param" and not bindings[0].star:
+                out[id(bindings[0])] = Value(True, literal, "literal", f"{node.left.id} == {literal!r} at {self.where(test.lineno)}")
+        return out
 
     def _test_fails(self, tests: tuple[tuple[ast.expr, bool], ...], fn: Scope) -> bool:
         """Whether one of the tests certainly does not come out as the path needs, on values the
