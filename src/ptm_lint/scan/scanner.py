@@ -16,7 +16,7 @@ from . import flow
 from .project import ModuleIndex, module_name, package_of
 from .scopes import CallInfo, Scope, collect
 from .source import Source, SourceError, read_source
-from .values import MAX_ALTERNATIVES, Evaluator, _plain, _same, compatible, join, partial_target, strongest, unreached
+from .values import MAX_ALTERNATIVES, Evaluator, _plain, _same, compatible, join, opened_file, partial_target, strongest, unreached
 
 _SUPPRESS = re.compile(
     r"#\s*(?:ptm-lint:\s*ignore(?P<ids>\[[^\]]*\])?|noqa(?P<noqa>:\s*[A-Za-z]+\d+(?:[\s,]+[A-Za-z]+\d+)*)?)",
@@ -434,7 +434,7 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
         model_node = call.node_for(loader.model)
         if model_node is not None and _loaded_object(model_node, info.scope, ev, catalog):
             return None  # pipeline(model=AutoModel.from_pretrained(...)): that load is its own reference
-        model = call.get(loader.model)
+        model = _file_argument(loader, call.get(loader.model))
     revision = call.get(loader.revision)
     cell, line = source.locate(node.lineno)
     model, revision, variants, dynamic = _variants(info, ev, loader, model, revision, rel, cell, line, call.dynamic)
@@ -492,6 +492,12 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
     )
 
 
+def _file_argument(loader: Loader, value: Value) -> Value:
+    """A loader of files (`torch.load`) handed an opened file or an in-memory copy of one
+    (`torch.load(open(p, "rb"))`, `torch.load(BytesIO(data))`) loads that file."""
+    return opened_file(value) if loader.scheme == "path" else value
+
+
 def _variants(info: CallInfo, ev: Evaluator, loader: Loader, model: Value, revision: Value, rel: str,
               cell: int | None, line: int, dynamic: bool) -> tuple[Value, Value, tuple[Variant, ...], bool]:
     """The (id, revision) pairs the call may load: one per call of the enclosing helper in the repo
@@ -501,8 +507,8 @@ def _variants(info: CallInfo, ev: Evaluator, loader: Loader, model: Value, revis
 
     def evaluate() -> tuple[Value, Value, Value]:
         again = _Call(info.node, info, ev, loader)
-        return ((model if loader.model_from_callee else again.get(loader.model)), again.get(loader.revision),
-                Value(True, again.dynamic, "literal"))
+        return ((model if loader.model_from_callee else _file_argument(loader, again.get(loader.model))),
+                again.get(loader.revision), Value(True, again.dynamic, "literal"))
 
     found = ev.caller_variants(info.scope, evaluate)
     if found is None:

@@ -86,8 +86,9 @@ class ModuleInfo:
     escaped: dict[str, list[int]] = field(default_factory=dict)
 
 
-# Methods that change the container they are called on.
-MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove"})
+# Methods that change the container they are called on (`write`: an in-memory file being filled).
+MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove",
+                      "write"})
 # Builtins whose arguments are looked at, not called or kept: passing a class to them is no other use.
 _NOT_CALLING = frozenset({"super", "isinstance", "issubclass"})
 

@@ -124,8 +124,39 @@ class ArgNamespace:
 
 @dataclass(frozen=True, slots=True)
 class FileHandle:
+    """A file of the disk opened or read (`open(path)`, `f.read()`, `Path(p).read_bytes()`): its
+    contents are the bytes at `path`. `how` / `provenance` are the path's own."""
+
     path: str
     origin: str
+    how: str = "literal"
+    provenance: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Buffer:
+    """An in-memory file (`io.BytesIO()` / `io.StringIO()`) and the file whose contents were
+    put in it, when known (None: nothing from a file, so far)."""
+
+    source: FileHandle | None
+    origin: str
+
+
+def opened_file(value: Value) -> Value:
+    """For a loader reading a file or file object (`torch.load(f)`): a file handle, or a buffer
+    filled from a file, stands for that file's path; any other value is returned as it is."""
+    if value.alternatives:
+        return replace(value, alternatives=tuple(opened_file(a) for a in value.alternatives))
+    obj = value.value if value.known else None
+    if isinstance(obj, Buffer):
+        if obj.source is None:
+            return Value.unknown(f"an in-memory buffer ({obj.origin}) holding no file's contents")
+        obj = obj.source
+    if isinstance(obj, FileHandle):
+        prov = obj.provenance or f"file opened at {obj.origin}"
+        return Value(True, LocalPath(obj.path), strongest(obj.how, value.how if value.how != "config" else "literal"),
+                     prov, origin=value.origin)
+    return value
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -671,6 +702,11 @@ class Evaluator:
                 if isinstance(rv, dict):
                     return self.unknown(f"%-format with a mapping at {self.where(node.lineno)}")
                 return Value(True, lv % args, how, prov)
+            if isinstance(node.op, ast.Add) and (isinstance(lv, FileHandle) and isinstance(rv, (bytes, str))
+                                                 or isinstance(rv, FileHandle) and isinstance(lv, (bytes, str))):
+                # b"PK" + f.read(): a file's bytes behind (or before) a literal header are still its bytes.
+                return Value(True, lv if isinstance(lv, FileHandle) else rv, left.how if isinstance(lv, FileHandle)
+                             else right.how, left.provenance if isinstance(lv, FileHandle) else right.provenance)
             if isinstance(node.op, ast.Div) and isinstance(lv, LocalPath) and isinstance(rv, str):
                 # pathlib.Path(...) / "part": the result is a path.
                 return Value(True, LocalPath(posixpath.join(lv, rv)), how, prov)
@@ -949,6 +985,18 @@ class Evaluator:
                     return replace(container, value={args[0].value: default, **obj})
                 elif method == "pop" and args and args[0].known and isinstance(args[0].value, (str, int)):
                     return replace(container, value={k: v for k, v in obj.items() if k != args[0].value})
+            if method == "write":
+                # An in-memory file filled from a file holds that file's bytes (literal bytes written
+                # around them change nothing); a write to anything else leaves what the name holds.
+                if not isinstance(obj, Buffer) or len(args) != 1 or kwargs:
+                    return container
+                data = args[0].value if args[0].known else None
+                if isinstance(data, (bytes, str)):
+                    return container
+                if isinstance(data, FileHandle) and obj.source in (None, data):
+                    return replace(container, value=Buffer(data, obj.origin))
+                return self.because("in-memory buffer written with contents not known", line,
+                                    args[0] if not args[0].known else None)
             if isinstance(obj, tuple):
                 if method == "append" and len(args) == 1:
                     return replace(container, value=obj + (args[0],))
@@ -1305,8 +1353,8 @@ class Evaluator:
 
     def callers(self, fn: Scope) -> list[tuple[Evaluator, CallInfo]] | None:
         """Every call of `fn` found in the repo (this file first), and of a nested function the calls
-        inside the function around it. None when the function cannot be called by name (a method):
-        its callers are not looked for."""
+        inside the function around it. None when the function cannot be called by a name that
+        ptm-lint can follow: its callers are not looked for."""
         key = id(fn)
         if key in self._callers:
             return self._callers[key]
@@ -1322,11 +1370,11 @@ class Evaluator:
                         result.append((self, c))
         elif target is not None:
             short = target.rsplit(".", 1)[-1]
-            result = self._calls_of(target, short)
+            result = self._calls_of(frozenset((target,)), short)
             if self.index is not None and self.module:
                 for other in self.index.importers(self.module, short, self.path):
                     if other is not self and other.path != self.path:
-                        result.extend(other._calls_of(target, short))
+                        result.extend(other._calls_of(self._spelled_for(other, target), short))
         elif (method := self._method_class(fn)) is not None:
             result = self._method_calls(fn, *method)
         self._callers[key] = result
@@ -1450,13 +1498,21 @@ class Evaluator:
         return not (found and any(b.kind == "class" and b.scope is not None and any(
             d.kind == "function" for d in b.scope.bindings.get(method, ())) for b in found[0]))
 
-    def _calls_of(self, target: str, short: str) -> list[tuple[Evaluator, CallInfo]]:
-        """Calls in this module whose callee resolves to `target` (named `short` at the call)."""
+    def _spelled_for(self, other: Evaluator, target: str) -> frozenset[str]:
+        """The names `target` (a name of this module) may have in the file `other`. A script's own
+        folder is first on `sys.path`: beside this module, `from process_ckpt import f` is this
+        file's `f` too."""
+        if "." in self.module and posixpath.dirname(other.path) == posixpath.dirname(self.path):
+            return frozenset((target, target[len(self.module) - len(self.module.rsplit(".", 1)[1]):]))
+        return frozenset((target,))
+
+    def _calls_of(self, targets: frozenset[str], short: str) -> list[tuple[Evaluator, CallInfo]]:
+        """Calls in this module whose callee resolves to one of `targets` (named `short` at the call)."""
         out = []
         for c in self.info.calls:
             func = c.node.func
             name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
-            if name == short and target in self.qualnames(func, c.scope):
+            if name == short and not targets.isdisjoint(self.qualnames(func, c.scope)):
                 out.append((self, c))
         return out
 
@@ -1645,6 +1701,12 @@ class Evaluator:
                     wanted |= names
                 deeper = ev.caller_cases(outer, level + 1, wanted, levels, reached_only)
             if deeper is None or not deeper[0]:
+                fixed = ev._fixed_by_tests(outer, call.node.lineno) if outer is not None and touched else {}
+                if fixed:
+                    # `if model_type == "dpt_large": DPTDepthModel(path=ISL_PATHS[model_type])` where
+                    # nothing says what model_type is: on this path it is "dpt_large".
+                    with ev.frame(Frame(outer, fixed)):  # type: ignore[arg-type]
+                        params = ev.bind_arguments(fn, call.node, where_scope, MAX_DEPTH // 2, skip_first=skip, only=only)
                 cell, line_in = ev.place(call.node.lineno)
                 cases.append(CallerCase(params, ev.path, line_in, cell))
                 if deeper is not None:
@@ -1674,6 +1736,28 @@ class Evaluator:
                       if not any(isinstance(n, ast.Call) for n in ast.walk(t)))
         read = {n.id for t, _ in tests for n in ast.walk(t) if isinstance(n, ast.Name)}
         return tests, {id(b) for name in read for b in fn.bindings.get(name, ()) if b.kind == "param"}
+
+    def _fixed_by_tests(self, fn: Scope, line: int) -> dict[int, Value]:
+        """The parameters of `fn` an if-test around `line` fixes to one literal (`if model_type ==
+        "dpt_large":`, or the `else` of `!=`), when the parameter is never rebound in `fn` (the test
+        is then about the parameter's own value)."""
+        tests, _ = self._tests_at(fn, line)
+        out: dict[int, Value] = {}
+        for test, truth in tests:
+            node, positive = test, truth
+            while isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+                node, positive = node.operand, not positive
+            if not (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.left, ast.Name)
+                    and isinstance(node.comparators[0], ast.Constant)):
+                continue
+            op, literal = node.ops[0], node.comparators[0].value
+            if not (isinstance(literal, (str, int)) and not isinstance(literal, bool)) or \
+                    not (isinstance(op, ast.Eq) and positive or isinstance(op, ast.NotEq) and not positive):
+                continue
+            bindings = fn.bindings.get(node.left.id, [])
+            if len(bindings) == 1 and bindings[0].kind == "param" and not bindings[0].star:
+                out[id(bindings[0])] = Value(True, literal, "literal", f"{node.left.id} == {literal!r} at {self.where(test.lineno)}")
+        return out
 
     def _test_fails(self, tests: tuple[tuple[ast.expr, bool], ...], fn: Scope) -> bool:
         """Whether one of the tests certainly does not come out as the path needs, on values the
@@ -2228,8 +2312,35 @@ def _import_module(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual
 def _open(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value:
     path = ev.value(node.args[0], scope, depth) if node.args else Value.unknown()
     if path.known and isinstance(path.value, str):
-        return Value(True, FileHandle(path.value, ev.where(node.lineno)), "config")
-    return ev.unknown(f"open() of an unresolvable path at {ev.where(node.lineno)}")
+        return Value(True, FileHandle(path.value, ev.where(node.lineno), path.how, path.provenance), "config")
+    return ev.because("open() of an unresolvable path", node.lineno, path)
+
+
+@_model("io.BytesIO", "io.StringIO", "_io.BytesIO", "_io.StringIO")
+def _buffer(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value:
+    """An in-memory file: empty, or holding the bytes it is built from (`BytesIO(f.read())`)."""
+    where = ev.where(node.lineno)
+    initial = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg in ("initial_bytes", "initial_value")), None)
+    if initial is None:
+        return Value(True, Buffer(None, where), "literal")
+    data = ev.value(initial, scope, depth)
+    if data.known and isinstance(data.value, FileHandle):
+        return Value(True, Buffer(data.value, where), data.how, data.provenance)
+    if data.known and isinstance(data.value, (bytes, str)):
+        return Value(True, Buffer(None, where), "literal")
+    return ev.because(f"{qual.rsplit('.', 1)[-1]}() of contents not known", node.lineno, data)
+
+
+@_model(methods=("read", "getvalue", "getbuffer"))
+def _file_contents(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value | None:
+    """f.read() of an opened file, buf.getvalue() of an in-memory one: that file's bytes."""
+    target = ev.value(node.func.value, scope, depth)  # type: ignore[attr-defined]
+    obj = target.value if target.known else None
+    if isinstance(obj, Buffer) and obj.source is not None:
+        return replace(target, value=obj.source)
+    if isinstance(obj, FileHandle) and node.func.attr == "read":  # type: ignore[attr-defined]
+        return target
+    return None
 
 
 @_model(*_CONFIG_LOADERS)
@@ -2348,7 +2459,7 @@ def _hf_argument_parser(ev: Evaluator, node: ast.Call, scope: Scope, depth: int,
 def _read_file(ev: Evaluator, node: ast.Call, scope: Scope, depth: int, qual: str) -> Value | None:
     target = ev.value(node.func.value, scope, depth)  # type: ignore[attr-defined]
     if target.known and isinstance(target.value, str):
-        return Value(True, FileHandle(target.value, ev.where(node.lineno)), "config")
+        return Value(True, FileHandle(target.value, ev.where(node.lineno), target.how, target.provenance), "config")
     return None
 
 
