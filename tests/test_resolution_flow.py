@@ -1055,3 +1055,21 @@ def test_a_tuple_part_a_call_returned_is_not_taken_for_the_parsed_options():
         AutoModel.from_pretrained(info.model)
     ''')
     assert ref.model is None
+
+
+def test_a_none_formatted_into_an_id_is_no_id():
+    # A benchmark loader whose dataset name defaults to None and is checked elsewhere: "BeIR/None"
+    # and "None@main" are ids nobody loads.
+    found = refs('''
+        from datasets import load_dataset
+        from huggingface_hub import snapshot_download
+
+        def load_corpus(dataset=None, split="test"):
+            corpus = load_dataset(f"BeIR/{dataset}", "corpus", split=split)
+            return corpus
+
+        def fetch(force_model=None, revision="main"):
+            return snapshot_download(f"{force_model}@{revision}".split("@")[0])
+    ''')
+    assert [(r.model, r.pin) for r in found] == [(None, "unknown"), (None, "unknown")]
+    assert "f-string of a value that is None here" in found[0].provenance

@@ -661,6 +661,10 @@ class Evaluator:
             inner = next(it)
             if not inner.known or not _plain(inner.value):
                 return self.because("f-string with an unresolvable part", node.lineno, inner)
+            if inner.value is None and part.conversion in (-1, 115):
+                # f"BeIR/{dataset}" where `dataset` is None here: "BeIR/None" is no id anything
+                # loads; the test keeping None out of this path is one not followed.
+                return self.because("f-string of a value that is None here", node.lineno, inner)
             spec = ""
             if part.format_spec is not None:
                 spec_value = self._fstring(part.format_spec, scope, depth)  # type: ignore[arg-type]
@@ -1580,12 +1584,19 @@ class Evaluator:
             values = self._ui_inputs(inputs, c.scope)
             if values is None:
                 continue
-            bound: dict[int, Value] = {}
-            for binding, value in zip(params, values):
-                if binding is not None and (only is None or id(binding) in only):
-                    bound[id(binding)] = value
+            wanted = [(id(b), options) for b, options in zip(params, values) if b is not None and (only is None or id(b) in only)]
             cell, line = self.place(c.node.lineno)
-            cases.append(CallerCase(bound, self.path, line, cell))
+            # One case per combination of choices, as one call each: a handler's branches on its
+            # parameter (`if model == "F5TTS_Base": step = 1200000`) then pair values as they run.
+            combos = 1
+            for _, options in wanted:
+                combos *= len(options)
+            if combos <= MAX_ALTERNATIVES:
+                for combo in itertools.product(*(options for _, options in wanted)):
+                    cases.append(CallerCase({key: v for (key, _), v in zip(wanted, combo)}, self.path, line, cell))
+            else:
+                cases.append(CallerCase({key: join(options, f"the choices of the inputs at {self.where(c.node.lineno)}")
+                                         for key, options in wanted}, self.path, line, cell))
             explained.add(fn_node.lineno)
         return cases, explained
 
@@ -1628,9 +1639,9 @@ class Evaluator:
             node = node.func
         return any(q.startswith("gradio.") for q in self.qualnames(node, scope))
 
-    def _ui_inputs(self, inputs: ast.expr | None, scope: Scope) -> list[Value] | None:
-        """The values each input component gives its handler, in order; None when the inputs are not
-        a sequence of components (a set or dict of them passes one dict)."""
+    def _ui_inputs(self, inputs: ast.expr | None, scope: Scope) -> list[list[Value]] | None:
+        """The values each input component may give its handler, in order; None when the inputs are
+        not a sequence of components (a set or dict of them passes one dict)."""
         if inputs is None or (isinstance(inputs, ast.Constant) and inputs.value is None):
             return []
         items = inputs.elts if isinstance(inputs, (ast.List, ast.Tuple)) else [inputs]
@@ -1638,21 +1649,21 @@ class Evaluator:
             return None
         return [self._component_value(item, scope) for item in items]
 
-    def _component_value(self, node: ast.expr, scope: Scope) -> Value:
-        """What an input component passes: the join of a Dropdown's or Radio's choices (a
-        `(label, value)` pair passes its value), with unknown when users may type their own."""
+    def _component_value(self, node: ast.expr, scope: Scope) -> list[Value]:
+        """What an input component may pass: a Dropdown's or Radio's choices (a `(label, value)`
+        pair passes its value), and unknown when users may type their own."""
         where = node
         if isinstance(node, ast.Name):
             found = self.definition(node, scope)
             if found is not None:
                 node, scope = found
         if not isinstance(node, ast.Call) or not any(_CHOICE_COMPONENT.fullmatch(q) for q in self.qualnames(node.func, scope)):
-            return self.unknown(f"what users enter in the input component {ast.unparse(where)[:60]} ({self.where(node.lineno)})")
+            return [self.unknown(f"what users enter in the input component {ast.unparse(where)[:60]} ({self.where(node.lineno)})")]
         kw = {k.arg: k.value for k in node.keywords if k.arg is not None}
         choices_node = kw.get("choices", node.args[0] if node.args else None)
         choices = self.value(choices_node, scope) if choices_node is not None else Value.unknown("no choices")
-        if not (choices.known and isinstance(choices.value, tuple)):
-            return self.because(f"the choices of the component at {self.where(node.lineno)}", node.lineno, choices)
+        if not (choices.known and isinstance(choices.value, tuple)) or len(choices.value) > MAX_ALTERNATIVES:
+            return [self.because(f"the choices of the component at {self.where(node.lineno)}", node.lineno, choices)]
         values: list[Value] = []
         for item in choices.value:
             if item.known and isinstance(item.value, tuple) and len(item.value) == 2:
@@ -1663,7 +1674,7 @@ class Evaluator:
             allowed = self.value(custom, scope)
             if not (allowed.known and allowed.value is False):
                 values.append(self.unknown(f"the component at {self.where(node.lineno)} takes values users type in"))
-        return join(values, f"the choices of the component at {self.where(node.lineno)}") if values else self.unknown("no choices")
+        return values or [self.unknown(f"the component at {self.where(node.lineno)} has no choices")]
 
     def caller_cases(self, fn: Scope, level: int = 1, only: set[int] | None = None, levels: int = MAX_CALLER_LEVELS,
                      reached_only: bool = False) -> tuple[list[CallerCase], list[Value]] | None:
