@@ -77,3 +77,19 @@ def test_a_notebook_builds_the_chain_over_several_cells(tmp_path: Path):
     (tmp_path / "segment.ipynb").write_text(json.dumps(nb), encoding="utf-8")
     found = [r for r in run_inventory([tmp_path], root=tmp_path).references if r.library == "roboflow"]
     assert [(r.model, r.cell, r.line) for r in found] == [("hashira-fhxpj/mri-brain-tumor/1", 3, 1)]
+
+
+def test_a_helper_building_the_chain_from_its_parameters_takes_each_callers_values():
+    found = refs('''
+        from roboflow import Roboflow
+
+        def download_dataset(workspace, project, version, fmt="coco"):
+            rf = Roboflow(api_key="ROBOFLOW_API_KEY")
+            return rf.workspace(workspace).project(project).version(version).download(fmt)
+
+        helmets = download_dataset("acme", "helmets", 3)
+        boats = download_dataset("acme", "boats", 7, fmt="yolov8")
+    ''')
+    (ref,) = found
+    assert ref.model is None and ref.resolution == "caller"
+    assert [(c.model, c.line) for c in ref.candidates] == [("acme/helmets/3", 8), ("acme/boats/7", 9)]

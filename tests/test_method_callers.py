@@ -8,7 +8,9 @@ import json
 import textwrap
 from pathlib import Path
 
-from ptm_lint.pipeline import run_inventory, scan_text
+from ptm_lint.pipeline import scan_text
+
+from resolving import project
 
 # A diffusers pipeline subclass with its own adapter loader (the shape of TencentARC/PhotoMaker).
 PIPELINE = '''
@@ -39,14 +41,6 @@ def notebook(*cells: str, outputs: int = 0) -> str:
                      "source": textwrap.dedent(c).lstrip("\n").splitlines(keepends=True)} for i, c in enumerate(cells)],
           "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     return json.dumps(nb)
-
-
-def project(root: Path, files: dict[str, str]) -> list:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n") if not name.endswith(".ipynb") else text, encoding="utf-8")
-    return list(run_inventory([root], root=root).references)
 
 
 def the(found: list, path: str, api: str):

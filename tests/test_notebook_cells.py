@@ -128,7 +128,8 @@ def test_sarif_and_fixes_walk_the_notebook_json_with_one_module():
     from ptm_lint import notebook
     from ptm_lint.report import sarif
 
-    assert fix_notebook.source_spans is notebook.source_spans is sarif.source_spans
+    assert fix_notebook.source_spans is notebook.source_spans
+    assert sarif.cell_spans is notebook.cell_spans and sarif.source_span is notebook.source_span
 
 
 def test_the_walker_reads_cells_as_json_loads_does():

@@ -3,25 +3,11 @@ argument that overrides the hub, and one unknown candidate per caller however ma
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
-
 import pytest
 
 from ptm_lint.catalog import CatalogError, load_catalog
-from ptm_lint.pipeline import run_inventory, scan_text
 
-
-def refs(source: str):
-    return scan_text(textwrap.dedent(source))
-
-
-def project(root: Path, files: dict[str, str]) -> list:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return list(run_inventory([root], root=root).references)
+from resolving import project, refs
 
 
 # A retrieval library's embedding backend, public API: its users pass the model name.

@@ -10,20 +10,10 @@ from pathlib import Path
 
 from ptm_lint.pipeline import run_inventory, scan_text
 
+from resolving import project, refs
+
 SHA = "0123456789abcdef0123456789abcdef01234567"
 SHA2 = "89abcdef0123456789abcdef0123456789abcdef"
-
-
-def refs(source: str):
-    return scan_text(textwrap.dedent(source))
-
-
-def project(root: Path, files: dict[str, str]) -> list:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n") if not name.endswith(".ipynb") else text, encoding="utf-8")
-    return list(run_inventory([root], root=root).references)
 
 
 def cands(ref) -> list[tuple]:

@@ -3,22 +3,10 @@ and file objects / in-memory copies of files handed to a file loader (`torch.loa
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
-from ptm_lint.pipeline import run_inventory, scan_text
 
-
-def refs(source: str):
-    return scan_text(textwrap.dedent(source))
-
-
-def project(root: Path, files: dict[str, str]) -> list:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return list(run_inventory([root], root=root).references)
+from resolving import project, refs
 
 
 def cands(ref) -> list[tuple]:

@@ -3,13 +3,7 @@ takes each of a Dropdown's or Radio's choices (and anything users type, when the
 
 from __future__ import annotations
 
-import textwrap
-
-from ptm_lint.pipeline import scan_text
-
-
-def refs(source: str):
-    return scan_text(textwrap.dedent(source))
+from resolving import refs
 
 
 def cands(ref) -> list[tuple]:

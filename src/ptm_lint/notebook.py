@@ -17,6 +17,7 @@ from typing import Any
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _ATOM = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")
 _WS = " \t\r\n"
+_WS_RUN = re.compile(r"[ \t\r\n]*")  # one C call over nbformat's indentation
 _SPECIAL = re.compile(r'["\[\]{}]')
 
 
@@ -52,9 +53,7 @@ def code_cells(cells: list[Any]) -> Iterator[CodeCell]:
 
 # -- the raw JSON text --------------------------------------------------------------------------
 def _ws(s: str, i: int) -> int:
-    while i < len(s) and s[i] in _WS:
-        i += 1
-    return i
+    return _WS_RUN.match(s, i).end()  # type: ignore[union-attr]  # matches the empty string too
 
 
 _DECODER = json.JSONDecoder()
@@ -153,27 +152,39 @@ def items(s: str, start: int) -> list[tuple[int, int]]:
         raise NotebookFormatError("expected ',' or ']'")
 
 
-def source_spans(text: str) -> dict[int, tuple[int, int]]:
-    """cell index -> (start, end) of that cell's `source` value in the raw JSON text.
+def cell_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each element of the notebook's `cells` array in the raw JSON text.
 
     A repeated key counts as json.loads counts it (the last one), so the indexes are the scanner's.
     """
     top = _ws(text, 1 if text.startswith("\ufeff") else 0)
     if top >= len(text) or text[top] != "{":
         raise NotebookFormatError("a notebook is a JSON object")
-    spans: dict[int, tuple[int, int]] = {}
+    cells: list[tuple[int, int]] = []
     for key, v_start, _ in members(text, top):
-        if key != "cells":
-            continue
-        spans = {}
-        if text[v_start] != "[":
-            continue
-        for index, (c_start, _) in enumerate(items(text, v_start)):
-            if text[c_start] != "{":
-                continue
-            for ckey, s_start, s_end in members(text, c_start):
-                if ckey == "source":
-                    spans[index] = (s_start, s_end)
+        if key == "cells":
+            cells = items(text, v_start) if text[v_start] == "[" else []
+    return cells
+
+
+def source_span(text: str, cell: tuple[int, int]) -> tuple[int, int] | None:
+    """(start, end) of the `source` value of one element of `cells`, None when it has none."""
+    if text[cell[0]] != "{":
+        return None
+    found = None
+    for key, s_start, s_end in members(text, cell[0]):
+        if key == "source":
+            found = (s_start, s_end)
+    return found
+
+
+def source_spans(text: str) -> dict[int, tuple[int, int]]:
+    """cell index -> (start, end) of that cell's `source` value in the raw JSON text."""
+    spans = {}
+    for index, cell in enumerate(cell_spans(text)):
+        span = source_span(text, cell)
+        if span is not None:
+            spans[index] = span
     return spans
 
 

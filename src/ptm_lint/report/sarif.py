@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from ..check.rulebook import RuleMeta
 from ..core import FileError, Finding, Report, Span, cell_label
-from ..notebook import skip_value, source_spans, source_strings, string_offsets
+from ..notebook import cell_spans, skip_value, source_span, source_strings, string_offsets
 from .findings_json import dumps, finding_sort_key
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"  # the $schema value GitHub's docs use
@@ -152,22 +152,22 @@ class _Notebook:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._spans: dict[int, tuple[int, int]] = {}  # cell -> where its `source` value is
-        try:
-            self._spans = source_spans(text)
-        except (ValueError, IndexError, RecursionError):
-            self._spans = {}
+        # Found when a result asks: the cells' extents once, then the `source` of the cells with results.
+        self._cell_spans: list[tuple[int, int]] | None = None
         self._sources: dict[int, list[tuple[int, str]]] = {}  # cell -> [(token start, decoded)]
-        self._line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+        self._line_starts: list[int] | None = None
         self._cells: dict[int, tuple[str, list[int], list[int]] | None] = {}
 
     def _tokens(self, cell: int) -> list[tuple[int, str]]:
         """The decoded strings of one cell's source, decoded when a result is in that cell."""
         if cell not in self._sources:
-            span = self._spans.get(cell)
             try:
+                if self._cell_spans is None:
+                    self._cell_spans = cell_spans(self.text)
+                span = source_span(self.text, self._cell_spans[cell]) if 0 <= cell < len(self._cell_spans) else None
                 self._sources[cell] = source_strings(self.text, *span) if span else []
             except (ValueError, IndexError, RecursionError):
+                self._cell_spans = self._cell_spans or []
                 self._sources[cell] = []
         return self._sources[cell]
 
@@ -214,6 +214,8 @@ class _Notebook:
         token_end = skip_value(self.text, token_at)
         local = min(offset - token_starts[k], len(value))
         raw = token_at + string_offsets(self.text[token_at:token_end])[local]
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(self.text)]
         raw_line = bisect.bisect_right(self._line_starts, raw)
         return raw_line, raw - self._line_starts[raw_line - 1] + 1
 

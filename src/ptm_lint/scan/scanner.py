@@ -426,18 +426,14 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
     gates = _gates(info, ev, loader, call)
     if loader.load_if and all(_is_off(gates[name]) for name in loader.load_if):
         return None  # e.g. resnet50() without weights: no pretrained model is loaded
-    if loader.model_from_callee:
-        model = Value(True, api.rsplit(".", 1)[-1], "literal")
-    elif loader.model_chain:
-        model = _chain_id(node, info.scope, ev, loader.model_chain)
-    else:
+    if not (loader.model_from_callee or loader.model_chain):
         model_node = call.node_for(loader.model)
         if model_node is not None and _loaded_object(model_node, info.scope, ev, catalog):
             return None  # pipeline(model=AutoModel.from_pretrained(...)): that load is its own reference
-        model = _file_argument(loader, call.get(loader.model))
+    model = _model_of(info, ev, loader, api, call)
     revision = call.get(loader.revision)
     cell, line = source.locate(node.lineno)
-    model, revision, variants, dynamic = _variants(info, ev, loader, model, revision, rel, cell, line, call.dynamic)
+    model, revision, variants, dynamic = _variants(info, ev, loader, api, model, revision, rel, cell, line, call.dynamic)
     if "local_dir" not in call.keywords:  # a load from a folder a download of this file wrote
         model = ev.in_download_dir(model)
         variants = tuple(replace(v, model=ev.in_download_dir(v.model)) for v in variants)
@@ -492,13 +488,23 @@ def _extract(info: CallInfo, ev: Evaluator, loader: Loader, api: str, rel: str, 
     )
 
 
+def _model_of(info: CallInfo, ev: Evaluator, loader: Loader, api: str, call: _Call) -> Value:
+    """The id the call passes, wherever the catalog says it is: the callee's name, a fluent chain
+    before the call, or an argument (a file object standing for its file)."""
+    if loader.model_from_callee:
+        return Value(True, api.rsplit(".", 1)[-1], "literal")
+    if loader.model_chain:
+        return _chain_id(info.node, info.scope, ev, loader.model_chain)
+    return _file_argument(loader, call.get(loader.model))
+
+
 def _file_argument(loader: Loader, value: Value) -> Value:
     """A loader of files (`torch.load`) handed an opened file or an in-memory copy of one
     (`torch.load(open(p, "rb"))`, `torch.load(BytesIO(data))`) loads that file."""
     return opened_file(value) if loader.scheme == "path" else value
 
 
-def _variants(info: CallInfo, ev: Evaluator, loader: Loader, model: Value, revision: Value, rel: str,
+def _variants(info: CallInfo, ev: Evaluator, loader: Loader, api: str, model: Value, revision: Value, rel: str,
               cell: int | None, line: int, dynamic: bool) -> tuple[Value, Value, tuple[Variant, ...], bool]:
     """The (id, revision) pairs the call may load: one per call of the enclosing helper in the repo
     when they depend on its parameters (resolution "caller"), else one per branch alternative; and
@@ -507,8 +513,8 @@ def _variants(info: CallInfo, ev: Evaluator, loader: Loader, model: Value, revis
 
     def evaluate() -> tuple[Value, Value, Value]:
         again = _Call(info.node, info, ev, loader)
-        return ((model if loader.model_from_callee else _file_argument(loader, again.get(loader.model))),
-                again.get(loader.revision), Value(True, again.dynamic, "literal"))
+        return (_model_of(info, ev, loader, api, again), again.get(loader.revision),
+                Value(True, again.dynamic, "literal"))
 
     found = ev.caller_variants(info.scope, evaluate)
     if found is None:
