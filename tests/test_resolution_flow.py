@@ -1063,3 +1063,53 @@ def test_a_none_formatted_into_an_id_is_no_id():
     ''')
     assert [(r.model, r.pin) for r in found] == [(None, "unknown"), (None, "unknown")]
     assert "f-string of a value that is None here" in found[0].provenance
+
+
+def test_values_set_in_opposite_arms_of_one_if_are_never_paired():
+    # A size switch setting the id and its pinned revision together: each id goes with its own
+    # revision, never with the other arm's (a pinned sha shown for the unpinned model would be a
+    # wrong lock entry).
+    found = refs(f'''
+        import sys
+        from transformers import AutoModel
+
+        size = sys.argv[1]
+        if size == "small":
+            name = "org/encoder-small"
+            rev = "{SHA}"
+        elif size == "large":
+            name = "org/encoder-large"
+            rev = "main"
+        else:
+            raise SystemExit(f"unknown size {{size}}")
+        model = AutoModel.from_pretrained(name, revision=rev)
+
+        def load(variant):
+            if variant == "distilled":
+                repo, revision = "org/distilled", "{SHA2}"
+            else:
+                repo, revision = "org/full", None
+            return AutoModel.from_pretrained(f"{{repo}}", revision=revision)
+    ''')
+    assert [(c.model, c.revision, c.pin, c.line) for c in found[0].candidates] == [
+        ("org/encoder-small", SHA, "immutable", 7), ("org/encoder-large", "main", "mutable", 10)]
+    assert [(c.model, c.revision, c.pin) for c in found[1].candidates] == [
+        ("org/distilled", SHA2, "immutable"), ("org/full", None, "mutable")]
+
+
+def test_arms_of_an_if_inside_a_loop_may_both_hold():
+    # One pass sets the name, another the revision: after the loop both may hold together.
+    found = refs('''
+        from transformers import AutoModel
+
+        def pick(options):
+            name, rev = "org/default", None
+            for key, value in options:
+                if key == "model":
+                    name = value
+                else:
+                    rev = "v1.0"
+            return AutoModel.from_pretrained(name, revision=rev)
+    ''')
+    pairs = {(c.model, c.revision) for c in found[0].candidates or ()}
+    assert ("org/default", "v1.0") in pairs and ("org/default", None) in pairs

@@ -70,6 +70,10 @@ class Value:
     # and column, the index of the item). Alternatives from different items of the same loop are
     # never combined (a name with another item's rev). None: no such constraint.
     choice: tuple[str, int, int, int] | None = None
+    # The `if` arms outside loops the value was set in, as (file, line, column of the test,
+    # outcome): alternatives set in opposite arms of one `if` are never combined (`if small: name,
+    # rev = A, SHA` / `else: name, rev = B, "main"` gives A@SHA and B@main, not A@main).
+    arms: frozenset[tuple[str, int, int, bool]] = frozenset()
 
     @staticmethod
     def missing() -> Value:

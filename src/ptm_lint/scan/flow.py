@@ -29,6 +29,10 @@ class Def:
     # The `if` tests (and the outcome) the definition was made under, innermost last: the
     # definition exists only where they held (values.py drops it where one is known to fail).
     conds: tuple[tuple[ast.expr, bool], ...] = ()
+    # The arms of `if` statements outside any loop the definition was made in, as (line, column
+    # of the test, outcome): two definitions made in opposite arms of one such `if` are never on
+    # one path (in a loop the test may go both ways, one pass each).
+    arms: tuple[tuple[int, int, bool], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +145,7 @@ def _narrow(state: _State, test: ast.expr, name: str, truth: bool) -> _State:
     if not tags:
         return state
     # A definition whose guards contradict (None on one test, not None on this one) is on no path.
-    return tuple(Def(d.binding, d.guards | tags, d.changes, d.conds) for d in state
+    return tuple(Def(d.binding, d.guards | tags, d.changes, d.conds, d.arms) for d in state
                  if not any(_OPPOSITE[t] in d.guards for t in tags))
 
 
@@ -173,6 +177,7 @@ class _Walker:
         self.partial: str | None = None
         self.override: frozenset[str] = frozenset()
         self.conds: tuple[tuple[ast.expr, bool], ...] = ()
+        self.arms: tuple[tuple[int, int, bool], ...] = ()
         self.at: list[tuple[ast.expr, bool]] = []
         self.chain = False  # the next block is an `elif` arm of an `if` before the use
 
@@ -186,20 +191,22 @@ class _Walker:
         if state is None or not found:
             return state
         # The last binding of a statement wins; on a path only a user's override takes, it is one.
-        return tuple(Def(b, self.override, (), self.conds[-MAX_CONDS:]) for b in found[-1:])
+        return tuple(Def(b, self.override, (), self.conds[-MAX_CONDS:], self.arms) for b in found[-1:])
 
     def branch(self, stmts: list[ast.stmt], state: _State, test: ast.expr, truth: bool) -> _State:
         """One arm of an `if`: the guards its test proves, whether only an override takes it, and
         the test itself for the definitions made there."""
         state = _narrow(state, test, self.name, truth)
-        saved = self.override, self.conds
+        saved = self.override, self.conds, self.arms
         if _overridden(test) is truth:
             self.override = frozenset({OVERRIDE})
         self.conds = self.conds + ((test, truth),)
+        if not self.loop_exits:
+            self.arms = self.arms + ((test.lineno, test.col_offset, truth),)
         try:
             return self.block(stmts, state)
         finally:
-            self.override, self.conds = saved
+            self.override, self.conds, self.arms = saved
 
     def _limit(self, state: _State) -> _State:
         if state is not None and len(state) > MAX_STATES:
@@ -304,7 +311,7 @@ class _Walker:
         if found:
             return self._define(state, found)
         if state is not None and _mutates(stmt, name):
-            return tuple(Def(d.binding, d.guards, d.changes + (stmt,), d.conds) for d in state)
+            return tuple(Def(d.binding, d.guards, d.changes + (stmt,), d.conds, d.arms) for d in state)
         return state
 
     def _loop_entry(self, stmt: ast.For | ast.AsyncFor | ast.While, state: _State) -> _State:

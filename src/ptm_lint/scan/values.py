@@ -246,14 +246,28 @@ def _same(a: Value, b: Value) -> bool:
 
 def compatible(values: tuple[Value, ...] | list[Value]) -> bool:
     """Whether these alternatives can hold together: not two items of one loop (`for name, rev in
-    PAIRS`: a name goes with its own rev, never with another pair's)."""
+    PAIRS`: a name goes with its own rev, never with another pair's), nor two opposite arms of one
+    `if` outside loops (`if small: name, rev = A, SHA` / `else: name, rev = B, "main"`)."""
     seen: dict[tuple[str, int, int], int] = {}
+    tests: dict[tuple[str, int, int], bool] = {}
     for v in values:
         if v.choice is not None:
             loop, item = v.choice[:3], v.choice[3]
             if seen.setdefault(loop, item) != item:
                 return False
+        for path, line, col, truth in v.arms:
+            if tests.setdefault((path, line, col), truth) != truth:
+                return False
     return True
+
+
+def with_arms(value: Value, arms: frozenset[tuple[str, int, int, bool]]) -> Value:
+    """The value (and each of its alternatives) as set inside these `if` arms."""
+    if not arms or arms <= value.arms:
+        return value
+    if value.alternatives:
+        return replace(value, arms=value.arms | arms, alternatives=tuple(with_arms(a, arms) for a in value.alternatives))
+    return replace(value, arms=value.arms | arms)
 
 
 def join(values: list[Value], why: str) -> Value:
@@ -264,8 +278,11 @@ def join(values: list[Value], why: str) -> Value:
             i = next((i for i, seen in enumerate(flat) if _same(alt, seen)), None)
             if i is None:
                 flat.append(alt)
-            elif flat[i].choice != alt.choice:
-                flat[i] = replace(flat[i], choice=None)  # the same value in several items: goes with any
+            else:
+                if flat[i].choice != alt.choice:
+                    flat[i] = replace(flat[i], choice=None)  # the same value in several items: goes with any
+                if flat[i].arms != alt.arms:
+                    flat[i] = replace(flat[i], arms=flat[i].arms & alt.arms)  # set in both arms: holds in either
     # A path that raises (a lookup of a missing key) or that the guards exclude gives no value.
     flat = [v for v in flat if not unreached(v)] or flat[:1]
     if not flat:
@@ -628,7 +645,7 @@ class Evaluator:
     def lift(self, parts: list[Value], fn: Callable[[list[Value]], Value], why: str) -> Value:
         """Apply `fn` to parts that may each have several alternatives: to every combination."""
         if not any(p.alternatives for p in parts):
-            return fn(parts)
+            return with_arms(fn(parts), frozenset().union(*(p.arms for p in parts)))
         combos = itertools.islice(filter(compatible, itertools.product(*(p.alternatives or (p,) for p in parts))),
                                   MAX_ALTERNATIVES + 1)
         out = []
@@ -636,7 +653,8 @@ class Evaluator:
             result = fn(list(combo))
             origin = next((c.origin for c in combo if c.origin), None)
             choice = next((c.choice for c in combo if c.choice), None)
-            out.append(replace(result, origin=result.origin or origin, choice=result.choice or choice))
+            result = replace(result, origin=result.origin or origin, choice=result.choice or choice)
+            out.append(with_arms(result, frozenset().union(*(c.arms for c in combo))))
         return join(out, why)
 
     def _fstring(self, node: ast.JoinedStr, scope: Scope, depth: int) -> Value:
@@ -911,6 +929,8 @@ class Evaluator:
             guarded = _guarded(val, d.guards)
             if guarded is None:
                 continue
+            if d.arms:
+                guarded = with_arms(guarded, frozenset((self.path, *arm) for arm in d.arms))
             if len(defs) > 1 and guarded.origin is None:
                 guarded = replace(guarded, origin=(self.path, d.binding.line))
             values.append(guarded)
