@@ -1098,18 +1098,19 @@ def test_values_set_in_opposite_arms_of_one_if_are_never_paired():
 
 
 def test_arms_of_an_if_inside_a_loop_may_both_hold():
-    # One pass sets the name, another the revision: after the loop both may hold together.
+    # One pass takes the `if` arm, another the `else` arm: after the loop the values of both arms
+    # hold together.
     found = refs('''
         from transformers import AutoModel
 
-        def pick(options):
+        def pick(flags):
             name, rev = "org/default", None
-            for key, value in options:
-                if key == "model":
-                    name = value
+            for big in flags:
+                if big:
+                    name = "org/big"
                 else:
                     rev = "v1.0"
             return AutoModel.from_pretrained(name, revision=rev)
     ''')
     pairs = {(c.model, c.revision) for c in found[0].candidates or ()}
-    assert ("org/default", "v1.0") in pairs and ("org/default", None) in pairs
+    assert pairs == {("org/default", None), ("org/default", "v1.0"), ("org/big", None), ("org/big", "v1.0")}

@@ -299,7 +299,7 @@ def _cell_magic(lines: list[str], continued: list[bool], shifts: list[int], maps
         return CellCode(_code(out, maps[:first] + [generated] + list(inner.kernel.maps)), magic=name)
     call = f"get_ipython().run_cell_magic({name!r}, {args!r}, {_joined_body(lines, continued, first)!r})"
     kernel = _code([""] * first + [call] + [""] * len(body), maps[:first] + [generated] + maps[first + 1:])
-    target = _written_file(args) if name in WRITEFILE_MAGICS else None
+    target = written_file(args) if name in WRITEFILE_MAGICS else None
     if target is None or not target.endswith(".py"):
         return CellCode(kernel, magic=name)
     file = _code([""] * (first + 1) + body, maps[:first] + [generated] + maps[first + 1:])
@@ -312,7 +312,7 @@ def _joined_body(lines: list[str], continued: list[bool], first: int) -> str:
     return "".join(line + "\n" for line in lines[first + 1:])
 
 
-def _written_file(args: str) -> str | None:
+def written_file(args: str) -> str | None:
     try:
         words = shlex.split(args)
     except ValueError:

@@ -17,11 +17,12 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from .ipython import WRITEFILE_MAGICS, written_file
+
 # A word before the script that runs it: an interpreter or a distributed launcher.
 _LAUNCHER = re.compile(r"(?:.*/)?(?:python[\d.]*|torchrun|accelerate|deepspeed|colossalai|composer|horovodrun|"
                        r"mpirun|srun|uv|poetry|pipenv)")
 _SHELL_MAGICS = ("%%bash", "%%sh", "%%script bash", "%%script sh", "%%shell")
-_WRITEFILE = ("%%writefile", "%%file")
 MAX_COMMAND_CHARS = 20_000  # a longer "command line" is not one a person wrote
 MAX_WRITTEN_CONFIG = 1024 * 1024  # a %%writefile config is read up to the size of a config file (MAX_CONFIG_BYTES)
 
@@ -83,10 +84,9 @@ def shell_commands(path: str, data: bytes) -> tuple[list[tuple[int | None, int, 
         if not lines:
             continue
         head = lines[0].strip()
-        if head.startswith(_WRITEFILE):
-            from .ipython import _written_file
-
-            name = _written_file(head.split(None, 1)[1] if " " in head else "")
+        words = head[2:].split(None, 1) if head.startswith("%%") else []
+        if words and words[0] in WRITEFILE_MAGICS:
+            name = written_file(words[1] if len(words) > 1 else "")
             if name:
                 written[posixpath.normpath(name)] = (index, "\n".join(lines[1:]) + "\n")
             continue
